@@ -1,0 +1,456 @@
+// Package schema holds the record kinds: their JSON Schemas (2020-12, written
+// in YAML) and the dossier annotations on them. The schema is the source of
+// truth for what is personal (x-personal), what is a credential (x-secret),
+// what refers to a user (x-ref) and how long a kind is kept (x-retention).
+//
+// Each kind is compiled twice: as written, for decrypted records, and in a
+// keyless form in which every personal or secret subschema accepts anything,
+// so that a server without keys can still check everything that is readable.
+package schema
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path"
+	"regexp"
+	"sort"
+	"strings"
+
+	"github.com/santhosh-tekuri/jsonschema/v6"
+
+	"github.com/vts/dossier/internal/yamltree"
+)
+
+// Class says how a field is treated at rest and on export.
+type Class int
+
+const (
+	Plain    Class = iota // readable on disk, exported
+	Personal              // encrypted on disk, exported on access, removed on erasure
+	Secret                // encrypted on disk, withheld from exports unless asked for
+)
+
+func (c Class) String() string {
+	switch c {
+	case Personal:
+		return "personal"
+	case Secret:
+		return "secret"
+	}
+	return "plain"
+}
+
+// Node is one subschema reduced to what dossier needs to walk a record.
+type Node struct {
+	Class Class
+	Ref   string   // kind that a value refers to by id (x-ref), e.g. "user"
+	Types []string // JSON Schema "type", if given
+	Props map[string]*Node
+	Items *Node
+	Desc  string
+}
+
+// Retention is a kind's x-retention annotation.
+type Retention struct {
+	Basis  string   // legal-obligation, legitimate-interest, contract, consent
+	Law    string   // the obligation or reason, in words
+	Period Period   // how long after After the record is kept
+	After  string   // date field the period counts from
+	Keep   []string // top-level fields kept when the subject asks for erasure during the period
+}
+
+// Kind is one record kind.
+type Kind struct {
+	Name      string
+	File      string // schema file, relative to the repository root
+	Title     string
+	Purpose   string
+	Retention *Retention
+	Root      *Node
+	// EncryptedKeys are the field names that must be encrypted anywhere in
+	// this kind; they become the kind's encrypted_regex in .sops.yaml.
+	EncryptedKeys []string
+
+	full    *jsonschema.Schema
+	keyless *jsonschema.Schema
+}
+
+// Set is every kind of a repository, by name.
+type Set struct {
+	Kinds map[string]*Kind
+}
+
+// Error is a defect in a schema file; it names the file.
+type Error struct {
+	File string
+	Msg  string
+}
+
+func (e *Error) Error() string { return e.File + ": " + e.Msg }
+
+// Load reads every *.schema.yaml under dir of fsys. File names in errors are
+// "schema/<name>", relative to the repository root.
+func Load(fsys fs.FS, dir string) (*Set, error) {
+	names, err := fs.Glob(fsys, path.Join(dir, "*.schema.yaml"))
+	if err != nil {
+		return nil, err
+	}
+	if len(names) == 0 {
+		return nil, &Error{File: dir, Msg: "no *.schema.yaml files (run \"dossier init\" or restore schema/)"}
+	}
+	set := &Set{Kinds: map[string]*Kind{}}
+	for _, name := range names {
+		data, err := fs.ReadFile(fsys, name)
+		if err != nil {
+			return nil, err
+		}
+		k, err := compile(name, data)
+		if err != nil {
+			return nil, err
+		}
+		set.Kinds[k.Name] = k
+	}
+	return set, nil
+}
+
+// LoadDir is Load on a directory of the local file system.
+func LoadDir(root string) (*Set, error) {
+	return Load(os.DirFS(root), "schema")
+}
+
+// Names returns the kind names in a stable order.
+func (s *Set) Names() []string {
+	var names []string
+	for n := range s.Kinds {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return names
+}
+
+func compile(file string, data []byte) (*Kind, error) {
+	fail := func(format string, a ...any) error { return &Error{File: file, Msg: fmt.Sprintf(format, a...)} }
+	node, err := yamltree.Parse(data)
+	if err != nil {
+		return nil, fail("not valid YAML: %v", err)
+	}
+	v, err := yamltree.Value(node)
+	if err != nil {
+		return nil, fail("%v", err)
+	}
+	doc := v.(map[string]any)
+	k := &Kind{Name: strings.TrimSuffix(path.Base(file), ".schema.yaml"), File: file}
+	if d, _ := doc["$schema"].(string); d != "https://json-schema.org/draft/2020-12/schema" {
+		return nil, fail("$schema must be https://json-schema.org/draft/2020-12/schema")
+	}
+	k.Title, _ = doc["title"].(string)
+	k.Purpose, _ = doc["x-purpose"].(string)
+	if k.Purpose == "" {
+		return nil, fail("x-purpose is missing: say why this kind is kept (it is shown to customers on access requests)")
+	}
+	if r, ok := doc["x-retention"]; ok {
+		if k.Retention, err = parseRetention(r); err != nil {
+			return nil, fail("x-retention: %v", err)
+		}
+	}
+	defs, _ := doc["$defs"].(map[string]any)
+	if k.Root, err = reduce(doc, defs, Plain, "", 0); err != nil {
+		return nil, fail("%v", err)
+	}
+	props, _ := doc["properties"].(map[string]any)
+	if kindProp, _ := props["kind"].(map[string]any); kindProp == nil || kindProp["const"] != k.Name {
+		return nil, fail("property \"kind\" must be {const: %s}, matching the file name", k.Name)
+	}
+	if err := checkKeys(k); err != nil {
+		return nil, fail("%v", err)
+	}
+	if k.Retention != nil {
+		for _, f := range append([]string{k.Retention.After}, k.Retention.Keep...) {
+			if k.Root.Props[f] == nil {
+				return nil, fail("x-retention names field %q, which the schema does not define", f)
+			}
+		}
+	}
+
+	if k.full, err = compileJSON(file, doc); err != nil {
+		return nil, err
+	}
+	if k.keyless, err = compileJSON("keyless/"+file, keyless(doc)); err != nil {
+		return nil, err
+	}
+	return k, nil
+}
+
+func compileJSON(url string, doc map[string]any) (*jsonschema.Schema, error) {
+	c := jsonschema.NewCompiler()
+	c.DefaultDraft(jsonschema.Draft2020)
+	c.AssertFormat()
+	delete(doc, "$id") // the file, not a network address, identifies the schema
+	u := "file:///" + strings.TrimPrefix(url, "/")
+	if err := c.AddResource(u, doc); err != nil {
+		return nil, &Error{File: strings.TrimPrefix(url, "keyless/"), Msg: "not a valid JSON Schema: " + oneLine(err)}
+	}
+	s, err := c.Compile(u)
+	if err != nil {
+		return nil, &Error{File: strings.TrimPrefix(url, "keyless/"), Msg: "not a valid JSON Schema: " + oneLine(err)}
+	}
+	return s, nil
+}
+
+func oneLine(err error) string {
+	return strings.Join(strings.Fields(err.Error()), " ")
+}
+
+// reduce walks a subschema, following local $refs into $defs.
+func reduce(s any, defs map[string]any, inherited Class, ref string, depth int) (*Node, error) {
+	if depth > 32 {
+		return nil, errors.New("schema nests deeper than 32 levels (a $ref cycle?)")
+	}
+	m, ok := s.(map[string]any)
+	if !ok {
+		return &Node{Class: inherited}, nil
+	}
+	if r, ok := m["$ref"].(string); ok {
+		name, found := strings.CutPrefix(r, "#/$defs/")
+		target, exists := defs[name]
+		if !found || !exists {
+			return nil, fmt.Errorf("$ref %q: only local references to #/$defs/... are supported", r)
+		}
+		return reduce(target, defs, inherited, ref, depth+1)
+	}
+	n := &Node{Class: inherited, Ref: ref}
+	for key, class := range map[string]Class{"x-personal": Personal, "x-secret": Secret} {
+		if v, ok := m[key]; ok {
+			b, isBool := v.(bool)
+			if !isBool {
+				return nil, fmt.Errorf("%s must be true or false", key)
+			}
+			if b && class > n.Class {
+				n.Class = class
+			}
+		}
+	}
+	if r, ok := m["x-ref"]; ok {
+		if n.Ref, ok = r.(string); !ok {
+			return nil, errors.New("x-ref must name a kind")
+		}
+	}
+	switch t := m["type"].(type) {
+	case string:
+		n.Types = []string{t}
+	case []any:
+		for _, x := range t {
+			if s, ok := x.(string); ok {
+				n.Types = append(n.Types, s)
+			}
+		}
+	}
+	n.Desc, _ = m["description"].(string)
+	if props, ok := m["properties"].(map[string]any); ok {
+		if ap, ok := m["additionalProperties"].(bool); !ok || ap {
+			return nil, errors.New("every object must say additionalProperties: false (what the schema does not name is not kept)")
+		}
+		n.Props = map[string]*Node{}
+		for name, p := range props {
+			c, err := reduce(p, defs, n.Class, "", depth+1)
+			if err != nil {
+				return nil, fmt.Errorf("properties.%s: %w", name, err)
+			}
+			n.Props[name] = c
+		}
+	}
+	if items, ok := m["items"]; ok {
+		c, err := reduce(items, defs, n.Class, n.Ref, depth+1)
+		if err != nil {
+			return nil, fmt.Errorf("items: %w", err)
+		}
+		n.Items = c
+	}
+	return n, nil
+}
+
+// checkKeys collects the encrypted field names and refuses a name that is
+// encrypted in one place and plain in another: SOPS chooses what to encrypt
+// by field name (encrypted_regex), so the two could not be told apart.
+func checkKeys(k *Kind) error {
+	enc, plain := map[string]bool{}, map[string]bool{}
+	var walk func(n *Node)
+	walk = func(n *Node) {
+		for name, c := range n.Props {
+			if c.Class != Plain {
+				enc[name] = true
+				continue // everything under an encrypted field is encrypted
+			}
+			plain[name] = true
+			walk(c)
+		}
+		if n.Items != nil && n.Items.Class == Plain {
+			walk(n.Items)
+		}
+	}
+	walk(k.Root)
+	if k.Root.Class != Plain {
+		return errors.New("a whole record cannot be x-personal; annotate its fields")
+	}
+	for name := range enc {
+		if plain[name] {
+			return fmt.Errorf("field name %q is personal/secret in one place and plain in another; rename one (SOPS encrypts by field name)", name)
+		}
+		k.EncryptedKeys = append(k.EncryptedKeys, name)
+	}
+	sort.Strings(k.EncryptedKeys)
+	return nil
+}
+
+// EncryptedRegex is the encrypted_regex that .sops.yaml must carry for this
+// kind, so that stock sops encrypts exactly what the schema calls personal.
+func (k *Kind) EncryptedRegex() string {
+	if len(k.EncryptedKeys) == 0 {
+		return "^$"
+	}
+	quoted := make([]string, len(k.EncryptedKeys))
+	for i, key := range k.EncryptedKeys {
+		quoted[i] = regexp.QuoteMeta(key)
+	}
+	return "^(" + strings.Join(quoted, "|") + ")$"
+}
+
+// keyless returns a copy of doc in which each personal or secret subschema
+// is replaced by true: ciphertext cannot satisfy a format or a pattern, and
+// its type is checked separately from the SOPS type tag.
+func keyless(doc map[string]any) map[string]any {
+	var clone func(v any) any
+	clone = func(v any) any {
+		switch t := v.(type) {
+		case map[string]any:
+			if t["x-personal"] == true || t["x-secret"] == true {
+				return true
+			}
+			out := make(map[string]any, len(t))
+			for k, x := range t {
+				out[k] = clone(x)
+			}
+			return out
+		case []any:
+			out := make([]any, len(t))
+			for i, x := range t {
+				out[i] = clone(x)
+			}
+			return out
+		}
+		return v
+	}
+	return clone(doc).(map[string]any)
+}
+
+// Visit is called for each field of a record that the schema knows, with
+// its path and subschema. For personal and secret fields the whole value
+// (which may be a list or mapping) is passed and not descended into.
+type Visit func(path []string, n *Node, v any)
+
+// Walk visits the fields of a decoded record along the schema.
+func (k *Kind) Walk(data any, fn Visit) {
+	walk(k.Root, nil, data, fn)
+}
+
+func walk(n *Node, p []string, v any, fn Visit) {
+	if len(p) > 0 {
+		fn(p, n, v)
+		if n.Class != Plain {
+			return
+		}
+	}
+	switch t := v.(type) {
+	case map[string]any:
+		keys := make([]string, 0, len(t))
+		for key := range t {
+			keys = append(keys, key)
+		}
+		sort.Strings(keys)
+		for _, key := range keys {
+			if c := n.Props[key]; c != nil {
+				walk(c, append(p[:len(p):len(p)], key), t[key], fn)
+			}
+		}
+	case []any:
+		if n.Items != nil {
+			for i, x := range t {
+				walk(n.Items, append(p[:len(p):len(p)], fmt.Sprint(i)), x, fn)
+			}
+		}
+	}
+}
+
+// Violation is one schema violation at a path in the record.
+type Violation struct {
+	Path    []string
+	Keyword string
+	Msg     string
+}
+
+// Validate checks a decrypted record. Messages never quote a value of a
+// personal or secret field.
+func (k *Kind) Validate(data any) []Violation {
+	return k.violations(k.full, data)
+}
+
+// ValidateKeyless checks an encrypted record, ignoring what is encrypted.
+func (k *Kind) ValidateKeyless(data any) []Violation {
+	return k.violations(k.keyless, data)
+}
+
+func (k *Kind) violations(s *jsonschema.Schema, data any) []Violation {
+	err := s.Validate(data)
+	if err == nil {
+		return nil
+	}
+	var ve *jsonschema.ValidationError
+	if !errors.As(err, &ve) {
+		return []Violation{{Msg: oneLine(err)}}
+	}
+	var out []Violation
+	var collect func(e *jsonschema.ValidationError)
+	collect = func(e *jsonschema.ValidationError) {
+		if len(e.Causes) > 0 {
+			for _, c := range e.Causes {
+				collect(c)
+			}
+			return
+		}
+		kw := strings.Join(e.ErrorKind.KeywordPath(), "/")
+		out = append(out, Violation{Path: e.InstanceLocation, Keyword: kw, Msg: k.message(e)})
+	}
+	collect(ve)
+	return out
+}
+
+// message words a violation for a person, without the offending value when
+// the field is personal or secret.
+func (k *Kind) message(e *jsonschema.ValidationError) string {
+	if k.ClassOf(e.InstanceLocation) != Plain {
+		return fmt.Sprintf("does not satisfy the schema's %q rule (value not shown: the field is personal)", strings.Join(e.ErrorKind.KeywordPath(), "/"))
+	}
+	return strings.Join(strings.Fields(e.ErrorKind.LocalizedString(printer)), " ")
+}
+
+// ClassOf is the class of the field at path, following the schema even
+// where the record has no value.
+func (k *Kind) ClassOf(p []string) Class {
+	n := k.Root
+	for _, seg := range p {
+		if n.Class != Plain {
+			return n.Class
+		}
+		switch {
+		case n.Props[seg] != nil:
+			n = n.Props[seg]
+		case n.Items != nil:
+			n = n.Items
+		default:
+			return n.Class
+		}
+	}
+	return n.Class
+}

@@ -1,0 +1,212 @@
+package sopsfile
+
+import (
+	"errors"
+	"fmt"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/getsops/sops/v3"
+	"github.com/getsops/sops/v3/aes"
+	sopsage "github.com/getsops/sops/v3/age"
+	"github.com/getsops/sops/v3/config"
+	"github.com/getsops/sops/v3/hcvault"
+	"github.com/getsops/sops/v3/keys"
+	"github.com/getsops/sops/v3/pgp"
+	sopsyaml "github.com/getsops/sops/v3/stores/yaml"
+	"github.com/getsops/sops/v3/version"
+)
+
+// ErrNoKey means none of the identities available can open the file.
+var ErrNoKey = errors.New("no key available opens this file")
+
+// ErrTampered means the file does not match its MAC or a value fails its
+// authentication tag: it was changed outside sops/dossier or corrupted.
+var ErrTampered = errors.New("the file was modified outside sops/dossier: its MAC does not match")
+
+func store() *sopsyaml.Store { return sopsyaml.NewStore(&config.YAMLStoreConfig{Indent: 2}) }
+
+// File is a decrypted SOPS file. It keeps the data key and master keys so
+// that an edit can be written back to the same readers, as sops edit does.
+type File struct {
+	tree sops.Tree
+}
+
+// Plain returns the decrypted document as YAML, without sops metadata.
+func (f *File) Plain() ([]byte, error) {
+	return store().EmitPlainFile(f.tree.Branches)
+}
+
+// Recipients returns the master keys the file is encrypted to.
+func (f *File) Recipients() Recipients {
+	return recipientsOf(f.tree.Metadata)
+}
+
+// Encrypt encrypts plain YAML for the rule's recipients, encrypting the
+// fields the rule's encrypted_regex names, with a fresh data key.
+func Encrypt(plain []byte, rule *Rule) ([]byte, error) {
+	branches, err := store().LoadPlainFile(plain)
+	if err != nil {
+		return nil, fmt.Errorf("reading the plaintext: %w", err)
+	}
+	groups, err := keyGroup(rule.Recipients)
+	if err != nil {
+		return nil, err
+	}
+	tree := sops.Tree{
+		Branches: branches,
+		Metadata: sops.Metadata{
+			KeyGroups:      []sops.KeyGroup{groups},
+			EncryptedRegex: rule.EncryptedRegex,
+			Version:        version.Version,
+		},
+	}
+	dataKey, errs := tree.GenerateDataKey()
+	if len(errs) > 0 {
+		return nil, fmt.Errorf("encrypting the data key: %v", errors.Join(errs...))
+	}
+	return seal(&tree, dataKey)
+}
+
+// Reencrypt replaces the file's content with plain and encrypts it with
+// the same data key and master keys.
+func (f *File) Reencrypt(plain []byte) ([]byte, error) {
+	branches, err := store().LoadPlainFile(plain)
+	if err != nil {
+		return nil, fmt.Errorf("reading the plaintext: %w", err)
+	}
+	tree := sops.Tree{Branches: branches, Metadata: f.tree.Metadata}
+	return seal(&tree, f.tree.Metadata.DataKey)
+}
+
+// Rekey encrypts the file's content with a new data key for recipients.
+func (f *File) Rekey(rule *Rule) ([]byte, error) {
+	plain, err := f.Plain()
+	if err != nil {
+		return nil, err
+	}
+	return Encrypt(plain, rule)
+}
+
+func seal(tree *sops.Tree, dataKey []byte) ([]byte, error) {
+	cipher := aes.NewCipher()
+	mac, err := tree.Encrypt(dataKey, cipher)
+	if err != nil {
+		return nil, fmt.Errorf("encrypting: %w", err)
+	}
+	tree.Metadata.LastModified = time.Now().UTC()
+	tree.Metadata.MessageAuthenticationCode, err = cipher.Encrypt(mac, dataKey, tree.Metadata.LastModified.Format(time.RFC3339))
+	if err != nil {
+		return nil, fmt.Errorf("encrypting the MAC: %w", err)
+	}
+	return store().EmitEncryptedFile(*tree)
+}
+
+func keyGroup(r Recipients) (sops.KeyGroup, error) {
+	var g sops.KeyGroup
+	if len(r.Age) > 0 {
+		ks, err := sopsage.MasterKeysFromRecipients(strings.Join(r.Age, ","))
+		if err != nil {
+			return nil, fmt.Errorf("age recipient in %s: %w", ConfigFile, err)
+		}
+		for _, k := range ks {
+			g = append(g, k)
+		}
+	}
+	for _, k := range pgp.MasterKeysFromFingerprintString(strings.Join(r.PGP, ",")) {
+		g = append(g, k)
+	}
+	if len(r.Vault) > 0 {
+		ks, err := hcvault.NewMasterKeysFromURIs(strings.Join(r.Vault, ","))
+		if err != nil {
+			return nil, fmt.Errorf("hc_vault_transit_uri in %s: %w", ConfigFile, err)
+		}
+		for _, k := range ks {
+			g = append(g, k)
+		}
+	}
+	return g, nil
+}
+
+// Decrypt opens an encrypted file with ids and checks its MAC.
+func Decrypt(data []byte, ids *Identities) (*File, error) {
+	tree, err := store().LoadEncryptedFile(data)
+	if err != nil {
+		return nil, fmt.Errorf("not a SOPS file: %w", err)
+	}
+	dataKey, err := dataKey(tree.Metadata, ids)
+	if err != nil {
+		return nil, err
+	}
+	cipher := aes.NewCipher()
+	mac, err := tree.Decrypt(dataKey, cipher)
+	if err != nil {
+		return nil, ErrTampered
+	}
+	fileMac, err := cipher.Decrypt(tree.Metadata.MessageAuthenticationCode, dataKey, tree.Metadata.LastModified.Format(time.RFC3339))
+	if err != nil || fileMac != mac {
+		return nil, ErrTampered
+	}
+	tree.Metadata.DataKey = dataKey
+	return &File{tree: tree}, nil
+}
+
+// dataKey opens the data key with the first master key that works: age
+// keys with the identities loaded once, other kinds through their own
+// environment (gpg-agent, VAULT_TOKEN).
+func dataKey(m sops.Metadata, ids *Identities) ([]byte, error) {
+	if len(m.KeyGroups) != 1 {
+		return nil, fmt.Errorf("the file has %d key groups; dossier writes exactly one", len(m.KeyGroups))
+	}
+	for _, k := range m.KeyGroups[0] {
+		if ak, ok := k.(*sopsage.MasterKey); ok {
+			if ids == nil || len(ids.parsed) == 0 {
+				continue
+			}
+			ids.parsed.ApplyToMasterKey(ak)
+		}
+		if key, err := k.Decrypt(); err == nil {
+			return key, nil
+		}
+	}
+	return nil, ErrNoKey
+}
+
+func recipientsOf(m sops.Metadata) Recipients {
+	var r Recipients
+	for _, g := range m.KeyGroups {
+		for _, k := range g {
+			switch t := k.(type) {
+			case *sopsage.MasterKey:
+				r.Age = append(r.Age, t.Recipient)
+			case *pgp.MasterKey:
+				r.PGP = append(r.PGP, t.Fingerprint)
+			case *hcvault.MasterKey:
+				r.Vault = append(r.Vault, t.ToString())
+			default:
+				r.Age = append(r.Age, keyName(k))
+			}
+		}
+	}
+	return r
+}
+
+func keyName(k keys.MasterKey) string { return k.TypeToIdentifier() + ":" + k.ToString() }
+
+// encRe matches a SOPS-encrypted value and captures its type tag.
+var encRe = regexp.MustCompile(`^ENC\[AES256_GCM,data:[A-Za-z0-9+/=]*,iv:[A-Za-z0-9+/=]+,tag:[A-Za-z0-9+/=]+,type:([a-z]+)\]$`)
+
+// EncType reports whether v is a SOPS-encrypted value, and the type of
+// the plaintext it holds (str, int, float, bool).
+func EncType(v any) (string, bool) {
+	s, ok := v.(string)
+	if !ok || !strings.HasPrefix(s, "ENC[") {
+		return "", false
+	}
+	m := encRe.FindStringSubmatch(s)
+	if m == nil {
+		return "", false
+	}
+	return m[1], true
+}

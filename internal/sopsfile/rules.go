@@ -1,0 +1,201 @@
+// Package sopsfile is dossier's crypto: SOPS files read and written through
+// the sops library, the .sops.yaml creation rules that say who may read
+// which file, and the age identities of the person running dossier.
+//
+// Files written here are ordinary SOPS files: the stock sops CLI decrypts
+// and edits them, and files it writes are read here.
+package sopsfile
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strings"
+
+	"gopkg.in/yaml.v3"
+)
+
+// ConfigFile is the name of the creation rules file at the repository root.
+const ConfigFile = ".sops.yaml"
+
+// Rule is one creation rule: which files it covers, who may read them, and
+// which fields are encrypted.
+type Rule struct {
+	Index          int
+	PathRegex      string
+	EncryptedRegex string
+	Recipients     Recipients
+
+	re *regexp.Regexp
+}
+
+// Recipients are the master keys a file's data key is encrypted to.
+type Recipients struct {
+	Age   []string
+	PGP   []string
+	Vault []string // self-hosted Vault transit URIs
+}
+
+// Empty reports whether there is no recipient at all.
+func (r Recipients) Empty() bool { return len(r.Age)+len(r.PGP)+len(r.Vault) == 0 }
+
+// Diff names recipients in want but not in got (missing) and in got but not
+// in want (extra), as "age:age1..." strings.
+func (r Recipients) Diff(got Recipients) (missing, extra []string) {
+	cmp := func(kind string, want, have []string) {
+		w, h := set(want), set(have)
+		for k := range w {
+			if !h[k] {
+				missing = append(missing, kind+":"+k)
+			}
+		}
+		for k := range h {
+			if !w[k] {
+				extra = append(extra, kind+":"+k)
+			}
+		}
+	}
+	cmp("age", r.Age, got.Age)
+	cmp("pgp", r.PGP, got.PGP)
+	cmp("vault", r.Vault, got.Vault)
+	sort.Strings(missing)
+	sort.Strings(extra)
+	return missing, extra
+}
+
+func set(xs []string) map[string]bool {
+	m := make(map[string]bool, len(xs))
+	for _, x := range xs {
+		m[strings.TrimSpace(x)] = true
+	}
+	return m
+}
+
+// Rules are the creation rules of a repository, in order.
+type Rules struct {
+	File  string
+	Rules []*Rule
+}
+
+// CloudKMSError is a creation rule that uses a cloud key management
+// service; the privacy policy forbids sending data keys over the internet.
+type CloudKMSError struct {
+	File  string
+	Index int
+	Field string
+}
+
+func (e *CloudKMSError) Error() string {
+	return fmt.Sprintf("%s: creation rule %d uses %s, a cloud key service: data keys would leave the company's servers; use age, pgp or a self-hosted hc_vault_transit_uri", e.File, e.Index+1, e.Field)
+}
+
+var cloudFields = []string{"kms", "gcp_kms", "azure_keyvault", "hckms", "aws_profile"}
+
+// LoadRules reads root/.sops.yaml. Cloud KMS rules and key groups (which
+// dossier does not write) are refused with the rule number.
+func LoadRules(root string) (*Rules, error) {
+	data, err := os.ReadFile(filepath.Join(root, ConfigFile))
+	if err != nil {
+		if errors.Is(err, os.ErrNotExist) {
+			return nil, fmt.Errorf("%s is missing: it says who may read the records (run \"dossier init\" or restore it)", ConfigFile)
+		}
+		return nil, err
+	}
+	return ParseRules(data)
+}
+
+// ParseRules parses the contents of a .sops.yaml file.
+func ParseRules(data []byte) (*Rules, error) {
+	var raw struct {
+		CreationRules []map[string]any `yaml:"creation_rules"`
+	}
+	if err := yaml.Unmarshal(data, &raw); err != nil {
+		return nil, fmt.Errorf("%s: not valid YAML: %v", ConfigFile, strings.TrimPrefix(err.Error(), "yaml: "))
+	}
+	if len(raw.CreationRules) == 0 {
+		return nil, fmt.Errorf("%s: no creation_rules", ConfigFile)
+	}
+	rs := &Rules{File: ConfigFile}
+	for i, m := range raw.CreationRules {
+		for _, f := range cloudFields {
+			if v, ok := m[f]; ok && v != nil && v != "" {
+				return nil, &CloudKMSError{File: ConfigFile, Index: i, Field: f}
+			}
+		}
+		if groups, ok := m["key_groups"]; ok {
+			if err := refuseCloudInGroups(groups, i); err != nil {
+				return nil, err
+			}
+			return nil, fmt.Errorf("%s: creation rule %d uses key_groups, which dossier does not support; list age/pgp/hc_vault_transit_uri directly", ConfigFile, i+1)
+		}
+		r := &Rule{Index: i}
+		r.PathRegex, _ = m["path_regex"].(string)
+		r.EncryptedRegex, _ = m["encrypted_regex"].(string)
+		var err error
+		if r.re, err = regexp.Compile(r.PathRegex); err != nil {
+			return nil, fmt.Errorf("%s: creation rule %d: path_regex: %v", ConfigFile, i+1, err)
+		}
+		for field, dst := range map[string]*[]string{"age": &r.Recipients.Age, "pgp": &r.Recipients.PGP, "hc_vault_transit_uri": &r.Recipients.Vault} {
+			if *dst, err = keyList(m[field]); err != nil {
+				return nil, fmt.Errorf("%s: creation rule %d: %s: %v", ConfigFile, i+1, field, err)
+			}
+		}
+		rs.Rules = append(rs.Rules, r)
+	}
+	return rs, nil
+}
+
+func refuseCloudInGroups(groups any, i int) error {
+	list, _ := groups.([]any)
+	for _, g := range list {
+		gm, _ := g.(map[string]any)
+		for _, f := range cloudFields {
+			if _, ok := gm[f]; ok {
+				return &CloudKMSError{File: ConfigFile, Index: i, Field: "key_groups." + f}
+			}
+		}
+	}
+	return nil
+}
+
+// keyList accepts sops' two spellings: a comma-separated string or a list.
+func keyList(v any) ([]string, error) {
+	var out []string
+	switch t := v.(type) {
+	case nil:
+	case string:
+		for _, s := range strings.Split(t, ",") {
+			if s = strings.TrimSpace(s); s != "" {
+				out = append(out, s)
+			}
+		}
+	case []any:
+		for _, x := range t {
+			s, ok := x.(string)
+			if !ok {
+				return nil, errors.New("must be a list of keys")
+			}
+			out = append(out, strings.TrimSpace(s))
+		}
+	default:
+		return nil, errors.New("must be a comma-separated string or a list")
+	}
+	return out, nil
+}
+
+// For returns the first rule whose path_regex matches rel, a slash-separated
+// path relative to the repository root (as sops matches it).
+func (rs *Rules) For(rel string) (*Rule, error) {
+	for _, r := range rs.Rules {
+		if r.re.MatchString(rel) {
+			if r.Recipients.Empty() {
+				return nil, fmt.Errorf("%s: creation rule %d for %s names no recipient", rs.File, r.Index+1, rel)
+			}
+			return r, nil
+		}
+	}
+	return nil, fmt.Errorf("%s: no creation rule matches %s (add a path_regex for it)", rs.File, rel)
+}

@@ -1,0 +1,164 @@
+// Package yamltree turns YAML documents into plain Go values that a JSON Schema
+// validator understands, while remembering where each value came from so
+// that findings can name a line.
+//
+// yaml.v3's own decoding turns unquoted dates into time.Time and integers into
+// int, which JSON Schema validators do not treat as strings; records keep dates
+// as strings, so scalars are converted here by their resolved tag.
+package yamltree
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"math"
+	"strconv"
+	"strings"
+
+	"gopkg.in/yaml.v3"
+)
+
+// Parse reads one YAML document. An empty input or a document whose top level
+// is not a mapping is an error, since every record is a mapping.
+func Parse(data []byte) (*yaml.Node, error) {
+	var doc yaml.Node
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	if err := dec.Decode(&doc); err != nil {
+		return nil, describe(err)
+	}
+	var extra yaml.Node
+	if err := dec.Decode(&extra); err == nil {
+		return nil, fmt.Errorf("line %d: more than one YAML document; a record is exactly one", extra.Line)
+	}
+	if doc.Kind != yaml.DocumentNode || len(doc.Content) != 1 || doc.Content[0].Kind != yaml.MappingNode {
+		return nil, errors.New("the document is not a YAML mapping (field: value lines)")
+	}
+	return doc.Content[0], nil
+}
+
+// describe strips yaml.v3's "yaml: " prefix so the message reads as ours.
+func describe(err error) error {
+	msg := strings.TrimPrefix(err.Error(), "yaml: ")
+	if msg == "EOF" {
+		msg = "the file is empty"
+	}
+	return errors.New(msg)
+}
+
+// Value converts a node into map[string]any, []any, string, int64, float64,
+// bool or nil. Duplicate keys and aliases are refused: they make a record
+// ambiguous to review.
+func Value(n *yaml.Node) (any, error) {
+	switch n.Kind {
+	case yaml.MappingNode:
+		m := make(map[string]any, len(n.Content)/2)
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			k, v := n.Content[i], n.Content[i+1]
+			if k.Kind != yaml.ScalarNode {
+				return nil, fmt.Errorf("line %d: a field name must be plain text", k.Line)
+			}
+			if _, dup := m[k.Value]; dup {
+				return nil, fmt.Errorf("line %d: field %q appears twice", k.Line, k.Value)
+			}
+			val, err := Value(v)
+			if err != nil {
+				return nil, err
+			}
+			m[k.Value] = val
+		}
+		return m, nil
+	case yaml.SequenceNode:
+		s := make([]any, 0, len(n.Content))
+		for _, c := range n.Content {
+			val, err := Value(c)
+			if err != nil {
+				return nil, err
+			}
+			s = append(s, val)
+		}
+		return s, nil
+	case yaml.ScalarNode:
+		return scalar(n)
+	case yaml.AliasNode:
+		return nil, fmt.Errorf("line %d: YAML aliases are not allowed in records", n.Line)
+	}
+	return nil, fmt.Errorf("line %d: unsupported YAML node", n.Line)
+}
+
+func scalar(n *yaml.Node) (any, error) {
+	switch n.ShortTag() {
+	case "!!null":
+		return nil, nil
+	case "!!bool":
+		var b bool
+		if err := n.Decode(&b); err != nil {
+			return nil, fmt.Errorf("line %d: %v", n.Line, describe(err))
+		}
+		return b, nil
+	case "!!int":
+		if i, err := strconv.ParseInt(strings.ReplaceAll(n.Value, "_", ""), 0, 64); err == nil {
+			return i, nil
+		}
+		var i int64
+		if err := n.Decode(&i); err != nil {
+			return nil, fmt.Errorf("line %d: number out of range", n.Line)
+		}
+		return i, nil
+	case "!!float":
+		var f float64
+		if err := n.Decode(&f); err != nil || math.IsInf(f, 0) || math.IsNaN(f) {
+			return nil, fmt.Errorf("line %d: not a finite number", n.Line)
+		}
+		return f, nil
+	default: // !!str, !!timestamp, !!binary: kept as the text that was written
+		return n.Value, nil
+	}
+}
+
+// Find returns the node at a path of mapping keys and sequence indexes, or
+// the deepest node found on the way, so a finding can still name a line.
+func Find(root *yaml.Node, path []string) *yaml.Node {
+	n := root
+	for _, p := range path {
+		switch n.Kind {
+		case yaml.MappingNode:
+			found := false
+			for i := 0; i+1 < len(n.Content); i += 2 {
+				if n.Content[i].Value == p {
+					n, found = n.Content[i+1], true
+					break
+				}
+			}
+			if !found {
+				return n
+			}
+		case yaml.SequenceNode:
+			i, err := strconv.Atoi(p)
+			if err != nil || i < 0 || i >= len(n.Content) {
+				return n
+			}
+			n = n.Content[i]
+		default:
+			return n
+		}
+	}
+	return n
+}
+
+// KeyLine is the line of the key that holds path's value (the line an
+// engineer looks at), or the value's own line for sequence items.
+func KeyLine(root *yaml.Node, path []string) int {
+	if len(path) == 0 {
+		return root.Line
+	}
+	parent := Find(root, path[:len(path)-1])
+	last := path[len(path)-1]
+	if parent.Kind == yaml.MappingNode {
+		for i := 0; i+1 < len(parent.Content); i += 2 {
+			if parent.Content[i].Value == last {
+				return parent.Content[i].Line
+			}
+		}
+	}
+	return Find(root, path).Line
+}
