@@ -151,4 +151,3 @@ func readFrom(e *env, from string) ([]byte, error) {
 	}
 	return data, nil
 }
-

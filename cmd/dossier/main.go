@@ -112,7 +112,6 @@ func run(e *env, args []string) int {
 	}
 }
 
-
 func usage(w io.Writer) {
 	fmt.Fprint(w, `dossier keeps customer records as SOPS-encrypted YAML in git.
 

@@ -1,0 +1,157 @@
+// Package ledger is the record of data-subject requests kept in the
+// repository under ledger/, one YAML file per request. It holds ids, dates
+// and git object ids only, never a personal value, so it can be read by
+// anyone who can read the repository, and by backup and purge without keys.
+//
+// For an erasure it lists the object ids of every version of every removed
+// file: the list that purge removes from history and that verify-erasure
+// and backup check every copy against.
+package ledger
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strings"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/vts/dossier/internal/safefile"
+)
+
+// Dir is the ledger folder relative to the repository root.
+const Dir = "ledger"
+
+// Request types (GDPR art. 15, 16, 17; retention is art. 5(1)(e)).
+const (
+	Access        = "access"
+	Rectification = "rectification"
+	Erasure       = "erasure"
+	Retention     = "retention"
+)
+
+// Status values.
+const (
+	Open = "open"
+	Done = "done"
+)
+
+// Request is one data-subject request.
+type Request struct {
+	ID       string `yaml:"id"`      // DSR-2026-0042
+	Type     string `yaml:"type"`    // access, rectification, erasure, retention
+	Subject  string `yaml:"subject"` // c-0042 or c-0042/u-0017
+	Received string `yaml:"received"`
+	Due      string `yaml:"due"` // received + 1 month (GDPR art. 12(3))
+	Status   string `yaml:"status"`
+	Done     string `yaml:"done,omitempty"`
+	// Commit is the commit that carried out the request, when it is known
+	// (a request commit cannot name itself; it carries trailers instead).
+	Commit string `yaml:"commit,omitempty"`
+	// ErasedPaths are the record paths removed or minimised at HEAD.
+	ErasedPaths []string `yaml:"erased_paths,omitempty"`
+	// Kept are records retained under a legal obligation, minimised.
+	Kept []Kept `yaml:"kept,omitempty"`
+	// ErasedObjects are the blob ids of every version of every erased file
+	// in history (for a minimised file: every version but the new one).
+	ErasedObjects []string `yaml:"erased_objects,omitempty"`
+	// Purged is set once the objects are gone from this repository's history.
+	Purged *Purge `yaml:"purged,omitempty"`
+}
+
+// Kept is a record retained during its legal retention period.
+type Kept struct {
+	Path  string `yaml:"path"`
+	Basis string `yaml:"basis"`
+	Until string `yaml:"until"`
+}
+
+// Purge records a history rewrite that removed a request's objects.
+type Purge struct {
+	Date    string `yaml:"date"`
+	Commits int    `yaml:"commits_rewritten"`
+}
+
+var idRe = regexp.MustCompile(`^DSR-[0-9]{4}-[0-9]{4,}$`)
+
+// ValidID reports whether id looks like a request id.
+func ValidID(id string) bool { return idRe.MatchString(id) }
+
+// Path is the ledger file of a request id, relative to the root.
+func Path(id string) string { return Dir + "/" + id + ".yaml" }
+
+// Load reads one request.
+func Load(root, id string) (*Request, error) {
+	if !ValidID(id) {
+		return nil, fmt.Errorf("%q is not a request id like DSR-2026-0042", id)
+	}
+	data, err := os.ReadFile(filepath.Join(root, filepath.FromSlash(Path(id))))
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, fmt.Errorf("request %s is not in the ledger (see \"dossier requests\")", id)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return Parse(data)
+}
+
+// Parse decodes a ledger file strictly.
+func Parse(data []byte) (*Request, error) {
+	var r Request
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	dec.KnownFields(true)
+	if err := dec.Decode(&r); err != nil {
+		return nil, fmt.Errorf("ledger entry: %s", strings.TrimPrefix(err.Error(), "yaml: "))
+	}
+	if !ValidID(r.ID) {
+		return nil, fmt.Errorf("ledger entry has no valid id")
+	}
+	return &r, nil
+}
+
+// All reads every request, sorted by id.
+func All(root string) ([]*Request, error) {
+	names, err := filepath.Glob(filepath.Join(root, Dir, "DSR-*.yaml"))
+	if err != nil {
+		return nil, err
+	}
+	var out []*Request
+	for _, n := range names {
+		data, err := os.ReadFile(n)
+		if err != nil {
+			return nil, err
+		}
+		r, err := Parse(data)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", filepath.Base(n), err)
+		}
+		out = append(out, r)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
+	return out, nil
+}
+
+// Marshal encodes a request as its ledger file.
+func (r *Request) Marshal() ([]byte, error) {
+	var b bytes.Buffer
+	b.WriteString("# dossier request ledger entry: ids, dates and object ids only.\n")
+	enc := yaml.NewEncoder(&b)
+	enc.SetIndent(2)
+	if err := enc.Encode(r); err != nil {
+		return nil, err
+	}
+	return b.Bytes(), enc.Close()
+}
+
+// Save writes the request's ledger file atomically.
+func (r *Request) Save(root string) error {
+	data, err := r.Marshal()
+	if err != nil {
+		return err
+	}
+	return safefile.Write(filepath.Join(root, filepath.FromSlash(Path(r.ID))), data, 0o644)
+}
