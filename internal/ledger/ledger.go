@@ -74,6 +74,9 @@ type Kept struct {
 type Purge struct {
 	Date    string `yaml:"date"`
 	Commits int    `yaml:"commits_rewritten"`
+	// OldTips are the ref values before the rewrite: the git server's
+	// pre-receive hook accepts a non-fast-forward push from one of these.
+	OldTips []string `yaml:"old_tips,omitempty"`
 }
 
 var idRe = regexp.MustCompile(`^DSR-[0-9]{4}-[0-9]{4,}$`)
