@@ -1,0 +1,151 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"github.com/vts/dossier/internal/backup"
+	"github.com/vts/dossier/internal/ledger"
+	"github.com/vts/dossier/internal/repo"
+	"github.com/vts/dossier/internal/settings"
+	"github.com/vts/dossier/internal/sopsfile"
+)
+
+func init() {
+	register(&command{
+		name:    "backup",
+		args:    "[NAME] | verify [NAME]",
+		summary: "mirror every ref to the offline backups in dossier.yaml, apply pending purges there and verify; \"backup verify\" only checks",
+		run:     runBackup,
+	})
+}
+
+func runBackup(e *env, args []string) error {
+	fs := flags(e, commands["backup"])
+	pos, err := parse(fs, args)
+	if err != nil {
+		return err
+	}
+	verify := len(pos) > 0 && pos[0] == "verify"
+	if verify {
+		pos = pos[1:]
+	}
+	if len(pos) > 1 {
+		return usageError("backup takes at most one remote name")
+	}
+	root, err := repo.Find(e.dir)
+	if err != nil {
+		return usageError("%v", err)
+	}
+	s, err := settings.Load(root)
+	if err != nil {
+		return refused("%v", err)
+	}
+	// Files encrypted to a cloud key service would put data keys on the
+	// internet: a backup of them is refused, naming the rule
+	// (sopsfile.CloudKMSError). Rules that do not parse are refused too:
+	// nobody could tell who can read the copy.
+	if _, err := sopsfile.LoadRules(root); err != nil {
+		return refused("backup refused: %v", err)
+	}
+	remotes, err := backup.Select(s, pos)
+	if err != nil {
+		return refused("%v", err)
+	}
+	reqs, err := ledger.All(root)
+	if err != nil {
+		return refused("reading the ledger: %v", err)
+	}
+	opts := backup.Options{Root: root, Ledger: reqs}
+	if isTerminal(e.stderr) {
+		opts.Progress = e.stderr
+	}
+	failed := false
+	for _, r := range remotes {
+		var problems backup.Problems
+		if verify {
+			rep, err := backup.Verify(opts, r)
+			if !errors.As(err, &problems) && err != nil {
+				return refused("%s: %v", r.Name, err)
+			}
+			printVerify(e.stdout, rep)
+		} else {
+			res, err := backup.Run(opts, r)
+			if !errors.As(err, &problems) && err != nil {
+				return refused("%s: %v", r.Name, err)
+			}
+			printBackup(e.stdout, res, problems == nil)
+		}
+		for _, p := range problems {
+			fmt.Fprintf(e.stderr, "dossier: %s: %s\n", r.Name, p)
+		}
+		failed = failed || problems != nil
+	}
+	if failed {
+		return silentFailure(exitFindings)
+	}
+	return nil
+}
+
+func where(r *backup.Remote) string {
+	if r.SSH() {
+		return r.URL
+	}
+	return r.Path
+}
+
+func printBackup(w io.Writer, res *backup.Result, ok bool) {
+	if res == nil {
+		return
+	}
+	name := res.Remote.Name
+	state := "updated"
+	if res.Created {
+		state = "created"
+	}
+	fmt.Fprintf(w, "%s: %s %s: %d ref(s) updated, %d deleted\n", name, where(res.Remote), state, len(res.Updated), len(res.Deleted))
+	if len(res.Applied) > 0 {
+		fmt.Fprintf(w, "%s: purges applied: %s (their objects deleted from the mirror)\n", name, strings.Join(res.Applied, ", "))
+	}
+	if ok {
+		check := "new objects checked"
+		if res.FullCheck {
+			check = "every object checked"
+		}
+		fmt.Fprintf(w, "%s: verified: refs equal, %s, no purged object present; HEAD %s %.12s\n", name, check, res.Head, res.HeadCommit)
+	}
+	printUnpurged(w, name, res.Unpurged)
+}
+
+func printVerify(w io.Writer, rep *backup.Report) {
+	if rep == nil {
+		return
+	}
+	name := rep.Remote.Name
+	if rep.Manifest != nil {
+		fmt.Fprintf(w, "%s: last backup %s, HEAD %s %.12s, purges applied: %d\n", name, rep.Manifest.Time, rep.Manifest.Head, rep.Manifest.HeadCommit, len(rep.Manifest.Applied))
+	} else {
+		fmt.Fprintf(w, "%s: no manifest: this mirror was not written by a completed \"dossier backup\"\n", name)
+	}
+	fmt.Fprintf(w, "%s: %s: checked refs, purged objects and every reachable object\n", name, where(rep.Remote))
+	printUnpurged(w, name, rep.Unpurged)
+}
+
+func printUnpurged(w io.Writer, name string, ids []string) {
+	if len(ids) > 0 {
+		fmt.Fprintf(w, "%s: erased but not yet purged in the live repository, so still in its history and this backup: %s (run \"dossier purge --request ID\", then back up again)\n", name, strings.Join(ids, ", "))
+	}
+}
+
+// isTerminal reports whether w is a terminal, for progress output.
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	info, err := f.Stat()
+	return err == nil && info.Mode()&os.ModeCharDevice != 0
+}

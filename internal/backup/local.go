@@ -1,0 +1,266 @@
+package backup
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"github.com/go-git/go-git/v5"
+	"github.com/go-git/go-git/v5/plumbing"
+
+	"github.com/vts/dossier/internal/safefile"
+)
+
+// localMirror is a bare repository on a mounted disk.
+//
+// Objects travel as one pack made by "git pack-objects" in the live
+// repository and indexed by "git index-pack" in the mirror, rather than by
+// go-git's Push: go-git walks every object reachable from the mirror's refs
+// before sending anything (revlist.ObjectsWithStorageForIgnores), so one
+// new commit would cost as much as the whole history, and its delta search
+// re-compresses every object where git reuses the deltas already on disk.
+// index-pack hashes every object it receives, so what arrives is verified.
+// Refs, the manifest and the checks are done here with go-git.
+type localMirror struct {
+	path string
+}
+
+func (l *localMirror) exists() (bool, error) {
+	_, err := os.Stat(filepath.Join(l.path, "objects"))
+	if errors.Is(err, os.ErrNotExist) {
+		return false, nil
+	}
+	return err == nil, err
+}
+
+func (l *localMirror) ensure() (bool, error) {
+	if ok, err := l.exists(); ok || err != nil {
+		return false, err
+	}
+	parent := filepath.Dir(l.path)
+	if _, err := os.Stat(parent); err != nil {
+		return false, fmt.Errorf("%s does not exist: is the backup disk mounted?", parent)
+	}
+	if entries, err := os.ReadDir(l.path); err == nil && len(entries) > 0 {
+		return false, fmt.Errorf("%s exists and is not a bare git repository: point the backup at an empty or new directory", l.path)
+	}
+	if _, err := git.PlainInit(l.path, true); err != nil {
+		return false, fmt.Errorf("creating the mirror %s: %w", l.path, err)
+	}
+	return true, nil
+}
+
+func (l *localMirror) open() (*git.Repository, error) {
+	r, err := git.PlainOpen(l.path)
+	if err != nil {
+		return nil, fmt.Errorf("opening the mirror %s: %w", l.path, err)
+	}
+	return r, nil
+}
+
+func (l *localMirror) refs() (Refs, error) {
+	r, err := l.open()
+	if err != nil {
+		return Refs{}, err
+	}
+	return repoRefs(r)
+}
+
+func (l *localMirror) push(root string, src, before Refs, progress io.Writer) error {
+	// Leftovers of an index-pack killed half-way are never referenced;
+	// drop them so they cannot hold data a purge has removed since.
+	if tmps, _ := filepath.Glob(filepath.Join(l.path, "objects", "pack", "tmp_*")); len(tmps) > 0 {
+		for _, t := range tmps {
+			os.Remove(t)
+		}
+	}
+	live, err := git.PlainOpen(root)
+	if err != nil {
+		return err
+	}
+	have := map[string]bool{}
+	for _, v := range before.Refs {
+		have[v] = true
+	}
+	var wants, haves []string
+	seen := map[string]bool{}
+	for _, v := range src.Refs {
+		if !have[v] && !seen[v] {
+			wants = append(wants, v)
+			seen[v] = true
+		}
+	}
+	// Only what both sides have can be left out: after a purge the
+	// mirror's tips are commits the live repository no longer holds.
+	for v := range have {
+		if live.Storer.HasEncodedObject(plumbing.NewHash(v)) == nil {
+			haves = append(haves, v)
+		}
+	}
+	sort.Strings(wants)
+	sort.Strings(haves)
+	if len(wants) > 0 {
+		if err := l.sendPack(root, wants, haves, progress); err != nil {
+			return err
+		}
+		crashPoint("after-pack")
+	}
+	return l.writeRefs(src)
+}
+
+func (l *localMirror) sendPack(root string, wants, haves []string, progress io.Writer) error {
+	var in strings.Builder
+	for _, w := range wants {
+		in.WriteString(w + "\n")
+	}
+	for _, h := range haves {
+		in.WriteString("^" + h + "\n")
+	}
+	packArgs := []string{"-C", root, "pack-objects", "--revs", "--stdout", "--delta-base-offset", "--all-progress-implied"}
+	var packErr, idxErr bytes.Buffer
+	pack := exec.Command("git", packArgs...)
+	pack.Stdin = strings.NewReader(in.String())
+	pack.Stderr = &packErr
+	if progress != nil {
+		pack.Args = append(pack.Args, "--progress")
+		pack.Stderr = progress
+	} else {
+		pack.Args = append(pack.Args, "-q")
+	}
+	idx := exec.Command("git", "--git-dir", l.path, "index-pack", "--stdin")
+	idx.Stderr = &idxErr
+	pr, pw, err := os.Pipe()
+	if err != nil {
+		return err
+	}
+	pack.Stdout, idx.Stdin = pw, pr
+	if err := idx.Start(); err != nil {
+		pr.Close()
+		pw.Close()
+		return err
+	}
+	pr.Close()
+	perr := pack.Run()
+	pw.Close()
+	ierr := idx.Wait()
+	if perr != nil {
+		return fmt.Errorf("git pack-objects: %v: %s", perr, strings.TrimSpace(packErr.String()))
+	}
+	if ierr != nil {
+		return fmt.Errorf("git index-pack: %v: %s", ierr, strings.TrimSpace(idxErr.String()))
+	}
+	// What receive-pack checks after a push: the new objects connect to
+	// what the mirror's refs already reach. Refs move only if they do.
+	var revErr bytes.Buffer
+	rev := exec.Command("git", "--git-dir", l.path, "rev-list", "--objects", "--quiet", "--stdin", "--not", "--all")
+	rev.Stdin = strings.NewReader(strings.Join(wants, "\n") + "\n")
+	rev.Stderr = &revErr
+	if err := rev.Run(); err != nil {
+		return fmt.Errorf("the new objects do not connect in the mirror (%v): %s", err, strings.TrimSpace(revErr.String()))
+	}
+	return nil
+}
+
+// writeRefs makes the mirror's refs equal to src in one atomic rename of
+// packed-refs, then removes loose refs (which would shadow it) and points
+// HEAD at the live repository's branch.
+func (l *localMirror) writeRefs(src Refs) error {
+	var b strings.Builder
+	b.WriteString("# pack-refs with: sorted \n")
+	for _, name := range keys(src.Refs) {
+		fmt.Fprintf(&b, "%s %s\n", src.Refs[name], name)
+	}
+	if err := safefile.Write(filepath.Join(l.path, "packed-refs"), []byte(b.String()), 0o644); err != nil {
+		return err
+	}
+	err := filepath.WalkDir(filepath.Join(l.path, "refs"), func(p string, d os.DirEntry, err error) error {
+		if err == nil && d.Type().IsRegular() {
+			return os.Remove(p)
+		}
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("removing loose refs: %w", err)
+	}
+	if src.Head != "" {
+		return safefile.Write(filepath.Join(l.path, "HEAD"), []byte("ref: "+src.Head+"\n"), 0o644)
+	}
+	return nil
+}
+
+func (l *localMirror) present(ids []string) ([]string, error) {
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	r, err := l.open()
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	for _, id := range ids {
+		if r.Storer.HasEncodedObject(plumbing.NewHash(id)) == nil {
+			out = append(out, id)
+		}
+	}
+	return out, nil
+}
+
+// prune deletes every object no ref reaches. Real git: go-git cannot
+// rewrite or delete packs, and the old objects are inside packs.
+func (l *localMirror) prune() error {
+	for _, args := range [][]string{
+		{"reflog", "expire", "--expire=now", "--all"},
+		{"gc", "--prune=now", "--quiet"},
+	} {
+		cmd := exec.Command("git", append([]string{"--git-dir", l.path}, args...)...)
+		if out, err := cmd.CombinedOutput(); err != nil {
+			return fmt.Errorf("git %s: %v: %s", args[0], err, strings.TrimSpace(string(out)))
+		}
+	}
+	return nil
+}
+
+func (l *localMirror) checkAll(secondOpinion bool, progress io.Writer) (int, Problems, error) {
+	r, err := l.open()
+	if err != nil {
+		return 0, nil, err
+	}
+	refs, err := repoRefs(r)
+	if err != nil {
+		return 0, nil, err
+	}
+	n, p := readAll(r.Storer, refs, progress)
+	if secondOpinion {
+		// git fsck also reads pack data no ref reaches and checks each
+		// pack's checksum.
+		cmd := exec.Command("git", "--git-dir", l.path, "fsck", "--full", "--no-dangling", "--no-progress")
+		if out, err := cmd.CombinedOutput(); err != nil {
+			lines := strings.Split(strings.TrimSpace(string(out)), "\n")
+			if len(lines) > 5 {
+				lines = append(lines[:5], fmt.Sprintf("... %d more", len(lines)-5))
+			}
+			for _, line := range lines {
+				p = append(p, "git fsck: "+line)
+			}
+		}
+	}
+	return n, p, nil
+}
+
+func (l *localMirror) readManifest() (*Manifest, error) {
+	data, err := os.ReadFile(filepath.Join(l.path, ManifestFile))
+	if err != nil {
+		return nil, err
+	}
+	return ParseManifest(data)
+}
+
+func (l *localMirror) writeManifest(data []byte) error {
+	return safefile.Write(filepath.Join(l.path, ManifestFile), data, 0o644)
+}
