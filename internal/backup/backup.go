@@ -75,10 +75,10 @@ type Result struct {
 
 // Options configure a backup or a verification.
 type Options struct {
-	Root     string             // the live repository
-	Ledger   []*ledger.Request  // the live repository's ledger
-	Progress io.Writer          // progress output; nil when stderr is no terminal
-	Now      func() time.Time   // clock for the manifest
+	Root     string            // the live repository
+	Ledger   []*ledger.Request // the live repository's ledger
+	Progress io.Writer         // progress output; nil when stderr is no terminal
+	Now      func() time.Time  // clock for the manifest
 }
 
 // mirror is a backup mirror, local or over ssh.
