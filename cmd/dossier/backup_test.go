@@ -77,7 +77,7 @@ func cmdPurgeFixture(ts *testscript.TestScript, neg bool, args []string) {
 	}
 	dir := ts.MkAbs(".")
 	tips := strings.Fields(gitOut(ts, dir, "for-each-ref", "--format=%(objectname)", "refs/heads"))
-	fr := []string{"filter-repo", "--force", "--quiet", "--invert-paths"}
+	fr := []string{"filter-repo", "--force", "--quiet", "--replace-refs", "delete-no-add", "--invert-paths"}
 	var reqs []*ledger.Request
 	for _, id := range args {
 		q, err := ledger.Load(dir, id)
@@ -133,7 +133,7 @@ func cmdObjectsAbsent(ts *testscript.TestScript, neg bool, args []string) {
 	}
 	var present []string
 	for _, id := range ids {
-		if exec.Command("git", "--git-dir", gitDir, "cat-file", "-e", id).Run() == nil {
+		if exec.Command("git", "--no-replace-objects", "--git-dir", gitDir, "cat-file", "-e", id).Run() == nil {
 			present = append(present, id)
 		}
 	}
@@ -146,14 +146,17 @@ func cmdObjectsAbsent(ts *testscript.TestScript, neg bool, args []string) {
 }
 
 // cmdCorruptObject flips one byte in the middle of an object's data in the
-// pack that holds it, as a failing disk would.
+// pack that holds it, as a failing disk would, and sets $CORRUPTED to the
+// object's id.
 //
-//	corrupt-object GITDIR ID
+//	corrupt-object GITDIR REV
 func cmdCorruptObject(ts *testscript.TestScript, neg bool, args []string) {
 	if neg || len(args) != 2 {
-		ts.Fatalf("usage: corrupt-object GITDIR ID")
+		ts.Fatalf("usage: corrupt-object GITDIR REV")
 	}
-	gitDir, id := ts.MkAbs(args[0]), args[1]
+	gitDir := ts.MkAbs(args[0])
+	id := strings.TrimSpace(gitOut(ts, gitDir, "rev-parse", args[1]))
+	ts.Setenv("CORRUPTED", id)
 	idxs, _ := filepath.Glob(filepath.Join(gitDir, "objects", "pack", "*.idx"))
 	for _, idx := range idxs {
 		f, err := os.Open(idx)

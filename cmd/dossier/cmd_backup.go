@@ -79,8 +79,13 @@ func runBackup(e *env, args []string) error {
 			}
 			printBackup(e.stdout, res, problems == nil)
 		}
+		damaged := false
 		for _, p := range problems {
 			fmt.Fprintf(e.stderr, "dossier: %s: %s\n", r.Name, p)
+			damaged = damaged || strings.Contains(p, " is corrupt") || strings.Contains(p, " is missing (")
+		}
+		if damaged {
+			fmt.Fprintf(e.stderr, "dossier: %s: the mirror is damaged: move it aside and run \"dossier backup %s\" to write a new one\n", r.Name, r.Name)
 		}
 		failed = failed || problems != nil
 	}

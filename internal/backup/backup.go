@@ -83,15 +83,21 @@ type Options struct {
 
 // mirror is a backup mirror, local or over ssh.
 type mirror interface {
-	exists() (bool, error)
-	ensure() (created bool, err error)
-	refs() (Refs, error)
+	// state reads the mirror in one round trip; with create it makes an
+	// empty bare repository first if there is none.
+	state(create bool, ids []string) (*state, error)
 	push(root string, src, before Refs, progress io.Writer) error
-	present(ids []string) ([]string, error)
 	prune() error
 	checkAll(secondOpinion bool, progress io.Writer) (checked int, p Problems, err error)
-	readManifest() (*Manifest, error)
 	writeManifest(data []byte) error
+}
+
+// state is what a mirror holds.
+type state struct {
+	exists, created bool
+	refs            Refs
+	manifest        *Manifest // nil if missing or unreadable
+	present         []string  // of the ids asked about, those it holds
 }
 
 func open(r *Remote) mirror {
@@ -165,16 +171,14 @@ func keys(m map[string]string) []string {
 func Run(o Options, r *Remote) (*Result, error) {
 	m := open(r)
 	res := &Result{Remote: r}
-	created, err := m.ensure()
+	ids, objects, unpurged := purged(o.Ledger)
+	res.Unpurged = unpurged
+	st, err := m.state(true, keys(objects))
 	if err != nil {
 		return nil, err
 	}
-	res.Created = created
-	before, err := m.refs()
-	if err != nil {
-		return nil, err
-	}
-	man, _ := m.readManifest()
+	res.Created = st.created
+	before, man := st.refs, st.manifest
 	res.ManifestOld = man
 	// A mirror whose refs are not the ones its manifest vouches for was
 	// changed outside dossier or by an interrupted run: check all of it.
@@ -199,40 +203,43 @@ func Run(o Options, r *Remote) (*Result, error) {
 		if err := m.push(o.Root, src, before, o.Progress); err != nil {
 			return nil, fmt.Errorf("%s: push: %w", r.Name, err)
 		}
+		crashPoint("after-refs")
+		if st, err = m.state(false, keys(objects)); err != nil {
+			return nil, err
+		}
 	}
-	crashPoint("after-refs")
-
-	ids, objects, unpurged := purged(o.Ledger)
-	res.Unpurged = unpurged
 	// Purges the mirror has not had leave old objects in it; deleting them
 	// needs a prune. Presence is checked by id, so a disk unplugged during
 	// any number of purges is caught, with or without a manifest.
-	left, err := m.present(keys(objects))
-	if err != nil {
-		return nil, err
-	}
-	if len(left) > 0 {
+	if len(st.present) > 0 {
 		if err := m.prune(); err != nil {
 			return nil, fmt.Errorf("%s: removing purged objects: %w", r.Name, err)
 		}
 		full = true
 		applied := map[string]bool{}
-		for _, id := range left {
+		for _, id := range st.present {
 			applied[objects[id]] = true
 		}
 		res.Applied = keys(boolKeys(applied))
+		if st, err = m.state(false, keys(objects)); err != nil {
+			return nil, err
+		}
 	}
-	after, problems, err := check(m, src, objects, full, false, o.Progress)
-	if err != nil {
-		return nil, err
+	problems := compare(st, src, objects)
+	if full {
+		n, ps, err := m.checkAll(false, o.Progress)
+		if err != nil {
+			return nil, err
+		}
+		res.Checked = n
+		problems = append(problems, ps...)
 	}
 	res.FullCheck = full
-	res.Checked = after.checked
 	if len(problems) > 0 {
 		return res, problems
 	}
-	res.Head = after.refs.Head
-	res.HeadCommit = after.refs.Refs[after.refs.Head]
+	res.Head = st.refs.Head
+	res.HeadCommit = st.refs.Refs[st.refs.Head]
 	now := time.Now
 	if o.Now != nil {
 		now = o.Now
@@ -241,7 +248,7 @@ func Run(o Options, r *Remote) (*Result, error) {
 		Time:       now().UTC().Format(time.RFC3339),
 		Head:       res.Head,
 		HeadCommit: res.HeadCommit,
-		Refs:       after.refs.Refs,
+		Refs:       st.refs.Refs,
 		Applied:    ids,
 		Check:      map[bool]string{true: "full", false: "new objects"}[full],
 	}).Marshal()
@@ -262,21 +269,11 @@ func boolKeys(m map[string]bool) map[string]string {
 	return out
 }
 
-type checked struct {
-	refs    Refs
-	checked int
-}
-
-// check compares the mirror's refs with the live repository's, looks for
-// every purged id, and when full reads every reachable object.
-func check(m mirror, src Refs, objects map[string]string, full, secondOpinion bool, progress io.Writer) (checked, Problems, error) {
-	var c checked
+// compare finds refs that differ from the live repository's and purged
+// objects the mirror still holds.
+func compare(st *state, src Refs, objects map[string]string) Problems {
 	var p Problems
-	got, err := m.refs()
-	if err != nil {
-		return c, nil, err
-	}
-	c.refs = got
+	got := st.refs
 	for _, name := range keys(src.Refs) {
 		if g, ok := got.Refs[name]; !ok {
 			p = append(p, fmt.Sprintf("ref %s is missing from the mirror (live: %.12s): run \"dossier backup\"", name, src.Refs[name]))
@@ -289,22 +286,10 @@ func check(m mirror, src Refs, objects map[string]string, full, secondOpinion bo
 			p = append(p, fmt.Sprintf("ref %s is in the mirror but not in the live repository: run \"dossier backup\"", name))
 		}
 	}
-	left, err := m.present(keys(objects))
-	if err != nil {
-		return c, nil, err
-	}
-	for _, id := range left {
+	for _, id := range st.present {
 		p = append(p, fmt.Sprintf("object %s of %s is still in the mirror although the live repository purged it: run \"dossier backup\" (if it stays, a ref of the live repository still reaches it: run \"dossier purge --request %s\")", id, objects[id], objects[id]))
 	}
-	if full {
-		n, ps, err := m.checkAll(secondOpinion, progress)
-		if err != nil {
-			return c, nil, err
-		}
-		c.checked = n
-		p = append(p, ps...)
-	}
-	return c, p, nil
+	return p
 }
 
 // Report is what a verification found.
@@ -321,11 +306,12 @@ type Report struct {
 // opinion that also reads unreachable pack data).
 func Verify(o Options, r *Remote) (*Report, error) {
 	m := open(r)
-	ok, err := m.exists()
+	_, objects, unpurged := purged(o.Ledger)
+	st, err := m.state(false, keys(objects))
 	if err != nil {
 		return nil, err
 	}
-	if !ok {
+	if !st.exists {
 		where := r.Path
 		if r.SSH() {
 			where = r.Host + ":" + r.Path
@@ -336,14 +322,14 @@ func Verify(o Options, r *Remote) (*Report, error) {
 	if err != nil {
 		return nil, err
 	}
-	_, objects, unpurged := purged(o.Ledger)
-	rep := &Report{Remote: r, Unpurged: unpurged}
-	rep.Manifest, _ = m.readManifest()
-	c, problems, err := check(m, src, objects, true, true, o.Progress)
+	rep := &Report{Remote: r, Unpurged: unpurged, Manifest: st.manifest}
+	problems := compare(st, src, objects)
+	n, ps, err := m.checkAll(true, o.Progress)
 	if err != nil {
 		return nil, err
 	}
-	rep.Checked = c.checked
+	rep.Checked = n
+	problems = append(problems, ps...)
 	if len(problems) > 0 {
 		return rep, problems
 	}

@@ -39,37 +39,51 @@ func (l *localMirror) exists() (bool, error) {
 	return err == nil, err
 }
 
-func (l *localMirror) ensure() (bool, error) {
-	if ok, err := l.exists(); ok || err != nil {
-		return false, err
+func (l *localMirror) state(create bool, ids []string) (*state, error) {
+	st := &state{}
+	ok, err := l.exists()
+	if err != nil {
+		return nil, err
 	}
-	parent := filepath.Dir(l.path)
-	if _, err := os.Stat(parent); err != nil {
-		return false, fmt.Errorf("%s does not exist: is the backup disk mounted?", parent)
+	if !ok && create {
+		if err := l.create(); err != nil {
+			return nil, err
+		}
+		ok, st.created = true, true
 	}
-	if entries, err := os.ReadDir(l.path); err == nil && len(entries) > 0 {
-		return false, fmt.Errorf("%s exists and is not a bare git repository: point the backup at an empty or new directory", l.path)
+	if st.exists = ok; !ok {
+		return st, nil
 	}
-	if _, err := git.PlainInit(l.path, true); err != nil {
-		return false, fmt.Errorf("creating the mirror %s: %w", l.path, err)
-	}
-	return true, nil
-}
-
-func (l *localMirror) open() (*git.Repository, error) {
 	r, err := git.PlainOpen(l.path)
 	if err != nil {
 		return nil, fmt.Errorf("opening the mirror %s: %w", l.path, err)
 	}
-	return r, nil
+	if st.refs, err = repoRefs(r); err != nil {
+		return nil, err
+	}
+	for _, id := range ids {
+		if r.Storer.HasEncodedObject(plumbing.NewHash(id)) == nil {
+			st.present = append(st.present, id)
+		}
+	}
+	if data, err := os.ReadFile(filepath.Join(l.path, ManifestFile)); err == nil {
+		st.manifest, _ = ParseManifest(data)
+	}
+	return st, nil
 }
 
-func (l *localMirror) refs() (Refs, error) {
-	r, err := l.open()
-	if err != nil {
-		return Refs{}, err
+func (l *localMirror) create() error {
+	parent := filepath.Dir(l.path)
+	if _, err := os.Stat(parent); err != nil {
+		return fmt.Errorf("%s does not exist: is the backup disk mounted?", parent)
 	}
-	return repoRefs(r)
+	if entries, err := os.ReadDir(l.path); err == nil && len(entries) > 0 {
+		return fmt.Errorf("%s exists and is not a bare git repository: point the backup at an empty or new directory", l.path)
+	}
+	if _, err := git.PlainInit(l.path, true); err != nil {
+		return fmt.Errorf("creating the mirror %s: %w", l.path, err)
+	}
+	return nil
 }
 
 func (l *localMirror) push(root string, src, before Refs, progress io.Writer) error {
@@ -194,23 +208,6 @@ func (l *localMirror) writeRefs(src Refs) error {
 	return nil
 }
 
-func (l *localMirror) present(ids []string) ([]string, error) {
-	if len(ids) == 0 {
-		return nil, nil
-	}
-	r, err := l.open()
-	if err != nil {
-		return nil, err
-	}
-	var out []string
-	for _, id := range ids {
-		if r.Storer.HasEncodedObject(plumbing.NewHash(id)) == nil {
-			out = append(out, id)
-		}
-	}
-	return out, nil
-}
-
 // prune deletes every object no ref reaches. Real git: go-git cannot
 // rewrite or delete packs, and the old objects are inside packs.
 func (l *localMirror) prune() error {
@@ -227,7 +224,7 @@ func (l *localMirror) prune() error {
 }
 
 func (l *localMirror) checkAll(secondOpinion bool, progress io.Writer) (int, Problems, error) {
-	r, err := l.open()
+	r, err := git.PlainOpen(l.path)
 	if err != nil {
 		return 0, nil, err
 	}
@@ -251,14 +248,6 @@ func (l *localMirror) checkAll(secondOpinion bool, progress io.Writer) (int, Pro
 		}
 	}
 	return n, p, nil
-}
-
-func (l *localMirror) readManifest() (*Manifest, error) {
-	data, err := os.ReadFile(filepath.Join(l.path, ManifestFile))
-	if err != nil {
-		return nil, err
-	}
-	return ParseManifest(data)
 }
 
 func (l *localMirror) writeManifest(data []byte) error {

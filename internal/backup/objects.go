@@ -50,7 +50,7 @@ func readAll(st storer.EncodedObjectStorer, refs Refs, progress io.Writer) (int,
 		typ, data, err := readObject(st, h)
 		switch {
 		case errors.Is(err, plumbing.ErrObjectNotFound):
-			report("object %s is missing (reached from %s): the mirror is incomplete; run \"dossier backup\" again", it.id, it.from)
+			report("object %s is missing (reached from %s)", it.id, it.from)
 			continue
 		case err != nil:
 			report("object %s is corrupt (reached from %s): %v", it.id, it.from, err)

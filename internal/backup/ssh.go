@@ -55,51 +55,65 @@ func (s *sshMirror) run(stdin io.Reader, script string) ([]byte, error) {
 	return out.Bytes(), nil
 }
 
-func (s *sshMirror) gitDir() string { return "git --git-dir " + quote(s.r.Path) + " " }
+// gitDir starts a git command on the mirror. Replace refs are ignored: a
+// purge done by git filter-repo may leave refs/replace/OLD, and with them
+// git would answer for an old, purged object id.
+func (s *sshMirror) gitDir() string {
+	return "git --no-replace-objects --git-dir " + quote(s.r.Path) + " "
+}
 
 // url is the remote as git takes it.
 func (s *sshMirror) url() string { return s.r.URL }
 
-func (s *sshMirror) exists() (bool, error) {
-	out, err := s.run(nil, "if test -d "+quote(path.Join(s.r.Path, "objects"))+"; then echo yes; else echo no; fi")
-	return strings.TrimSpace(string(out)) == "yes", err
-}
+// stateSep separates the parts of the state script's output.
+const stateSep = "--dossier-state--"
 
-func (s *sshMirror) ensure() (bool, error) {
-	ok, err := s.exists()
-	if ok || err != nil {
-		return false, err
+func (s *sshMirror) state(create bool, ids []string) (*state, error) {
+	p := quote(s.r.Path)
+	script := "if test -d " + quote(path.Join(s.r.Path, "objects")) + "; then echo exists; "
+	if create {
+		parent := quote(path.Dir(s.r.Path))
+		script += "elif test -d " + parent + "; then git init -q --bare " + p + " && echo created; " +
+			"else echo " + quote(path.Dir(s.r.Path)+" does not exist on "+s.r.Host) + " >&2; exit 1; fi; "
+	} else {
+		script += "else echo none; exit 0; fi; "
 	}
-	parent := path.Dir(s.r.Path)
-	_, err = s.run(nil, "test -d "+quote(parent)+" || { echo "+quote(parent+" does not exist on "+s.r.Host)+" >&2; exit 1; }; git init -q --bare "+quote(s.r.Path))
+	script +=
+		"echo " + stateSep + "; " + s.gitDir() + "symbolic-ref -q HEAD; " +
+			"echo " + stateSep + "; " + s.gitDir() + "for-each-ref --format='%(objectname) %(refname)'; " +
+			"echo " + stateSep + "; " + s.gitDir() + "cat-file --batch-check; " +
+			"echo " + stateSep + "; cat " + quote(s.manifestPath()) + " 2>/dev/null; exit 0"
+	out, err := s.run(strings.NewReader(strings.Join(ids, "\n")+"\n"), script)
 	if err != nil {
-		return false, fmt.Errorf("creating the mirror: %w", err)
+		return nil, err
 	}
-	return true, nil
-}
-
-func (s *sshMirror) refs() (Refs, error) {
-	cmd := exec.Command("git", "ls-remote", "--symref", s.url())
-	var errb bytes.Buffer
-	cmd.Stderr = &errb
-	out, err := cmd.Output()
-	if err != nil {
-		return Refs{}, fmt.Errorf("git ls-remote %s: %v: %s", s.url(), err, strings.TrimSpace(errb.String()))
+	parts := strings.Split(string(out), stateSep+"\n")
+	st := &state{}
+	switch strings.TrimSpace(parts[0]) {
+	case "none":
+		return st, nil
+	case "created":
+		st.created = true
 	}
-	refs := Refs{Refs: map[string]string{}}
-	for _, line := range strings.Split(string(out), "\n") {
-		f := strings.Split(line, "\t")
-		if len(f) != 2 {
-			continue
-		}
-		switch {
-		case strings.HasPrefix(f[0], "ref: ") && f[1] == "HEAD":
-			refs.Head = strings.TrimPrefix(f[0], "ref: ")
-		case strings.HasPrefix(f[1], "refs/") && !strings.HasSuffix(f[1], "^{}"):
-			refs.Refs[f[1]] = f[0]
+	if len(parts) != 5 {
+		return nil, fmt.Errorf("ssh %s: unexpected answer reading the mirror", s.r.Host)
+	}
+	st.exists = true
+	st.refs = Refs{Head: strings.TrimSpace(parts[1]), Refs: map[string]string{}}
+	for _, line := range strings.Split(parts[2], "\n") {
+		if f := strings.Fields(line); len(f) == 2 {
+			st.refs.Refs[f[1]] = f[0]
 		}
 	}
-	return refs, nil
+	for _, line := range strings.Split(parts[3], "\n") {
+		if f := strings.Fields(line); len(f) >= 2 && f[1] != "missing" {
+			st.present = append(st.present, f[0])
+		}
+	}
+	if len(parts[4]) > 0 {
+		st.manifest, _ = ParseManifest([]byte(parts[4]))
+	}
+	return st, nil
 }
 
 func (s *sshMirror) push(root string, src, before Refs, progress io.Writer) error {
@@ -125,24 +139,6 @@ func (s *sshMirror) push(root string, src, before Refs, progress io.Writer) erro
 		}
 	}
 	return nil
-}
-
-func (s *sshMirror) present(ids []string) ([]string, error) {
-	if len(ids) == 0 {
-		return nil, nil
-	}
-	out, err := s.run(strings.NewReader(strings.Join(ids, "\n")+"\n"), s.gitDir()+"cat-file --batch-check")
-	if err != nil {
-		return nil, err
-	}
-	var left []string
-	for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
-		f := strings.Fields(line)
-		if len(f) >= 2 && f[1] != "missing" {
-			left = append(left, f[0])
-		}
-	}
-	return left, nil
 }
 
 func (s *sshMirror) prune() error {
@@ -173,17 +169,6 @@ func (s *sshMirror) checkAll(_ bool, _ io.Writer) (int, Problems, error) {
 }
 
 func (s *sshMirror) manifestPath() string { return path.Join(s.r.Path, ManifestFile) }
-
-func (s *sshMirror) readManifest() (*Manifest, error) {
-	out, err := s.run(nil, "cat "+quote(s.manifestPath())+" 2>/dev/null || true")
-	if err != nil {
-		return nil, err
-	}
-	if len(out) == 0 {
-		return nil, fmt.Errorf("no manifest")
-	}
-	return ParseManifest(out)
-}
 
 func (s *sshMirror) writeManifest(data []byte) error {
 	tmp := quote(s.manifestPath() + ".tmp")
