@@ -220,7 +220,7 @@ func Run(o Options, r *Remote) (*Result, error) {
 		for _, id := range st.present {
 			applied[objects[id]] = true
 		}
-		res.Applied = keys(boolKeys(applied))
+		res.Applied = keys(boolKeysOf(applied))
 		if st, err = m.state(false, keys(objects)); err != nil {
 			return nil, err
 		}
@@ -259,14 +259,6 @@ func Run(o Options, r *Remote) (*Result, error) {
 		return nil, fmt.Errorf("%s: writing the manifest: %w", r.Name, err)
 	}
 	return res, nil
-}
-
-func boolKeys(m map[string]bool) map[string]string {
-	out := map[string]string{}
-	for k := range m {
-		out[k] = k
-	}
-	return out
 }
 
 // compare finds refs that differ from the live repository's and purged

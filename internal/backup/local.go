@@ -12,7 +12,6 @@ import (
 	"strings"
 
 	"github.com/go-git/go-git/v5"
-	"github.com/go-git/go-git/v5/plumbing"
 
 	"github.com/vts/dossier/internal/safefile"
 )
@@ -61,10 +60,8 @@ func (l *localMirror) state(create bool, ids []string) (*state, error) {
 	if st.refs, err = repoRefs(r); err != nil {
 		return nil, err
 	}
-	for _, id := range ids {
-		if r.Storer.HasEncodedObject(plumbing.NewHash(id)) == nil {
-			st.present = append(st.present, id)
-		}
+	if st.present, err = presentIn([]string{"--git-dir", l.path}, ids); err != nil {
+		return nil, err
 	}
 	if data, err := os.ReadFile(filepath.Join(l.path, ManifestFile)); err == nil {
 		st.manifest, _ = ParseManifest(data)
@@ -94,15 +91,11 @@ func (l *localMirror) push(root string, src, before Refs, progress io.Writer) er
 			os.Remove(t)
 		}
 	}
-	live, err := git.PlainOpen(root)
-	if err != nil {
-		return err
-	}
 	have := map[string]bool{}
 	for _, v := range before.Refs {
 		have[v] = true
 	}
-	var wants, haves []string
+	var wants []string
 	seen := map[string]bool{}
 	for _, v := range src.Refs {
 		if !have[v] && !seen[v] {
@@ -112,13 +105,11 @@ func (l *localMirror) push(root string, src, before Refs, progress io.Writer) er
 	}
 	// Only what both sides have can be left out: after a purge the
 	// mirror's tips are commits the live repository no longer holds.
-	for v := range have {
-		if live.Storer.HasEncodedObject(plumbing.NewHash(v)) == nil {
-			haves = append(haves, v)
-		}
+	haves, err := presentIn([]string{"-C", root}, keys(boolKeysOf(have)))
+	if err != nil {
+		return err
 	}
 	sort.Strings(wants)
-	sort.Strings(haves)
 	if len(wants) > 0 {
 		if err := l.sendPack(root, wants, haves, progress); err != nil {
 			return err
@@ -202,10 +193,52 @@ func (l *localMirror) writeRefs(src Refs) error {
 	if err != nil {
 		return fmt.Errorf("removing loose refs: %w", err)
 	}
+	if old, err := os.ReadFile(filepath.Join(l.path, "HEAD")); err == nil && string(old) == "ref: "+src.Head+"\n" {
+		return nil
+	}
 	if src.Head != "" {
 		return safefile.Write(filepath.Join(l.path, "HEAD"), []byte("ref: "+src.Head+"\n"), 0o644)
 	}
 	return nil
+}
+
+// presentIn returns which of ids the repository (git's -C or --git-dir
+// in where) holds, asking
+// git: go-git would first read every pack index whole, a cost that grows
+// with the repository, where git looks ids up in the mapped index.
+// Replace refs are ignored, so a purged id is never answered by its
+// replacement.
+func presentIn(where []string, ids []string) ([]string, error) {
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	cmd := exec.Command("git", append(append([]string{"--no-replace-objects"}, where...), "cat-file", "--batch-check")...)
+	cmd.Stdin = strings.NewReader(strings.Join(ids, "\n") + "\n")
+	out, err := cmd.Output()
+	if err != nil {
+		return nil, fmt.Errorf("git cat-file in %s: %w", where[1], err)
+	}
+	return parseBatchCheck(string(out)), nil
+}
+
+// parseBatchCheck reads "git cat-file --batch-check" output: the ids
+// that are not "missing".
+func parseBatchCheck(out string) []string {
+	var present []string
+	for _, line := range strings.Split(out, "\n") {
+		if f := strings.Fields(line); len(f) >= 2 && f[1] != "missing" {
+			present = append(present, f[0])
+		}
+	}
+	return present
+}
+
+func boolKeysOf(m map[string]bool) map[string]string {
+	out := make(map[string]string, len(m))
+	for k := range m {
+		out[k] = k
+	}
+	return out
 }
 
 // prune deletes every object no ref reaches. Real git: go-git cannot

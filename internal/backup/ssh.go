@@ -105,11 +105,7 @@ func (s *sshMirror) state(create bool, ids []string) (*state, error) {
 			st.refs.Refs[f[1]] = f[0]
 		}
 	}
-	for _, line := range strings.Split(parts[3], "\n") {
-		if f := strings.Fields(line); len(f) >= 2 && f[1] != "missing" {
-			st.present = append(st.present, f[0])
-		}
-	}
+	st.present = parseBatchCheck(parts[3])
 	if len(parts[4]) > 0 {
 		st.manifest, _ = ParseManifest([]byte(parts[4]))
 	}
