@@ -119,6 +119,9 @@ func printBackup(w io.Writer, res *backup.Result, ok bool) {
 		check := "new objects checked"
 		if res.FullCheck {
 			check = "every object checked"
+			if res.Checked > 0 {
+				check = fmt.Sprintf("every object checked (%d)", res.Checked)
+			}
 		}
 		fmt.Fprintf(w, "%s: verified: refs equal, %s, no purged object present; HEAD %s %.12s\n", name, check, res.Head, res.HeadCommit)
 	}
@@ -135,7 +138,11 @@ func printVerify(w io.Writer, rep *backup.Report) {
 	} else {
 		fmt.Fprintf(w, "%s: no manifest: this mirror was not written by a completed \"dossier backup\"\n", name)
 	}
-	fmt.Fprintf(w, "%s: %s: checked refs, purged objects and every reachable object\n", name, where(rep.Remote))
+	objects := "every reachable object"
+	if rep.Checked > 0 {
+		objects = fmt.Sprintf("every reachable object (%d)", rep.Checked)
+	}
+	fmt.Fprintf(w, "%s: %s: checked refs, purged objects and %s\n", name, where(rep.Remote), objects)
 	printUnpurged(w, name, rep.Unpurged)
 }
 

@@ -60,17 +60,16 @@ func (p Problems) Error() string {
 
 // Result is what one backup did.
 type Result struct {
-	Remote      *Remote
-	Created     bool
-	Updated     []string // refs created or moved
-	Deleted     []string // refs pruned
-	Head        string
-	HeadCommit  string
-	Applied     []string // purges applied to the mirror in this run
-	Unpurged    []string // erasures the live repository has not purged yet
-	FullCheck   bool     // every reachable object was read, not only new ones
-	Checked     int      // objects read during a full check (local mirrors)
-	ManifestOld *Manifest
+	Remote     *Remote
+	Created    bool
+	Updated    []string // refs created or moved
+	Deleted    []string // refs pruned
+	Head       string
+	HeadCommit string
+	Applied    []string // purges applied to the mirror in this run
+	Unpurged   []string // erasures the live repository has not purged yet
+	FullCheck  bool     // every reachable object was read, not only new ones
+	Checked    int      // objects read during a full check (local mirrors)
 }
 
 // Options configure a backup or a verification.
@@ -78,7 +77,6 @@ type Options struct {
 	Root     string            // the live repository
 	Ledger   []*ledger.Request // the live repository's ledger
 	Progress io.Writer         // progress output; nil when stderr is no terminal
-	Now      func() time.Time  // clock for the manifest
 }
 
 // mirror is a backup mirror, local or over ssh.
@@ -179,7 +177,6 @@ func Run(o Options, r *Remote) (*Result, error) {
 	}
 	res.Created = st.created
 	before, man := st.refs, st.manifest
-	res.ManifestOld = man
 	// A mirror whose refs are not the ones its manifest vouches for was
 	// changed outside dossier or by an interrupted run: check all of it.
 	full := len(before.Refs) > 0 && (man == nil || !before.Equal(Refs{Refs: man.Refs}))
@@ -240,12 +237,8 @@ func Run(o Options, r *Remote) (*Result, error) {
 	}
 	res.Head = st.refs.Head
 	res.HeadCommit = st.refs.Refs[st.refs.Head]
-	now := time.Now
-	if o.Now != nil {
-		now = o.Now
-	}
 	data, err := (&Manifest{
-		Time:       now().UTC().Format(time.RFC3339),
+		Time:       time.Now().UTC().Format(time.RFC3339),
 		Head:       res.Head,
 		HeadCommit: res.HeadCommit,
 		Refs:       st.refs.Refs,
