@@ -163,7 +163,7 @@ func (l *localMirror) sendPack(root string, wants, haves []string, progress io.W
 	// What receive-pack checks after a push: the new objects connect to
 	// what the mirror's refs already reach. Refs move only if they do.
 	var revErr bytes.Buffer
-	rev := exec.Command("git", "--git-dir", l.path, "rev-list", "--objects", "--quiet", "--stdin", "--not", "--all")
+	rev := exec.Command("git", "--no-replace-objects", "--git-dir", l.path, "rev-list", "--objects", "--quiet", "--stdin", "--not", "--all")
 	rev.Stdin = strings.NewReader(strings.Join(wants, "\n") + "\n")
 	rev.Stderr = &revErr
 	if err := rev.Run(); err != nil {
