@@ -111,7 +111,7 @@ func (l *localMirror) push(root string, src, before Refs, progress io.Writer) er
 	}
 	sort.Strings(wants)
 	if len(wants) > 0 {
-		if err := l.sendPack(root, wants, haves, progress); err != nil {
+		if err := l.sendPack(root, wants, haves, len(before.Refs) > 0, progress); err != nil {
 			return err
 		}
 		crashPoint("after-pack")
@@ -119,7 +119,39 @@ func (l *localMirror) push(root string, src, before Refs, progress io.Writer) er
 	return l.writeRefs(src)
 }
 
-func (l *localMirror) sendPack(root string, wants, haves []string, progress io.Writer) error {
+// sendPack moves the objects reachable from wants and not from haves into
+// the mirror and checks that they connect to what its refs reach, as
+// receive-pack checks a push. For an incremental backup the check is
+// index-pack --strict: every object a new object names must exist, which
+// with a mirror that is itself complete means the new refs are complete;
+// it costs what the new objects cost. git's own check (rev-list --objects
+// --not --all) marks the whole tree of every old tip, a cost that grows
+// with the repository; it is used for a first backup, where everything is
+// new anyway, and as the fallback when --strict's object checks refuse an
+// odd but valid old object.
+func (l *localMirror) sendPack(root string, wants, haves []string, incremental bool, progress io.Writer) error {
+	if incremental {
+		if err := l.pipePack(root, wants, haves, true, progress); err == nil {
+			return nil
+		}
+	}
+	if err := l.pipePack(root, wants, haves, false, progress); err != nil {
+		return err
+	}
+	var revErr bytes.Buffer
+	rev := exec.Command("git", "--no-replace-objects", "--git-dir", l.path, "rev-list", "--objects", "--quiet", "--stdin", "--not", "--all")
+	rev.Stdin = strings.NewReader(strings.Join(wants, "\n") + "\n")
+	rev.Stderr = &revErr
+	if err := rev.Run(); err != nil {
+		return fmt.Errorf("the new objects do not connect in the mirror (%v): %s", err, strings.TrimSpace(revErr.String()))
+	}
+	return nil
+}
+
+// pipePack runs git pack-objects in the live repository into git
+// index-pack in the mirror. index-pack hashes every object it receives and
+// writes the index last, so the pack counts only once it is whole.
+func (l *localMirror) pipePack(root string, wants, haves []string, strict bool, progress io.Writer) error {
 	var in strings.Builder
 	for _, w := range wants {
 		in.WriteString(w + "\n")
@@ -127,9 +159,8 @@ func (l *localMirror) sendPack(root string, wants, haves []string, progress io.W
 	for _, h := range haves {
 		in.WriteString("^" + h + "\n")
 	}
-	packArgs := []string{"-C", root, "pack-objects", "--revs", "--stdout", "--delta-base-offset", "--all-progress-implied"}
 	var packErr, idxErr bytes.Buffer
-	pack := exec.Command("git", packArgs...)
+	pack := exec.Command("git", "-C", root, "pack-objects", "--revs", "--stdout", "--delta-base-offset", "--all-progress-implied")
 	pack.Stdin = strings.NewReader(in.String())
 	pack.Stderr = &packErr
 	if progress != nil {
@@ -138,7 +169,11 @@ func (l *localMirror) sendPack(root string, wants, haves []string, progress io.W
 	} else {
 		pack.Args = append(pack.Args, "-q")
 	}
-	idx := exec.Command("git", "--git-dir", l.path, "index-pack", "--stdin")
+	idx := exec.Command("git", "--no-replace-objects", "--git-dir", l.path, "index-pack", "--stdin")
+	if strict {
+		idx.Args = append(idx.Args, "--strict")
+	}
+	idx.Stdout = io.Discard
 	idx.Stderr = &idxErr
 	pr, pw, err := os.Pipe()
 	if err != nil {
@@ -159,15 +194,6 @@ func (l *localMirror) sendPack(root string, wants, haves []string, progress io.W
 	}
 	if ierr != nil {
 		return fmt.Errorf("git index-pack: %v: %s", ierr, strings.TrimSpace(idxErr.String()))
-	}
-	// What receive-pack checks after a push: the new objects connect to
-	// what the mirror's refs already reach. Refs move only if they do.
-	var revErr bytes.Buffer
-	rev := exec.Command("git", "--no-replace-objects", "--git-dir", l.path, "rev-list", "--objects", "--quiet", "--stdin", "--not", "--all")
-	rev.Stdin = strings.NewReader(strings.Join(wants, "\n") + "\n")
-	rev.Stderr = &revErr
-	if err := rev.Run(); err != nil {
-		return fmt.Errorf("the new objects do not connect in the mirror (%v): %s", err, strings.TrimSpace(revErr.String()))
 	}
 	return nil
 }
