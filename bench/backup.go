@@ -27,7 +27,7 @@ func benchBackup(ctx *benchContext) error {
 	fullRatio := float64(big.full) / float64(big.gitFull)
 	t.add(row{Metric: "full backup (push, verify, manifest)", Dossier: fmtDur(big.full), Peer: fmtDur(big.gitFull), Ratio: fmtRatio(fullRatio), Target: "<= 1.5x", OK: ok(fullRatio <= 1.5)})
 	incRatio := float64(big.inc) / float64(big.gitInc)
-	t.add(row{Metric: "incremental backup, one new commit (best of 3)", Dossier: fmtDur(big.inc), Peer: fmtDur(big.gitInc), Ratio: fmtRatio(incRatio), Target: "<= 1.0x", OK: ok(incRatio <= 1.0)})
+	t.add(row{Metric: "incremental backup, one new commit (best of 5)", Dossier: fmtDur(big.inc), Peer: fmtDur(big.gitInc), Ratio: fmtRatio(incRatio), Target: "<= 1.0x", OK: ok(incRatio <= 1.0)})
 	growth := float64(big.inc) / float64(small.inc)
 	t.add(row{Metric: fmt.Sprintf("incremental: %d-commit repo vs %d-commit repo", big.commits, small.commits), Dossier: fmtDur(big.inc) + " vs " + fmtDur(small.inc), Peer: fmtDur(big.gitInc) + " vs " + fmtDur(small.gitInc), Ratio: fmtRatio(growth), Target: "<= 1.5x (does not grow)", OK: ok(growth <= 1.5)})
 	t.add(row{Metric: "full backup peak RSS", Dossier: fmtBytes(big.fullRSS), Peer: fmtBytes(big.gitFullRSS)})
@@ -71,8 +71,9 @@ func backupFigures(ctx *benchContext, opt genOptions, name string) (*backupRun, 
 	backup := func() (time.Duration, int64, error) {
 		return run(ctx.command(live, "dossier", "backup"))
 	}
-	// git first, twice (the first run also warms the page cache for both);
-	// the best run is the peer's figure.
+	// Full: git, dossier, git, dossier, each to a new mirror; the first
+	// run also warms the page cache. The machine is shared, so each side's
+	// figure is its best run.
 	var bares []string
 	for i := range 2 {
 		bare := filepath.Join(dir, fmt.Sprintf("git-%d.git", i))
@@ -89,14 +90,22 @@ func backupFigures(ctx *benchContext, opt genOptions, name string) (*backupRun, 
 			res.gitFull = wall
 		}
 		res.gitFullRSS = max(res.gitFullRSS, rss)
+		if err := os.RemoveAll(mirror); err != nil {
+			return nil, err
+		}
+		dw, drss, err := backup()
+		if err != nil {
+			return nil, err
+		}
+		ctx.logf("%s: dossier backup (full) run %d: %s, peak RSS %s", name, i+1, fmtDur(dw), fmtBytes(drss))
+		if i == 0 || dw < res.full {
+			res.full = dw
+		}
+		res.fullRSS = max(res.fullRSS, drss)
 	}
-	if res.full, res.fullRSS, err = backup(); err != nil {
-		return nil, err
-	}
-	ctx.logf("%s: dossier backup (full): %s, peak RSS %s", name, fmtDur(res.full), fmtBytes(res.fullRSS))
 
 	// One new commit changing one record, then both incrementals.
-	for i := range 3 {
+	for i := range 5 {
 		rec := r.AllRecords()[i*7%len(r.AllRecords())]
 		f, err := os.OpenFile(filepath.Join(live, rec), os.O_APPEND|os.O_WRONLY, 0)
 		if err != nil {
