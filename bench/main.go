@@ -19,6 +19,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"runtime/pprof"
 	"sort"
 	"strings"
 	"syscall"
@@ -69,6 +70,7 @@ func mainErr() int {
 	work := flag.String("work", "", "work dir; generated repositories are cached there between runs (default: a temp dir removed at the end)")
 	keep := flag.Bool("keep", false, "keep the temp work dir")
 	strict := flag.Bool("strict", false, "exit 1 when a target is missed, not only when a benchmark fails")
+	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of the bench process itself (the generator) to this file")
 	flag.Usage = func() {
 		fmt.Fprintf(os.Stderr, "usage: go run ./bench -dossier BIN -sops BIN [-quick] [-only NAME,...] [-work DIR] [-keep] [-strict]\n\n")
 		flag.PrintDefaults()
@@ -121,6 +123,17 @@ func mainErr() int {
 		return 2
 	}
 
+	if *cpuprofile != "" {
+		f, err := os.Create(*cpuprofile)
+		if err == nil {
+			err = pprof.StartCPUProfile(f)
+		}
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "bench:", err)
+			return 2
+		}
+		defer pprof.StopCPUProfile()
+	}
 	fmt.Fprintf(ctx.out, "dossier bench: %s, %s/%s, GOMAXPROCS %d, %s run, work dir %s\n",
 		runtime.Version(), runtime.GOOS, runtime.GOARCH, runtime.GOMAXPROCS(0), map[bool]string{true: "quick", false: "full"}[ctx.Quick], ctx.Work)
 	start := time.Now()
@@ -414,7 +427,8 @@ func fmtDur(d time.Duration) string {
 	case d < time.Minute:
 		return fmt.Sprintf("%.2fs", d.Seconds())
 	default:
-		return fmt.Sprintf("%dm%02.0fs", int(d.Minutes()), d.Seconds()-60*float64(int(d.Minutes())))
+		s := int(d.Round(time.Second).Seconds())
+		return fmt.Sprintf("%dm%02ds", s/60, s%60)
 	}
 }
 
