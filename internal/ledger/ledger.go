@@ -46,7 +46,7 @@ const (
 type Request struct {
 	ID       string `yaml:"id"`      // DSR-2026-0042
 	Type     string `yaml:"type"`    // access, rectification, erasure, retention
-	Subject  string `yaml:"subject,omitempty"` // c-0042 or c-0042/u-0017; empty for a retention sweep of every customer
+	Subject  string `yaml:"subject"` // c-0042 or c-0042/u-0017
 	Received string `yaml:"received"`
 	Due      string `yaml:"due"` // received + 1 month (GDPR art. 12(3))
 	Status   string `yaml:"status"`
@@ -193,6 +193,7 @@ func ValidType(t string) bool {
 
 // New is an open request received on a date, due one month later (GDPR
 // art. 12(3)). Its id is the next free number of the year it was received.
+// A retention sweep of every customer has an empty subject.
 func New(root, typ, subject string, received time.Time) (*Request, error) {
 	if !ValidType(typ) {
 		return nil, fmt.Errorf("request type %q: use access, rectification, erasure or retention", typ)
@@ -206,9 +207,19 @@ func New(root, typ, subject string, received time.Time) (*Request, error) {
 		Type:     typ,
 		Subject:  subject,
 		Received: received.Format(DateFormat),
-		Due:      received.AddDate(0, 1, 0).Format(DateFormat),
+		Due:      AddMonth(received).Format(DateFormat),
 		Status:   Open,
 	}, nil
+}
+
+// AddMonth is the same day of the next month, or that month's last day
+// when it is shorter (received 31 January, due 28 February), as EU time
+// limits are counted (Regulation 1182/71 art. 3(2)(c)). time.AddDate would
+// roll over into March and miss the deadline.
+func AddMonth(t time.Time) time.Time {
+	y, m, d := t.Date()
+	last := time.Date(y, m+2, 0, 0, 0, 0, 0, time.UTC).Day()
+	return time.Date(y, m+1, min(d, last), 0, 0, 0, 0, time.UTC)
 }
 
 // nextID is DSR-<year>-<one more than the highest number used that year>.

@@ -26,7 +26,15 @@ type Expired struct {
 // Only ids and dates are read, so no key is needed.
 func (e *Env) Expired(customer string) ([]Expired, error) {
 	customers := []string{customer}
-	if customer == "" {
+	if customer != "" {
+		subj, err := e.subject(customer)
+		if err != nil {
+			return nil, err
+		}
+		if subj.User != "" {
+			return nil, refuse("retention is listed per customer (c-0042), not per user")
+		}
+	} else {
 		entries, err := os.ReadDir(e.WS.Abs(record.Dir))
 		if err != nil && !os.IsNotExist(err) {
 			return nil, err
