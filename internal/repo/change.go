@@ -216,7 +216,8 @@ func restoreIndex(idx *index.Index, saved []savedFile) {
 // its top-level folder (records/ and ledger/ themselves stay).
 func removeEmptyParents(root, rel string) {
 	for dir := path.Dir(rel); strings.Contains(dir, "/"); dir = path.Dir(dir) {
-		if os.Remove(filepath.Join(root, filepath.FromSlash(dir))) != nil {
+		full := filepath.Join(root, filepath.FromSlash(dir))
+		if fi, err := os.Lstat(full); err != nil || !fi.IsDir() || os.Remove(full) != nil {
 			return
 		}
 	}
