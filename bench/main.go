@@ -11,7 +11,6 @@ package main
 
 import (
 	"bytes"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -274,17 +273,31 @@ func (c *benchContext) command(dir, name string, args ...string) *exec.Cmd {
 // Stdout is discarded unless the caller set it; stderr is kept for the
 // error message.
 func run(cmd *exec.Cmd) (time.Duration, int64, error) {
+	st, err := runStats(cmd)
+	return st.Wall, st.RSS, err
+}
+
+// stats are what one child process cost.
+type stats struct {
+	Wall time.Duration
+	CPU  time.Duration // user + system, the process and the children it waited for
+	RSS  int64         // peak resident set size, bytes
+}
+
+// runStats is run with the CPU time as well: on a machine shared with
+// other work, wall time includes waiting for a core, CPU time does not.
+func runStats(cmd *exec.Cmd) (stats, error) {
 	var stderr bytes.Buffer
 	if cmd.Stderr == nil {
 		cmd.Stderr = &stderr
 	}
 	start := time.Now()
 	err := cmd.Run()
-	wall := time.Since(start)
-	var rss int64
+	st := stats{Wall: time.Since(start)}
 	if cmd.ProcessState != nil {
+		st.CPU = cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()
 		if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
-			rss = ru.Maxrss * 1024 // KiB on Linux
+			st.RSS = ru.Maxrss * 1024 // KiB on Linux
 		}
 	}
 	if err != nil {
@@ -292,20 +305,9 @@ func run(cmd *exec.Cmd) (time.Duration, int64, error) {
 		if len(msg) > 2000 {
 			msg = msg[:2000] + "..."
 		}
-		return wall, rss, fmt.Errorf("%s: %w\n%s", strings.Join(cmd.Args, " "), err, msg)
+		return st, fmt.Errorf("%s: %w\n%s", strings.Join(cmd.Args, " "), err, msg)
 	}
-	return wall, rss, nil
-}
-
-// runExit is run for commands whose non-zero exit is an answer, not a
-// failure (dossier validate exits 1 on findings): it returns the exit code.
-func runExit(cmd *exec.Cmd) (time.Duration, int64, int, error) {
-	wall, rss, err := run(cmd)
-	var ee *exec.ExitError
-	if errors.As(err, &ee) {
-		return wall, rss, ee.ExitCode(), nil
-	}
-	return wall, rss, 0, err
+	return st, nil
 }
 
 // git runs a git command in dir and returns its trimmed stdout.

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"os"
+	"runtime"
 	"strings"
 	"time"
 )
@@ -20,36 +21,35 @@ func benchValidate(ctx *benchContext) error {
 		return err
 	}
 	files := r.Files
-	validate := func(args ...string) (time.Duration, int64, error) {
+	validate := func(args ...string) (stats, error) {
 		cmd := ctx.command(r.Dir, "dossier", append([]string{"validate"}, args...)...)
 		var out bytes.Buffer
 		cmd.Stdout = &out
-		wall, rss, code, err := runExit(cmd)
-		if err == nil && code != 0 {
-			err = fmt.Errorf("dossier validate %s exited %d on a generated repository (a generator or validator bug):\n%s", strings.Join(args, " "), code, head(out.String(), 20))
+		st, err := runStats(cmd)
+		if err != nil {
+			err = fmt.Errorf("dossier validate %s failed on a generated repository (a generator or validator bug): %v\n%s", strings.Join(args, " "), err, head(out.String(), 20))
 		}
-		return wall, rss, err
+		return st, err
 	}
 
 	// Keyless: best of three, the first one also warming the page cache.
-	var keyless time.Duration
-	var keylessRSS int64
+	var keyless stats
 	for i := range ctx.scale(3, 2) {
-		wall, rss, err := validate("--keyless")
+		st, err := validate("--keyless")
 		if err != nil {
 			return err
 		}
-		ctx.logf("validate --keyless run %d: %s, %s, peak RSS %s", i+1, fmtDur(wall), fmtRate(files, wall, "files"), fmtBytes(rss))
-		if i == 0 || wall < keyless {
-			keyless = wall
+		ctx.logf("validate --keyless run %d: %s, %s, CPU %s, peak RSS %s", i+1, fmtDur(st.Wall), fmtRate(files, st.Wall, "files"), fmtDur(st.CPU), fmtBytes(st.RSS))
+		if i == 0 || st.Wall < keyless.Wall {
+			keyless.Wall, keyless.CPU = st.Wall, st.CPU
 		}
-		keylessRSS = max(keylessRSS, rss)
+		keyless.RSS = max(keyless.RSS, st.RSS)
 	}
-	keyed, keyedRSS, err := validate()
+	keyed, err := validate()
 	if err != nil {
 		return err
 	}
-	ctx.logf("validate (keyed): %s, %s, peak RSS %s", fmtDur(keyed), fmtRate(files, keyed, "files"), fmtBytes(keyedRSS))
+	ctx.logf("validate (keyed): %s, %s, CPU %s, peak RSS %s", fmtDur(keyed.Wall), fmtRate(files, keyed.Wall, "files"), fmtDur(keyed.CPU), fmtBytes(keyed.RSS))
 
 	// The peer: "for f in ...; do sops -d $f >/dev/null; done" over an
 	// evenly spread sample, scaled to the whole repository.
@@ -76,15 +76,20 @@ func benchValidate(ctx *benchContext) error {
 	sopsScaled := time.Duration(float64(sopsTotal) * float64(files) / float64(sample))
 	ctx.logf("sops -d loop: %d files in %s, %s per file, scaled to %d files: %s", sample, fmtDur(sopsTotal), fmtDur(sopsTotal/time.Duration(sample)), files, fmtDur(sopsScaled))
 
+	// The CPU-bound rate is what the run would reach with the cores to
+	// itself: CPU time spread over GOMAXPROCS cores.
+	cores := float64(runtime.GOMAXPROCS(0))
+	cpuBound := func(st stats) time.Duration { return time.Duration(float64(st.CPU) / cores) }
 	t := ctx.table(fmt.Sprintf("validate: %d customers x %d records = %d files (peer: stock sops -d, one process per file, %d-file sample scaled)", len(r.Customers), r.Opt.PerCustomer, files, sample))
-	keylessRate := rate(files, keyless)
-	t.add(row{Metric: "keyless validate", Dossier: fmtRate(files, keyless, "files"), Target: ">= 20000 files/s", OK: ok(keylessRate >= 20000)})
-	t.add(row{Metric: "keyless validate wall", Dossier: fmtDur(keyless)})
-	t.add(row{Metric: "keyless validate peak RSS", Dossier: fmtBytes(keylessRSS), Target: "< 300 MB", OK: ok(keylessRSS < 300e6)})
-	speedup := rate(files, keyed) / rate(files, sopsScaled)
-	t.add(row{Metric: "keyed validate vs sops -d loop", Dossier: fmtRate(files, keyed, "files"), Peer: fmtRate(files, sopsScaled, "files"), Ratio: fmtRatio(speedup), Target: ">= 100x", OK: ok(speedup >= 100)})
-	t.add(row{Metric: "keyed validate wall", Dossier: fmtDur(keyed), Peer: fmtDur(sopsScaled), Ratio: fmtRatio(speedup)})
-	t.add(row{Metric: "keyed peak RSS (peer: per process)", Dossier: fmtBytes(keyedRSS), Peer: fmtBytes(sopsRSS), Target: "< 300 MB", OK: ok(keyedRSS < 300e6)})
+	t.add(row{Metric: "keyless validate (wall)", Dossier: fmtRate(files, keyless.Wall, "files"), Target: ">= 20000 files/s", OK: ok(rate(files, keyless.Wall) >= 20000)})
+	t.add(row{Metric: fmt.Sprintf("keyless validate (CPU time / %.0f cores)", cores), Dossier: fmtRate(files, cpuBound(keyless), "files")})
+	t.add(row{Metric: "keyless validate wall, CPU", Dossier: fmtDur(keyless.Wall) + ", " + fmtDur(keyless.CPU)})
+	t.add(row{Metric: "keyless validate peak RSS", Dossier: fmtBytes(keyless.RSS), Target: "< 300 MB", OK: ok(keyless.RSS < 300e6)})
+	speedup := rate(files, keyed.Wall) / rate(files, sopsScaled)
+	t.add(row{Metric: "keyed validate vs sops -d loop (wall)", Dossier: fmtRate(files, keyed.Wall, "files"), Peer: fmtRate(files, sopsScaled, "files"), Ratio: fmtRatio(speedup), Target: ">= 100x", OK: ok(speedup >= 100)})
+	t.add(row{Metric: fmt.Sprintf("keyed validate (CPU time / %.0f cores)", cores), Dossier: fmtRate(files, cpuBound(keyed), "files")})
+	t.add(row{Metric: "keyed validate wall", Dossier: fmtDur(keyed.Wall), Peer: fmtDur(sopsScaled), Ratio: fmtRatio(speedup)})
+	t.add(row{Metric: "keyed peak RSS (peer: per process)", Dossier: fmtBytes(keyed.RSS), Peer: fmtBytes(sopsRSS), Target: "< 300 MB", OK: ok(keyed.RSS < 300e6)})
 	ctx.print(t)
 	return nil
 }
