@@ -48,7 +48,7 @@ func TestParseRulesRefusesCloudKMS(t *testing.T) {
 	}
 }
 
-func TestEncType(t *testing.T) {
+func TestEncTypeCases(t *testing.T) {
 	for in, want := range map[string]string{
 		"ENC[AES256_GCM,data:abc=,iv:aXY=,tag:dGFn,type:str]": "str",
 		"ENC[AES256_GCM,data:,iv:aXY=,tag:dGFn,type:int]":     "int",
