@@ -30,6 +30,10 @@ func store() *sopsyaml.Store { return sopsyaml.NewStore(&config.YAMLStoreConfig{
 // that an edit can be written back to the same readers, as sops edit does.
 type File struct {
 	tree sops.Tree
+	// cipher remembers the IV of each decrypted value, so that values an
+	// edit does not change are written back byte for byte (as sops edit
+	// does): diffs and merges then show only what changed.
+	cipher aes.Cipher
 }
 
 // Plain returns the decrypted document as YAML, without sops metadata.
@@ -65,7 +69,7 @@ func Encrypt(plain []byte, rule *Rule) ([]byte, error) {
 	if len(errs) > 0 {
 		return nil, fmt.Errorf("encrypting the data key: %v", errors.Join(errs...))
 	}
-	return seal(&tree, dataKey)
+	return seal(&tree, dataKey, aes.NewCipher())
 }
 
 // Reencrypt replaces the file's content with plain and encrypts it with
@@ -76,7 +80,7 @@ func (f *File) Reencrypt(plain []byte) ([]byte, error) {
 		return nil, fmt.Errorf("reading the plaintext: %w", err)
 	}
 	tree := sops.Tree{Branches: branches, Metadata: f.tree.Metadata}
-	return seal(&tree, f.tree.Metadata.DataKey)
+	return seal(&tree, f.tree.Metadata.DataKey, f.cipher)
 }
 
 // Rekey encrypts the file's content with a new data key for recipients.
@@ -88,9 +92,13 @@ func (f *File) Rekey(rule *Rule) ([]byte, error) {
 	return Encrypt(plain, rule)
 }
 
-func seal(tree *sops.Tree, dataKey []byte) ([]byte, error) {
-	cipher := aes.NewCipher()
-	mac, err := tree.Encrypt(dataKey, cipher)
+func seal(tree *sops.Tree, dataKey []byte, cipher aes.Cipher) ([]byte, error) {
+	mac, err := walkTree(tree, true, func(v any, path string) (any, error) {
+		return cipher.Encrypt(v, dataKey, path)
+	})
+	if errors.Is(err, errSlowPath) {
+		mac, err = tree.Encrypt(dataKey, cipher)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("encrypting: %w", err)
 	}
@@ -139,7 +147,16 @@ func Decrypt(data []byte, ids *Identities) (*File, error) {
 		return nil, err
 	}
 	cipher := aes.NewCipher()
-	mac, err := tree.Decrypt(dataKey, cipher)
+	mac, err := walkTree(&tree, false, func(v any, path string) (any, error) {
+		s, ok := v.(string)
+		if !ok {
+			return nil, fmt.Errorf("expected an encrypted value at %s", path)
+		}
+		return cipher.Decrypt(s, dataKey, path)
+	})
+	if errors.Is(err, errSlowPath) {
+		mac, err = tree.Decrypt(dataKey, cipher)
+	}
 	if err != nil {
 		return nil, ErrTampered
 	}
@@ -148,7 +165,7 @@ func Decrypt(data []byte, ids *Identities) (*File, error) {
 		return nil, ErrTampered
 	}
 	tree.Metadata.DataKey = dataKey
-	return &File{tree: tree}, nil
+	return &File{tree: tree, cipher: cipher}, nil
 }
 
 // dataKey opens the data key with the first master key that works: age
@@ -234,4 +251,58 @@ func EncType(v any) (string, bool) {
 
 func isBase64(c byte) bool {
 	return c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '+' || c == '/' || c == '='
+}
+
+// Value returns the decrypted document as plain Go values (map[string]any,
+// []any, string, int64, float64, bool, nil), the form the schema validator
+// takes, without writing it out as YAML and parsing it again.
+func (f *File) Value() (any, error) {
+	if len(f.tree.Branches) == 0 {
+		return nil, errors.New("the file holds no document")
+	}
+	return plainValue(f.tree.Branches[0])
+}
+
+func plainValue(v any) (any, error) {
+	switch t := v.(type) {
+	case sops.TreeBranch:
+		m := make(map[string]any, len(t))
+		for _, item := range t {
+			key, ok := item.Key.(string)
+			if !ok {
+				continue // a comment
+			}
+			x, err := plainValue(item.Value)
+			if err != nil {
+				return nil, err
+			}
+			m[key] = x
+		}
+		return m, nil
+	case []any:
+		out := make([]any, 0, len(t))
+		for _, x := range t {
+			if _, isComment := x.(sops.Comment); isComment {
+				continue
+			}
+			y, err := plainValue(x)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, y)
+		}
+		return out, nil
+	case int:
+		return int64(t), nil
+	case time.Time:
+		if t.Equal(t.Truncate(24 * time.Hour)) {
+			return t.Format(time.DateOnly), nil
+		}
+		return t.Format(time.RFC3339), nil
+	case []byte:
+		return string(t), nil
+	case string, int64, float64, bool, nil:
+		return t, nil
+	}
+	return nil, fmt.Errorf("unsupported value of type %T", v)
 }

@@ -427,17 +427,7 @@ func (fc *fileCheck) checkDecrypted(kind *schema.Kind, data []byte) {
 		fc.add(nil, "decrypt", err.Error(), "restore the file from git")
 		return
 	}
-	plain, err := f.Plain()
-	if err != nil {
-		fc.add(nil, "decrypt", err.Error(), "restore the file from git")
-		return
-	}
-	node, err := yamltree.Parse(plain)
-	if err != nil {
-		fc.add(nil, "decrypt", "decrypted content is not YAML", "restore the file from git")
-		return
-	}
-	v, err := yamltree.Value(node)
+	v, err := f.Value()
 	if err != nil {
 		fc.add(nil, "decrypt", err.Error(), "restore the file from git")
 		return
