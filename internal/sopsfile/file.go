@@ -142,30 +142,7 @@ func Decrypt(data []byte, ids *Identities) (*File, error) {
 	if err != nil {
 		return nil, fmt.Errorf("not a SOPS file: %w", err)
 	}
-	dataKey, err := dataKey(tree.Metadata, ids)
-	if err != nil {
-		return nil, err
-	}
-	cipher := aes.NewCipher()
-	mac, err := walkTree(&tree, false, func(v any, path string) (any, error) {
-		s, ok := v.(string)
-		if !ok {
-			return nil, fmt.Errorf("expected an encrypted value at %s", path)
-		}
-		return cipher.Decrypt(s, dataKey, path)
-	})
-	if errors.Is(err, errSlowPath) {
-		mac, err = tree.Decrypt(dataKey, cipher)
-	}
-	if err != nil {
-		return nil, ErrTampered
-	}
-	fileMac, err := cipher.Decrypt(tree.Metadata.MessageAuthenticationCode, dataKey, tree.Metadata.LastModified.Format(time.RFC3339))
-	if err != nil || fileMac != mac {
-		return nil, ErrTampered
-	}
-	tree.Metadata.DataKey = dataKey
-	return &File{tree: tree, cipher: cipher}, nil
+	return open(tree, ids)
 }
 
 // dataKey opens the data key with the first master key that works: age

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/getsops/sops/v3"
@@ -29,8 +30,19 @@ func selector(m sops.Metadata) (*regexp.Regexp, error) {
 		m.UnencryptedCommentRegex != "" || m.EncryptedCommentRegex != "" || m.MACOnlyEncrypted {
 		return nil, errSlowPath
 	}
-	return regexp.Compile(m.EncryptedRegex)
+	if re, ok := compiled.Load(m.EncryptedRegex); ok {
+		return re.(*regexp.Regexp), nil
+	}
+	re, err := regexp.Compile(m.EncryptedRegex)
+	if err != nil {
+		return nil, err
+	}
+	compiled.Store(m.EncryptedRegex, re)
+	return re, nil
 }
+
+// compiled caches encrypted_regex values: a repository has one per kind.
+var compiled sync.Map
 
 type leafFunc func(v any, path []string, encrypted bool) (any, error)
 

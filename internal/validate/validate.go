@@ -415,7 +415,7 @@ func (fc *fileCheck) checkEncryptedLeaves(path []string, n *schema.Node, val any
 }
 
 func (fc *fileCheck) checkDecrypted(kind *schema.Kind, data []byte) {
-	f, err := sopsfile.Decrypt(data, fc.c.Identities)
+	f, err := sopsfile.DecryptParsed(fc.root, data, fc.c.Identities)
 	switch {
 	case errors.Is(err, sopsfile.ErrNoKey):
 		fc.add(nil, "decrypt", "none of your age keys ("+fc.c.Identities.Where+") can open this file", "ask a key holder to add your public key with \"dossier keys add\", or validate with --keyless")
