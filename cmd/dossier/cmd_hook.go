@@ -155,7 +155,7 @@ func hookPreReceive(e *env, args []string) error {
 	for r, n := range byRef {
 		refs = append(refs, fmt.Sprintf("%s (%d problems)", r, n))
 	}
-	return refused("push refused: %s; nothing on the server changed. Fix the files named above in new commits (or rewrite yours), then push again", strings.Join(refs, ", "))
+	return refused("push refused: %s; nothing on the server changed. Every pushed commit is checked: fix the commits that bring these files (\"git commit --amend\" or \"git rebase -i\"), then push again", strings.Join(refs, ", "))
 }
 
 func hookTextconv(e *env, args []string) error {
