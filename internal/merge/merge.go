@@ -90,14 +90,31 @@ func mergeMaps(base, ours, theirs *yaml.Node, path []string, conflicts *[]string
 		}
 		b := get(base, k)
 		switch {
-		case b == nil: // added by theirs
-			out.Content = append(out.Content, theirs.Content[i], theirs.Content[i+1])
+		case b == nil: // added by theirs: after the field it follows there
+			at := len(out.Content)
+			for j := i - 2; j >= 0; j -= 2 {
+				if k := index(out, theirs.Content[j].Value); k >= 0 {
+					at = k + 2
+					break
+				}
+			}
+			out.Content = slices.Insert(out.Content, at, theirs.Content[i], theirs.Content[i+1])
 		case Equal(b, theirs.Content[i+1]): // deleted by ours, untouched by theirs
 		default:
 			*conflicts = append(*conflicts, strings.Join(sub(k), "."))
 		}
 	}
 	return out
+}
+
+// index is the position of key's key node in mapping m, or -1.
+func index(m *yaml.Node, key string) int {
+	for i := 0; i+1 < len(m.Content); i += 2 {
+		if m.Content[i].Value == key {
+			return i
+		}
+	}
+	return -1
 }
 
 func get(m *yaml.Node, key string) *yaml.Node {
