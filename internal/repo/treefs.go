@@ -84,9 +84,29 @@ func (t TreeFS) ReadDir(name string) ([]fs.DirEntry, error) {
 func dirEntries(tree *object.Tree) []fs.DirEntry {
 	out := make([]fs.DirEntry, 0, len(tree.Entries))
 	for _, e := range tree.Entries {
-		out = append(out, fs.FileInfoToDirEntry(entryInfo{name: e.Name, mode: e.Mode}))
+		out = append(out, dirEntry{tree: tree, info: entryInfo{name: e.Name, mode: e.Mode}})
 	}
 	return out
+}
+
+// dirEntry looks up a file's size only when Info is asked for.
+type dirEntry struct {
+	tree *object.Tree
+	info entryInfo
+}
+
+func (d dirEntry) Name() string      { return d.info.name }
+func (d dirEntry) IsDir() bool       { return d.info.IsDir() }
+func (d dirEntry) Type() fs.FileMode { return d.info.Mode().Type() }
+func (d dirEntry) Info() (fs.FileInfo, error) {
+	if !d.info.IsDir() {
+		n, err := d.tree.Size(d.info.name)
+		if err != nil {
+			return nil, err
+		}
+		d.info.size = n
+	}
+	return d.info, nil
 }
 
 // entryInfo describes a tree entry. Sizes are known only for opened files.
