@@ -19,6 +19,7 @@ import (
 	"github.com/go-git/go-git/v5"
 	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/go-git/go-git/v5/plumbing/cache"
+	"github.com/go-git/go-git/v5/plumbing/filemode"
 	"github.com/go-git/go-git/v5/plumbing/object"
 	"github.com/go-git/go-git/v5/storage"
 	"github.com/go-git/go-git/v5/storage/filesystem"
@@ -133,13 +134,16 @@ func (l *layered) EncodedObjectSize(h plumbing.Hash) (int64, error) {
 // go-git itself finds only loose quarantined objects, not the pack git
 // keeps for larger pushes.
 func openServer(gitDir string) (*server, error) {
-	c := cache.NewObjectLRUDefault()
-	main := filesystem.NewStorage(osfs.New(gitDir), c)
+	// KeepDescriptors keeps each pack open across object reads; without
+	// it go-git opens the pack file again for every object, which made
+	// the diff of a one-record push cost as much as the whole check.
+	opts := filesystem.Options{KeepDescriptors: true}
+	main := filesystem.NewStorageWithOptions(osfs.New(gitDir), cache.NewObjectLRUDefault(), opts)
 	s := &server{tips: map[plumbing.Hash]bool{}}
 	var st storage.Storer = main
 	if q := os.Getenv("GIT_QUARANTINE_PATH"); q != "" {
 		qfs := polyfill.New(mount.New(memfs.New(), "objects", osfs.New(q)))
-		s.incoming = &filesystem.NewStorage(qfs, cache.NewObjectLRUDefault()).ObjectStorage
+		s.incoming = &filesystem.NewStorageWithOptions(qfs, cache.NewObjectLRUDefault(), opts).ObjectStorage
 		st = &layered{Storage: main, incoming: s.incoming}
 	}
 	r, err := git.Open(st, nil)
@@ -424,31 +428,88 @@ func (s *server) changedRecords(commits []*object.Commit) ([]version, bool, erro
 					return nil, false, err
 				}
 			}
-			changes, err := object.DiffTree(ptree, tree)
-			if err != nil {
-				return nil, false, err
-			}
-			for _, ch := range changes {
-				name := ch.To.Name
-				if name == "" {
-					name = ch.From.Name
-				}
+			err := diffTrees(ptree, tree, "", func(name string, to *object.TreeEntry) {
 				if name == sopsfile.ConfigFile || strings.HasPrefix(name, "schema/") {
 					configChanged = true
 				}
-				if ch.To.Name == "" || !strings.HasPrefix(ch.To.Name, record.Dir+"/") {
-					continue // deletions are fine; only records are validated
+				if to == nil || !strings.HasPrefix(name, record.Dir+"/") {
+					return // deletions are fine; only records are validated
 				}
-				key := ch.To.Name + " " + ch.To.TreeEntry.Hash.String()
+				key := name + " " + to.Hash.String()
 				if seen[key] {
-					continue
+					return
 				}
 				seen[key] = true
-				out = append(out, version{rel: ch.To.Name, blob: ch.To.TreeEntry.Hash, commit: c.Hash})
+				out = append(out, version{rel: name, blob: to.Hash, commit: c.Hash})
+			})
+			if err != nil {
+				return nil, false, err
 			}
 		}
 	}
 	return out, configChanged, nil
+}
+
+// diffTrees calls fn for every file path that differs between trees a and
+// b (either may be nil), with b's entry (nil when b deletes the path).
+// Subtrees with equal ids are skipped without being read, so the cost is
+// the size of the change times the depth, not the size of the tree. (go-git's
+// DiffTree reads every subtree of a changed folder to count its children.)
+func diffTrees(a, b *object.Tree, prefix string, fn func(name string, to *object.TreeEntry)) error {
+	from := map[string]*object.TreeEntry{}
+	if a != nil {
+		for i := range a.Entries {
+			from[a.Entries[i].Name] = &a.Entries[i]
+		}
+	}
+	sub := func(t *object.Tree, e *object.TreeEntry) (*object.Tree, error) {
+		if t == nil || e == nil || e.Mode != filemode.Dir {
+			return nil, nil
+		}
+		return t.Tree(e.Name)
+	}
+	visit := func(name string, ea, eb *object.TreeEntry) error {
+		if ea != nil && eb != nil && ea.Hash == eb.Hash && ea.Mode == eb.Mode {
+			return nil
+		}
+		aDir, bDir := ea != nil && ea.Mode == filemode.Dir, eb != nil && eb.Mode == filemode.Dir
+		if aDir || bDir {
+			ta, err := sub(a, ea)
+			if err != nil {
+				return err
+			}
+			tb, err := sub(b, eb)
+			if err != nil {
+				return err
+			}
+			if err := diffTrees(ta, tb, prefix+name+"/", fn); err != nil {
+				return err
+			}
+		}
+		switch {
+		case eb != nil && !bDir:
+			fn(prefix+name, eb)
+		case ea != nil && !aDir:
+			fn(prefix+name, nil)
+		}
+		return nil
+	}
+	if b != nil {
+		for i := range b.Entries {
+			eb := &b.Entries[i]
+			ea := from[eb.Name]
+			delete(from, eb.Name)
+			if err := visit(eb.Name, ea, eb); err != nil {
+				return err
+			}
+		}
+	}
+	for name, ea := range from {
+		if err := visit(name, ea, nil); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // allRecords adds every record of tree that is not already listed.
@@ -485,31 +546,44 @@ func allRecords(tree *object.Tree, have []version) ([]version, error) {
 	return have, nil
 }
 
-// validate checks versions in parallel.
+// validate checks versions in parallel. Blobs are read by this goroutine
+// alone: go-git's object storage, with pack descriptors kept open, is not
+// safe for concurrent reads.
 func (s *server) validate(c *validate.Checker, versions []version) []Problem {
+	type job struct {
+		v    version
+		data []byte
+		err  error
+	}
 	var mu sync.Mutex
 	var out []Problem
-	jobs := make(chan version)
+	jobs := make(chan job, runtime.GOMAXPROCS(0))
 	var wg sync.WaitGroup
 	for range runtime.GOMAXPROCS(0) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			for v := range jobs {
-				fs := s.checkBlob(c, v)
+			for j := range jobs {
+				var fs []validate.Finding
+				if j.err != nil {
+					fs = []validate.Finding{{File: j.v.rel, Check: "read", Message: "cannot be read on the server: " + j.err.Error(), Fix: "push again; if it persists, run \"git fsck\" on the server"}}
+				} else {
+					fs = c.Check(j.v.rel, j.data)
+				}
 				if len(fs) == 0 {
 					continue
 				}
 				mu.Lock()
 				for _, f := range fs {
-					out = append(out, Problem{Commit: short(v.commit), Finding: f})
+					out = append(out, Problem{Commit: short(j.v.commit), Finding: f})
 				}
 				mu.Unlock()
 			}
 		}()
 	}
 	for _, v := range versions {
-		jobs <- v
+		data, err := s.readBlob(v.blob)
+		jobs <- job{v: v, data: data, err: err}
 	}
 	close(jobs)
 	wg.Wait()
@@ -526,21 +600,17 @@ func (s *server) validate(c *validate.Checker, versions []version) []Problem {
 	return out
 }
 
-func (s *server) checkBlob(c *validate.Checker, v version) []validate.Finding {
-	blob, err := s.repo.BlobObject(v.blob)
+func (s *server) readBlob(h plumbing.Hash) ([]byte, error) {
+	blob, err := s.repo.BlobObject(h)
 	if err != nil {
-		return []validate.Finding{{File: v.rel, Check: "read", Message: "cannot be read: " + err.Error(), Fix: "push again"}}
+		return nil, err
 	}
 	r, err := blob.Reader()
 	if err != nil {
-		return []validate.Finding{{File: v.rel, Check: "read", Message: "cannot be read: " + err.Error(), Fix: "push again"}}
+		return nil, err
 	}
 	defer r.Close()
-	data, err := io.ReadAll(r)
-	if err != nil {
-		return []validate.Finding{{File: v.rel, Check: "read", Message: "cannot be read: " + err.Error(), Fix: "push again"}}
-	}
-	return c.Check(v.rel, data)
+	return io.ReadAll(r)
 }
 
 func short(h plumbing.Hash) string {
