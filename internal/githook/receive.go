@@ -226,9 +226,9 @@ func (s *server) check(u Update, all []Update, defaultRef plumbing.ReferenceName
 		}
 		return nil
 	}
-	newCommit, err := s.repo.CommitObject(u.New)
+	newCommit, err := s.commitOf(u.New)
 	if err != nil {
-		refuse("only commits can be pushed to a records repository", "push a branch or a tag that points to a commit")
+		refuse("only commits (or tags of commits) can be pushed to a records repository", "push a branch or a tag that points to a commit")
 		return nil
 	}
 	tip, err := newCommit.Tree()
@@ -286,6 +286,14 @@ func (s *server) check(u Update, all []Update, defaultRef plumbing.ReferenceName
 		res.Problems = append(res.Problems, p)
 	}
 	return nil
+}
+
+// commitOf is the commit h names, peeling annotated tags.
+func (s *server) commitOf(h plumbing.Hash) (*object.Commit, error) {
+	if t, err := s.repo.TagObject(h); err == nil {
+		return t.Commit()
+	}
+	return s.repo.CommitObject(h)
 }
 
 // refAfter is the value ref will have once the push is accepted.
