@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"sort"
 	"strings"
 
 	"github.com/go-git/go-git/v5"
@@ -155,6 +156,7 @@ func hookPreReceive(e *env, args []string) error {
 	for r, n := range byRef {
 		refs = append(refs, fmt.Sprintf("%s (%d problems)", r, n))
 	}
+	sort.Strings(refs)
 	return refused("push refused: %s; nothing on the server changed. Every pushed commit is checked: fix the commits that bring these files (\"git commit --amend\" or \"git rebase -i\"), then push again", strings.Join(refs, ", "))
 }
 
