@@ -129,8 +129,31 @@ func (l *layered) EncodedObjectSize(h plumbing.Hash) (int64, error) {
 	return l.Storage.EncodedObjectSize(h)
 }
 
+// quarantineDir is where the push's objects wait: GIT_QUARANTINE_PATH (set
+// by git receive-pack since 2.13), or GIT_OBJECT_DIRECTORY when it is not
+// the repository's own objects folder (GitLab's Gitaly quarantines that
+// way). "" means no quarantine: every object is in the repository.
+func quarantineDir(gitDir string) string {
+	if q := os.Getenv("GIT_QUARANTINE_PATH"); q != "" {
+		return q
+	}
+	o := os.Getenv("GIT_OBJECT_DIRECTORY")
+	if o == "" {
+		return ""
+	}
+	if !filepath.IsAbs(o) {
+		o = filepath.Join(gitDir, o)
+	}
+	own, err1 := filepath.EvalSymlinks(filepath.Join(gitDir, "objects"))
+	got, err2 := filepath.EvalSymlinks(o)
+	if err1 == nil && err2 == nil && own == got {
+		return ""
+	}
+	return o
+}
+
 // openServer opens the repository at gitDir with the push's quarantine
-// (GIT_QUARANTINE_PATH, set by git receive-pack since 2.13) layered on top.
+// layered on top.
 // go-git itself finds only loose quarantined objects, not the pack git
 // keeps for larger pushes.
 func openServer(gitDir string) (*server, error) {
@@ -141,7 +164,7 @@ func openServer(gitDir string) (*server, error) {
 	main := filesystem.NewStorageWithOptions(osfs.New(gitDir), cache.NewObjectLRUDefault(), opts)
 	s := &server{tips: map[plumbing.Hash]bool{}}
 	var st storage.Storer = main
-	if q := os.Getenv("GIT_QUARANTINE_PATH"); q != "" {
+	if q := quarantineDir(gitDir); q != "" {
 		qfs := polyfill.New(mount.New(memfs.New(), "objects", osfs.New(q)))
 		s.incoming = &filesystem.NewStorageWithOptions(qfs, cache.NewObjectLRUDefault(), opts).ObjectStorage
 		st = &layered{Storage: main, incoming: s.incoming}
