@@ -284,24 +284,21 @@ func (s *server) check(u Update, all []Update, defaultRef plumbing.ReferenceName
 	if err != nil {
 		return err
 	}
-	if configChanged {
+	// Problems of the schema or .sops.yaml are the push's when it changes
+	// them or when they stop any check; otherwise they predate it.
+	if configChanged || checker == nil {
 		for _, f := range setup {
 			res.Problems = append(res.Problems, Problem{Ref: u.Ref, Commit: short(u.New), Finding: f})
 		}
-		if checker != nil {
-			// A new schema or new recipients apply to every record.
-			if versions, err = allRecords(tip, versions); err != nil {
-				return err
-			}
-		}
 	}
 	if checker == nil {
-		if !configChanged {
-			for _, f := range setup {
-				res.Problems = append(res.Problems, Problem{Ref: u.Ref, Commit: short(u.New), Finding: f})
-			}
-		}
 		return nil
+	}
+	if configChanged {
+		// A new schema or new recipients apply to every record.
+		if versions, err = allRecords(tip, versions); err != nil {
+			return err
+		}
 	}
 	res.Checked += len(versions)
 	for _, p := range s.validate(checker, versions) {
