@@ -225,7 +225,15 @@ func Change(root string, ids *sopsfile.Identities, op, recipient string) (*Resul
 	if err != nil {
 		return nil, err
 	}
-	old, updated, err := reencryptAll(root, head, files, rules, ids, op)
+	// Looked up here, not in the workers: go-git's trees cache lookups in
+	// maps that are not safe for concurrent use.
+	headIDs := make(map[string]plumbing.Hash, len(files))
+	for _, rel := range files {
+		if e, err := head.FindEntry(rel); err == nil {
+			headIDs[rel] = e.Hash
+		}
+	}
+	old, updated, err := reencryptAll(root, headIDs, files, rules, ids, op)
 	if err != nil {
 		return nil, err
 	}
@@ -321,7 +329,7 @@ func sameAsHead(head *object.Tree, rel string, data []byte) error {
 
 // reencryptAll computes every record's new content in memory, in
 // parallel. Nothing is written: one failure leaves the repository as it is.
-func reencryptAll(root string, head *object.Tree, files []string, rules *sopsfile.Rules, ids *sopsfile.Identities, op string) (old, updated map[string][]byte, err error) {
+func reencryptAll(root string, headIDs map[string]plumbing.Hash, files []string, rules *sopsfile.Rules, ids *sopsfile.Identities, op string) (old, updated map[string][]byte, err error) {
 	old, updated = map[string][]byte{}, map[string][]byte{}
 	var mu sync.Mutex
 	var errs []error
@@ -332,7 +340,7 @@ func reencryptAll(root string, head *object.Tree, files []string, rules *sopsfil
 		go func() {
 			defer wg.Done()
 			for rel := range jobs {
-				before, after, err := reencrypt(root, head, rel, rules, ids, op)
+				before, after, err := reencrypt(root, headIDs[rel], rel, rules, ids, op)
 				mu.Lock()
 				if err != nil {
 					errs = append(errs, err)
@@ -358,13 +366,13 @@ func reencryptAll(root string, head *object.Tree, files []string, rules *sopsfil
 	return old, updated, nil
 }
 
-func reencrypt(root string, head *object.Tree, rel string, rules *sopsfile.Rules, ids *sopsfile.Identities, op string) ([]byte, []byte, error) {
+func reencrypt(root string, headID plumbing.Hash, rel string, rules *sopsfile.Rules, ids *sopsfile.Identities, op string) ([]byte, []byte, error) {
 	data, err := os.ReadFile(filepath.Join(root, filepath.FromSlash(rel)))
 	if err != nil {
 		return nil, nil, err
 	}
-	if err := sameAsHead(head, rel, data); err != nil {
-		return nil, nil, err
+	if headID != plumbing.ComputeHash(plumbing.BlobObject, data) {
+		return nil, nil, fmt.Errorf("%s has uncommitted changes: commit or restore it first (\"git status\"); nothing was changed", rel)
 	}
 	rule, err := rules.For(rel)
 	if err != nil {
