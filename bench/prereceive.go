@@ -23,7 +23,7 @@ func init() { registerBench("prereceive", 20, benchPrereceive) }
 func benchPrereceive(ctx *benchContext) error {
 	sizes := []int{ctx.scale(200, 20), ctx.scale(2000, 200)} // customers of 25 records
 	big := ctx.scale(1000, 100)
-	t := ctx.table(fmt.Sprintf("pre-receive on real pushes (peer: full keyless validate of the repository, what an unranged hook costs); 1-record time is the best of 3 pushes"))
+	t := ctx.table("pre-receive on real pushes (peer: full keyless validate of the repository, what an unranged hook costs); 1-record time is the best of 5 pushes")
 	var one []time.Duration
 	for _, customers := range sizes {
 		r, err := ctx.repo(genOptions{Customers: customers})
@@ -110,7 +110,7 @@ func prereceiveRun(ctx *benchContext, r *synthRepo, big int) (*prereceiveResult,
 		return time.Duration(ns), wall, err
 	}
 	res := &prereceiveResult{}
-	for i := range 3 {
+	for i := range 5 {
 		h, w, err := push(1)
 		if err != nil {
 			return nil, err
