@@ -30,5 +30,5 @@ func (f *File) Rewrap(rule *Rule) ([]byte, error) {
 		return nil, fmt.Errorf("encrypting the data key: %v", errors.Join(errs...))
 	}
 	tree := sops.Tree{Branches: branches, Metadata: md}
-	return seal(&tree, md.DataKey)
+	return seal(&tree, md.DataKey, f.cipher)
 }
