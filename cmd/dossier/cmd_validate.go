@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/vts/dossier/internal/githook"
 	"github.com/vts/dossier/internal/repo"
 	"github.com/vts/dossier/internal/report"
 	"github.com/vts/dossier/internal/validate"
@@ -14,7 +15,7 @@ import (
 func init() {
 	register(&command{
 		name:    "validate",
-		args:    "[--keyless] [--format text|json|junit] [PATH...]",
+		args:    "[--keyless] [--format text|json|junit] [--range OLD..NEW | PATH...]",
 		summary: "check records: schema, encryption, recipients, layout (all of records/ by default)",
 		run:     runValidate,
 	})
@@ -24,6 +25,7 @@ func runValidate(e *env, args []string) error {
 	fs := flags(e, commands["validate"])
 	keyless := fs.Bool("keyless", false, "use no private key (what the git server checks); otherwise also decrypt, check MACs and decrypted values")
 	format := fs.String("format", "text", "output format: text, json or junit")
+	rng := fs.String("range", "", "check only the records that differ between two commits, e.g. origin/main..HEAD (CI on a merge request)")
 	pos, err := parse(fs, args)
 	if err != nil {
 		return err
@@ -48,12 +50,23 @@ func runValidate(e *env, args []string) error {
 			}
 			checker.Identities = ids
 		}
-		files, err := validateTargets(e.dir, root, pos)
-		if err != nil {
-			return err
+		if *rng != "" {
+			if len(pos) > 0 {
+				return usageError("--range and PATH arguments do not go together")
+			}
+			files, findings, err := githook.ValidateRange(root, *rng, checker.Identities)
+			if err != nil {
+				return usageError("%v", err)
+			}
+			res.Files, res.Findings = files, findings
+		} else {
+			files, err := validateTargets(e.dir, root, pos)
+			if err != nil {
+				return err
+			}
+			res.Files = files
+			res.Findings = append(res.Findings, checker.Run(files, validate.DirSource(root))...)
 		}
-		res.Files = files
-		res.Findings = append(res.Findings, checker.Run(files, validate.DirSource(root))...)
 	}
 	if err := report.Write(e.stdout, *format, res); err != nil {
 		return err

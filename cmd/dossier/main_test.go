@@ -90,6 +90,8 @@ func Params(tools, root, dir string) testscript.Params {
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
 			"nofile-contains": cmdNoFileContains,
 			"start-sshd":      cmdStartSshd,
+			"req-records":     cmdReqRecords,
+			"req-erased":      cmdReqErased,
 			"erase-fixture":   cmdEraseFixture,
 			"purge-fixture":   cmdPurgeFixture,
 			"objects-absent":  cmdObjectsAbsent,

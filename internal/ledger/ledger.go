@@ -16,7 +16,9 @@ import (
 	"path/filepath"
 	"regexp"
 	"sort"
+	"strconv"
 	"strings"
+	"time"
 
 	"gopkg.in/yaml.v3"
 
@@ -157,4 +159,104 @@ func (r *Request) Save(root string) error {
 		return err
 	}
 	return safefile.Write(filepath.Join(root, filepath.FromSlash(Path(r.ID))), data, 0o644)
+}
+
+// DateFormat is how the ledger writes dates.
+const DateFormat = "2006-01-02"
+
+// NowEnv names the environment variable that fixes "today" (YYYY-MM-DD) for
+// every date-dependent command: deadlines, retention and ledger dates are
+// then reproducible in tests and in a dry run of next month's sweep.
+const NowEnv = "DOSSIER_NOW"
+
+// Today is the current date, or the date in DOSSIER_NOW when it is set.
+func Today() (time.Time, error) {
+	if s := os.Getenv(NowEnv); s != "" {
+		t, err := time.Parse(DateFormat, s)
+		if err != nil {
+			return time.Time{}, fmt.Errorf("%s=%q: use a date like 2026-03-01", NowEnv, s)
+		}
+		return t, nil
+	}
+	y, m, d := time.Now().Date()
+	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC), nil
+}
+
+// ValidType reports whether t is a request type.
+func ValidType(t string) bool {
+	switch t {
+	case Access, Rectification, Erasure, Retention:
+		return true
+	}
+	return false
+}
+
+// New is an open request received on a date, due one month later (GDPR
+// art. 12(3)). Its id is the next free number of the year it was received.
+// A retention sweep of every customer has an empty subject.
+func New(root, typ, subject string, received time.Time) (*Request, error) {
+	if !ValidType(typ) {
+		return nil, fmt.Errorf("request type %q: use access, rectification, erasure or retention", typ)
+	}
+	id, err := nextID(root, received.Year())
+	if err != nil {
+		return nil, err
+	}
+	return &Request{
+		ID:       id,
+		Type:     typ,
+		Subject:  subject,
+		Received: received.Format(DateFormat),
+		Due:      AddMonth(received).Format(DateFormat),
+		Status:   Open,
+	}, nil
+}
+
+// AddMonth is the same day of the next month, or that month's last day
+// when it is shorter (received 31 January, due 28 February), as EU time
+// limits are counted (Regulation 1182/71 art. 3(2)(c)). time.AddDate would
+// roll over into March and miss the deadline.
+func AddMonth(t time.Time) time.Time {
+	y, m, d := t.Date()
+	last := time.Date(y, m+2, 0, 0, 0, 0, 0, time.UTC).Day()
+	return time.Date(y, m+1, min(d, last), 0, 0, 0, 0, time.UTC)
+}
+
+// nextID is DSR-<year>-<one more than the highest number used that year>.
+// Numbers are never reused, so a request id names one request forever.
+func nextID(root string, year int) (string, error) {
+	prefix := fmt.Sprintf("DSR-%04d-", year)
+	names, err := filepath.Glob(filepath.Join(root, Dir, prefix+"*.yaml"))
+	if err != nil {
+		return "", err
+	}
+	high := 0
+	for _, n := range names {
+		id := strings.TrimSuffix(filepath.Base(n), ".yaml")
+		if !ValidID(id) {
+			continue
+		}
+		if k, err := strconv.Atoi(strings.TrimPrefix(id, prefix)); err == nil && k > high {
+			high = k
+		}
+	}
+	return fmt.Sprintf("%s%04d", prefix, high+1), nil
+}
+
+// DaysLeft is the number of days until the request is due on day now;
+// negative when it is overdue.
+func (r *Request) DaysLeft(now time.Time) (int, error) {
+	due, err := time.Parse(DateFormat, r.Due)
+	if err != nil {
+		return 0, fmt.Errorf("%s: due date %q is not a date", r.ID, r.Due)
+	}
+	y, m, d := now.Date()
+	today := time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
+	return int(due.Sub(today).Hours() / 24), nil
+}
+
+// Close marks the request done on day now.
+func (r *Request) Close(now time.Time) {
+	r.Status = Done
+	r.Done = now.Format(DateFormat)
 }

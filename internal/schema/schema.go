@@ -19,6 +19,7 @@ import (
 	"strings"
 
 	"github.com/santhosh-tekuri/jsonschema/v6"
+	"github.com/santhosh-tekuri/jsonschema/v6/kind"
 
 	"github.com/vts/dossier/internal/yamltree"
 )
@@ -420,6 +421,20 @@ func (k *Kind) violations(s *jsonschema.Schema, data any) []Violation {
 			return
 		}
 		kw := strings.Join(e.ErrorKind.KeywordPath(), "/")
+		// Name the field itself where the keyword is about one: the
+		// unknown field, or the missing one.
+		switch ek := e.ErrorKind.(type) {
+		case *kind.AdditionalProperties:
+			for _, p := range ek.Properties {
+				out = append(out, Violation{Path: append(e.InstanceLocation[:len(e.InstanceLocation):len(e.InstanceLocation)], p), Keyword: kw, Msg: "is not in the schema (unknown field)"})
+			}
+			return
+		case *kind.Required:
+			for _, p := range ek.Missing {
+				out = append(out, Violation{Path: append(e.InstanceLocation[:len(e.InstanceLocation):len(e.InstanceLocation)], p), Keyword: kw, Msg: "is required but missing"})
+			}
+			return
+		}
 		out = append(out, Violation{Path: e.InstanceLocation, Keyword: kw, Msg: k.message(e)})
 	}
 	collect(ve)

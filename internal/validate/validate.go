@@ -278,15 +278,14 @@ func (fc *fileCheck) run(data []byte) {
 	}
 	if sopsNode == nil {
 		fc.add(nil, "sops", "not encrypted: the file has no sops metadata", "encrypt it with \"sops --encrypt --in-place "+fc.rel+"\" or create it with \"dossier new\"")
-		fc.checkPlaintext(kind, content)
-		return
+	} else {
+		meta, err := sopsfile.ReadMeta(sopsNode)
+		if err != nil {
+			fc.add([]string{"sops"}, "sops", err.Error(), "restore the file from git (\"git checkout -- "+fc.rel+"\"); do not edit sops metadata by hand")
+			return
+		}
+		fc.checkMeta(meta, rule)
 	}
-	meta, err := sopsfile.ReadMeta(sopsNode)
-	if err != nil {
-		fc.add([]string{"sops"}, "sops", err.Error(), "restore the file from git (\"git checkout -- "+fc.rel+"\"); do not edit sops metadata by hand")
-		return
-	}
-	fc.checkMeta(meta, rule)
 	v, err := yamltree.Value(content)
 	if err != nil {
 		fc.add(nil, "yaml", err.Error(), "correct the YAML")
@@ -297,7 +296,7 @@ func (fc *fileCheck) run(data []byte) {
 	for _, viol := range kind.ValidateKeyless(v) {
 		fc.addViolation(viol)
 	}
-	if fc.c.Identities != nil {
+	if fc.c.Identities != nil && sopsNode != nil {
 		fc.checkDecrypted(kind, data)
 	}
 }
@@ -415,18 +414,8 @@ func (fc *fileCheck) checkEncryptedLeaves(path []string, n *schema.Node, val any
 	fc.add(path, "encryption", fmt.Sprintf("encrypted value has type %s but the schema expects %s", typ, strings.Join(n.Types, " or ")), "re-enter the value with \"dossier edit "+fc.rel+"\"")
 }
 
-// checkPlaintext reports each personal value of an unencrypted file by
-// field, so the author sees what must not be committed.
-func (fc *fileCheck) checkPlaintext(kind *schema.Kind, content *yaml.Node) {
-	v, err := yamltree.Value(content)
-	if err != nil {
-		return
-	}
-	fc.checkEncryption(kind, v)
-}
-
 func (fc *fileCheck) checkDecrypted(kind *schema.Kind, data []byte) {
-	f, err := sopsfile.Decrypt(data, fc.c.Identities)
+	f, err := sopsfile.DecryptParsed(fc.root, data, fc.c.Identities)
 	switch {
 	case errors.Is(err, sopsfile.ErrNoKey):
 		fc.add(nil, "decrypt", "none of your age keys ("+fc.c.Identities.Where+") can open this file", "ask a key holder to add your public key with \"dossier keys add\", or validate with --keyless")
@@ -438,17 +427,7 @@ func (fc *fileCheck) checkDecrypted(kind *schema.Kind, data []byte) {
 		fc.add(nil, "decrypt", err.Error(), "restore the file from git")
 		return
 	}
-	plain, err := f.Plain()
-	if err != nil {
-		fc.add(nil, "decrypt", err.Error(), "restore the file from git")
-		return
-	}
-	node, err := yamltree.Parse(plain)
-	if err != nil {
-		fc.add(nil, "decrypt", "decrypted content is not YAML", "restore the file from git")
-		return
-	}
-	v, err := yamltree.Value(node)
+	v, err := f.Value()
 	if err != nil {
 		fc.add(nil, "decrypt", err.Error(), "restore the file from git")
 		return

@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/vts/dossier"
+	"github.com/vts/dossier/internal/githook"
 	"github.com/vts/dossier/internal/record"
 	"github.com/vts/dossier/internal/repo"
 	"github.com/vts/dossier/internal/schema"
@@ -132,6 +133,9 @@ func Create(dir string) (*CreateResult, error) {
 	}
 	r, err := repo.Init(root)
 	if err != nil {
+		return nil, err
+	}
+	if err := githook.Install(r); err != nil {
 		return nil, err
 	}
 	var paths []string

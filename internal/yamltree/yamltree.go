@@ -21,6 +21,9 @@ import (
 // Parse reads one YAML document. An empty input or a document whose top level
 // is not a mapping is an error, since every record is a mapping.
 func Parse(data []byte) (*yaml.Node, error) {
+	if n, ok := fastParse(data); ok {
+		return n, nil
+	}
 	var doc yaml.Node
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	if err := dec.Decode(&doc); err != nil {

@@ -1,0 +1,118 @@
+package main
+
+import (
+	"bytes"
+	"fmt"
+	"path/filepath"
+	"strings"
+	"time"
+)
+
+func init() { registerBench("requests", 30, benchRequests) }
+
+// benchRequests is issue 3's benchmark: export and erase of one customer
+// (25 records) in a repository of 500 customers and in one of 2,000, both
+// with the same history length, so the only difference is the width of the
+// repository. The peer column is the 500-customer figure: the ratio
+// 2,000/500 should stay near 1, as the work follows the customer's files
+// (the commit edits only the trees along the changed paths; the history
+// walk reads one customer folder per commit).
+func benchRequests(ctx *benchContext) error {
+	small, large := ctx.scale(500, 50), ctx.scale(2000, 200)
+	commits := ctx.scale(200, 20)
+	// Wall time on a shared machine is noisy; CPU time (user + system, the
+	// git children included) is what the target is checked on.
+	type timing struct{ wall, cpu time.Duration }
+	type result struct{ export, erase timing }
+	results := map[int]result{}
+	for _, n := range []int{small, large} {
+		r, err := ctx.repo(genOptions{Customers: n, Commits: commits})
+		if err != nil {
+			return err
+		}
+		work, err := ctx.dir(fmt.Sprintf("c%d", n))
+		if err != nil {
+			return err
+		}
+		dir := filepath.Join(work, "repo")
+		if err := cloneDir(r.Dir, dir); err != nil {
+			return err
+		}
+		// The copy has new inodes: let git refresh its index once, as it
+		// would have on the machine where the repository lives.
+		if _, err := ctx.git(dir, "update-index", "-q", "--refresh"); err != nil {
+			return err
+		}
+		dossier := func(args ...string) (string, timing, error) {
+			cmd := ctx.command(dir, "dossier", args...)
+			var out bytes.Buffer
+			cmd.Stdout = &out
+			wall, _, err := run(cmd)
+			var cpu time.Duration
+			if cmd.ProcessState != nil {
+				cpu = cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()
+			}
+			return out.String(), timing{wall, cpu}, err
+		}
+		best := func(a, b timing) timing {
+			if a.cpu == 0 || (b.cpu < a.cpu) {
+				return b
+			}
+			return a
+		}
+		open := func(typ, subject string) (string, error) {
+			out, _, err := dossier("requests", "open", "--type", typ, "--subject", subject)
+			if err != nil {
+				return "", err
+			}
+			return strings.Fields(out)[0], nil
+		}
+		var res result
+		// Export: best of three customers spread over the repository.
+		for i := range 3 {
+			c := r.Customers[(i+1)*len(r.Customers)/4]
+			id, err := open("access", c)
+			if err != nil {
+				return err
+			}
+			_, tm, err := dossier("export", c, "--request", id, "--out", filepath.Join(work, "export-"+c))
+			if err != nil {
+				return err
+			}
+			ctx.logf("%d customers: export %s (25 records): %s wall, %s CPU", n, c, fmtDur(tm.wall), fmtDur(tm.cpu))
+			res.export = best(res.export, tm)
+		}
+		// Erase: best of three other customers.
+		for i := range 3 {
+			c := r.Customers[(2*i+1)*len(r.Customers)/8]
+			id, err := open("erasure", c)
+			if err != nil {
+				return err
+			}
+			_, tm, err := dossier("erase", c, "--request", id)
+			if err != nil {
+				return err
+			}
+			ctx.logf("%d customers: erase %s: %s wall, %s CPU", n, c, fmtDur(tm.wall), fmtDur(tm.cpu))
+			res.erase = best(res.erase, tm)
+		}
+		if st, err := ctx.git(dir, "status", "--porcelain"); err != nil || st != "" {
+			return fmt.Errorf("work tree not clean after the requests (%v):\n%s", err, head(st, 10))
+		}
+		results[n] = res
+	}
+	t := ctx.table(fmt.Sprintf("requests: one customer (25 records) at %d customers (dossier) vs %d customers (peer column), %d commits of history each", large, small, commits+1))
+	for _, m := range []struct {
+		name string
+		a, b timing
+	}{
+		{"export one customer", results[large].export, results[small].export},
+		{"erase one customer (commit + history walk)", results[large].erase, results[small].erase},
+	} {
+		ratio := float64(m.a.cpu) / float64(m.b.cpu)
+		t.add(row{Metric: m.name + ", CPU", Dossier: fmtDur(m.a.cpu), Peer: fmtDur(m.b.cpu), Ratio: fmtRatio(ratio), Target: "<= 1.5x (near 1)", OK: ok(ratio <= 1.5)})
+		t.add(row{Metric: m.name + ", wall", Dossier: fmtDur(m.a.wall), Peer: fmtDur(m.b.wall), Ratio: fmtRatio(float64(m.a.wall) / float64(m.b.wall))})
+	}
+	ctx.print(t)
+	return nil
+}

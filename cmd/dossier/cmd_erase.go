@@ -1,0 +1,56 @@
+package main
+
+import (
+	"fmt"
+
+	"github.com/vts/dossier/internal/request"
+)
+
+func init() {
+	register(&command{
+		name:    "erase",
+		args:    "SUBJECT --request ID",
+		summary: "erasure: remove a customer's or user's data at HEAD in one commit, keeping what the law retains",
+		run:     runErase,
+	})
+}
+
+func runErase(e *env, args []string) error {
+	fs := flags(e, commands["erase"])
+	id := fs.String("request", "", "the open erasure request this carries out")
+	pos, err := parse(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) != 1 || *id == "" {
+		return usageError("usage: dossier erase SUBJECT --request ID (SUBJECT is c-0042 or c-0042/u-0017)")
+	}
+	renv, err := requestEnv(e)
+	if err != nil {
+		return err
+	}
+	res, err := renv.Erase(pos[0], *id)
+	if err != nil {
+		return requestError(err)
+	}
+	printErased(e, res)
+	return nil
+}
+
+func printErased(e *env, res *request.Erased) {
+	for _, p := range res.Removed {
+		fmt.Fprintf(e.stdout, "removed  %s\n", p)
+	}
+	for _, p := range res.Cleared {
+		fmt.Fprintf(e.stdout, "cleared  %s (references to the user removed)\n", p)
+	}
+	for _, k := range res.Kept {
+		until := "until " + k.Until
+		if k.Running {
+			until = "until " + k.Until + " (still running: the period starts when it ends)"
+		}
+		fmt.Fprintf(e.stdout, "kept     %s, minimised: %s, %s\n", k.Path, k.Basis, until)
+	}
+	fmt.Fprintf(e.stdout, "%s closed (commit %s): %d object ids of erased data recorded in %s for \"dossier purge --request %s\"\n",
+		res.Request.ID, res.Commit[:12], len(res.Request.ErasedObjects), "ledger/"+res.Request.ID+".yaml", res.Request.ID)
+}

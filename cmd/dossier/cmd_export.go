@@ -1,0 +1,51 @@
+package main
+
+import (
+	"fmt"
+	"path/filepath"
+	"strings"
+
+	"github.com/vts/dossier/internal/request"
+)
+
+func init() {
+	register(&command{
+		name:    "export",
+		args:    "SUBJECT --request ID --out DIR [--include-secrets]",
+		summary: "right of access: everything held about a customer or user, as subject.json and report.html",
+		run:     runExport,
+	})
+}
+
+func runExport(e *env, args []string) error {
+	fs := flags(e, commands["export"])
+	id := fs.String("request", "", "the open access request this answers (see \"dossier requests\")")
+	out := fs.String("out", "", "new or empty directory outside the repository for subject.json and report.html (0600)")
+	secrets := fs.Bool("include-secrets", false, "include passwords and other x-secret values instead of \""+request.Withheld+"\"")
+	pos, err := parse(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) != 1 || *id == "" || *out == "" {
+		return usageError("usage: dossier export SUBJECT --request ID --out DIR (e.g. dossier export c-0042/u-0017 --request DSR-2026-0001 --out /media/usb/dsr-0001)")
+	}
+	renv, err := requestEnv(e)
+	if err != nil {
+		return err
+	}
+	dir := *out
+	if !filepath.IsAbs(dir) {
+		dir = filepath.Join(e.dir, dir)
+	}
+	res, err := renv.Export(pos[0], *id, dir, *secrets)
+	if err != nil {
+		return requestError(err)
+	}
+	note := fmt.Sprintf("%d secret values withheld", res.Withheld)
+	if *secrets {
+		note = "secrets included"
+	}
+	fmt.Fprintf(e.stdout, "exported %s to %s: %s (%d records, %s)\n", pos[0], res.Dir, strings.Join(res.Files, ", "), res.Records, note)
+	fmt.Fprintf(e.stdout, "%s closed (commit %s); hand the files over securely and delete them afterwards\n", res.Request.ID, res.Commit[:12])
+	return nil
+}

@@ -1,0 +1,65 @@
+package main
+
+import (
+	"fmt"
+
+	"github.com/vts/dossier/internal/keyring"
+	"github.com/vts/dossier/internal/repo"
+)
+
+func init() {
+	register(&command{
+		name:    "keys",
+		args:    "add RECIPIENT | remove RECIPIENT | rotate",
+		summary: "change who can read the records: .sops.yaml and every record's data key, in one commit",
+		run:     runKeys,
+	})
+}
+
+func runKeys(e *env, args []string) error {
+	fs := flags(e, commands["keys"])
+	pos, err := parse(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) == 0 {
+		return usageError("usage: dossier keys add RECIPIENT | remove RECIPIENT | rotate")
+	}
+	op := pos[0]
+	recipient := ""
+	switch {
+	case (op == keyring.Add || op == keyring.Remove) && len(pos) == 2:
+		recipient = pos[1]
+		if _, err := keyring.Field(recipient); err != nil {
+			return usageError("%v", err)
+		}
+	case op == keyring.Rotate && len(pos) == 1:
+	default:
+		return usageError("usage: dossier keys add RECIPIENT | remove RECIPIENT | rotate")
+	}
+	root, err := repo.Find(e.dir)
+	if err != nil {
+		return refused("%v", err)
+	}
+	ids, err := loadIdentities()
+	if err != nil {
+		return err
+	}
+	if ids.Empty() {
+		return refused("no age key found (looked in %s): re-encrypting needs a key that opens every record; set SOPS_AGE_KEY_FILE", ids.Where)
+	}
+	res, err := keyring.Change(root, ids, op, recipient)
+	if err != nil {
+		return refused("%v", err)
+	}
+	switch op {
+	case keyring.Add:
+		fmt.Fprintf(e.stdout, "added %s: %d records can now be opened with it (commit %s)\n", recipient, res.Files, res.Commit.String()[:10])
+	case keyring.Remove:
+		fmt.Fprintf(e.stdout, "removed %s: %d records re-encrypted with new data keys (commit %s)\n", recipient, res.Files, res.Commit.String()[:10])
+		fmt.Fprintln(e.stdout, "note: older versions in git history stay readable with the removed key; see \"dossier purge\"")
+	default:
+		fmt.Fprintf(e.stdout, "rotated: %d records re-encrypted with new data keys (commit %s)\n", res.Files, res.Commit.String()[:10])
+	}
+	return nil
+}

@@ -1,0 +1,73 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+)
+
+func init() {
+	register(&command{
+		name:    "retention",
+		args:    "[--customer ID] [--format text|json] | --apply --request ID",
+		summary: "records whose retention period has run out; --apply erases them in one commit",
+		run:     runRetention,
+	})
+}
+
+func runRetention(e *env, args []string) error {
+	fs := flags(e, commands["retention"])
+	apply := fs.Bool("apply", false, "erase the records listed, closing a retention request")
+	id := fs.String("request", "", "the open retention request (\"dossier requests open --type retention\") that --apply carries out")
+	customer := fs.String("customer", "", "list only this customer's records")
+	format := fs.String("format", "text", "output format: text or json")
+	pos, err := parse(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) > 0 || (*apply && *id == "") || (!*apply && *id != "") {
+		return usageError("usage: dossier retention [--customer ID] [--format text|json], or dossier retention --apply --request ID")
+	}
+	if *format != "text" && *format != "json" {
+		return usageError("--format %q: use text or json", *format)
+	}
+	renv, err := requestEnv(e)
+	if err != nil {
+		return err
+	}
+	if *apply {
+		res, err := renv.ApplyRetention(*id)
+		if err != nil {
+			return requestError(err)
+		}
+		if *format == "json" {
+			return writeJSON(e, res.Removed)
+		}
+		for _, x := range res.Removed {
+			fmt.Fprintf(e.stdout, "removed  %s (retention ran out %s: %s, %s after %s)\n", x.Path, x.RanOut, x.Basis, x.Period, x.After)
+		}
+		fmt.Fprintf(e.stdout, "%s closed (commit %s): %d object ids of erased data recorded for \"dossier purge --request %s\"\n", res.Request.ID, res.Commit[:12], len(res.Request.ErasedObjects), res.Request.ID)
+		return nil
+	}
+	list, err := renv.Expired(*customer)
+	if err != nil {
+		return requestError(err)
+	}
+	if *format == "json" {
+		return writeJSON(e, list)
+	}
+	if len(list) == 0 {
+		fmt.Fprintf(e.stdout, "no record's retention has run out on %s\n", renv.Now.Format("2006-01-02"))
+		return nil
+	}
+	for _, x := range list {
+		fmt.Fprintf(e.stdout, "%s  ran out %s  (%s: %s, %s after %s)\n", x.Path, x.RanOut, x.Basis, x.Law, x.Period, x.After)
+	}
+	fmt.Fprintf(e.stdout, "%d records; erase them with \"dossier requests open --type retention\" then \"dossier retention --apply --request ID\"\n", len(list))
+	return nil
+}
+
+func writeJSON(e *env, v any) error {
+	enc := json.NewEncoder(e.stdout)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
+}

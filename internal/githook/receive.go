@@ -1,0 +1,649 @@
+package githook
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"runtime"
+	"sort"
+	"strings"
+	"sync"
+
+	"github.com/go-git/go-billy/v5/helper/mount"
+	"github.com/go-git/go-billy/v5/helper/polyfill"
+	"github.com/go-git/go-billy/v5/memfs"
+	"github.com/go-git/go-billy/v5/osfs"
+	"github.com/go-git/go-git/v5"
+	"github.com/go-git/go-git/v5/plumbing"
+	"github.com/go-git/go-git/v5/plumbing/cache"
+	"github.com/go-git/go-git/v5/plumbing/filemode"
+	"github.com/go-git/go-git/v5/plumbing/object"
+	"github.com/go-git/go-git/v5/storage"
+	"github.com/go-git/go-git/v5/storage/filesystem"
+
+	"github.com/vts/dossier/internal/ledger"
+	"github.com/vts/dossier/internal/record"
+	"github.com/vts/dossier/internal/repo"
+	"github.com/vts/dossier/internal/sopsfile"
+	"github.com/vts/dossier/internal/validate"
+)
+
+// Update is one line of pre-receive input: a ref moving from Old to New.
+// A zero Old creates the ref, a zero New deletes it.
+type Update struct {
+	Old, New plumbing.Hash
+	Ref      plumbing.ReferenceName
+}
+
+// ParseUpdates reads git's pre-receive input, "<old> <new> <ref>" per line.
+// Anything else is an error: the input comes from git, and a hook that
+// guessed would let a push through unchecked.
+func ParseUpdates(r io.Reader) ([]Update, error) {
+	var out []Update
+	sc := bufio.NewScanner(r)
+	n := 0
+	for sc.Scan() {
+		n++
+		f := strings.Fields(sc.Text())
+		if len(f) == 0 {
+			continue
+		}
+		if len(f) != 3 || !isHash(f[0]) || !isHash(f[1]) || !strings.HasPrefix(f[2], "refs/") {
+			return nil, fmt.Errorf("pre-receive input line %d is not \"<old-id> <new-id> <ref>\"", n)
+		}
+		out = append(out, Update{Old: plumbing.NewHash(f[0]), New: plumbing.NewHash(f[1]), Ref: plumbing.ReferenceName(f[2])})
+	}
+	return out, sc.Err()
+}
+
+func isHash(s string) bool {
+	if len(s) != 40 {
+		return false
+	}
+	for _, c := range s {
+		if !strings.ContainsRune("0123456789abcdef", c) {
+			return false
+		}
+	}
+	return true
+}
+
+// Problem is one reason a ref update is refused.
+type Problem struct {
+	Ref     plumbing.ReferenceName
+	Commit  string // short id of the commit that brings the file, if any
+	Finding validate.Finding
+}
+
+func (p Problem) String() string {
+	s := p.Finding.String()
+	if p.Commit != "" {
+		s += " [commit " + p.Commit + "]"
+	}
+	return s
+}
+
+// ReceiveResult is what pre-receive checked and what it refuses.
+type ReceiveResult struct {
+	Checked  int // record versions validated
+	Problems []Problem
+}
+
+// server is a bare repository seen from its pre-receive hook: objects the
+// push brings sit in git's quarantine directory until the hook accepts.
+type server struct {
+	repo *git.Repository
+	// incoming holds only the pushed objects (nil when git gave no
+	// quarantine path); a commit found there is new to the server.
+	incoming *filesystem.ObjectStorage
+	tips     map[plumbing.Hash]bool // current ref values: history already accepted
+}
+
+// layered reads objects from the quarantine first, then the repository.
+type layered struct {
+	*filesystem.Storage
+	incoming *filesystem.ObjectStorage
+}
+
+func (l *layered) EncodedObject(t plumbing.ObjectType, h plumbing.Hash) (plumbing.EncodedObject, error) {
+	if o, err := l.incoming.EncodedObject(t, h); err == nil {
+		return o, nil
+	}
+	return l.Storage.EncodedObject(t, h)
+}
+
+func (l *layered) HasEncodedObject(h plumbing.Hash) error {
+	if l.incoming.HasEncodedObject(h) == nil {
+		return nil
+	}
+	return l.Storage.HasEncodedObject(h)
+}
+
+func (l *layered) EncodedObjectSize(h plumbing.Hash) (int64, error) {
+	if n, err := l.incoming.EncodedObjectSize(h); err == nil {
+		return n, nil
+	}
+	return l.Storage.EncodedObjectSize(h)
+}
+
+// quarantineDir is where the push's objects wait: GIT_QUARANTINE_PATH (set
+// by git receive-pack since 2.13), or GIT_OBJECT_DIRECTORY when it is not
+// the repository's own objects folder (GitLab's Gitaly quarantines that
+// way). "" means no quarantine: every object is in the repository.
+func quarantineDir(gitDir string) string {
+	if q := os.Getenv("GIT_QUARANTINE_PATH"); q != "" {
+		return q
+	}
+	o := os.Getenv("GIT_OBJECT_DIRECTORY")
+	if o == "" {
+		return ""
+	}
+	if !filepath.IsAbs(o) {
+		o = filepath.Join(gitDir, o)
+	}
+	own, err1 := filepath.EvalSymlinks(filepath.Join(gitDir, "objects"))
+	got, err2 := filepath.EvalSymlinks(o)
+	if err1 == nil && err2 == nil && own == got {
+		return ""
+	}
+	return o
+}
+
+// openServer opens the repository at gitDir with the push's quarantine
+// layered on top.
+// go-git itself finds only loose quarantined objects, not the pack git
+// keeps for larger pushes.
+func openServer(gitDir string) (*server, error) {
+	// KeepDescriptors keeps each pack open across object reads; without
+	// it go-git opens the pack file again for every object, which made
+	// the diff of a one-record push cost as much as the whole check.
+	opts := filesystem.Options{KeepDescriptors: true}
+	main := filesystem.NewStorageWithOptions(osfs.New(gitDir), cache.NewObjectLRUDefault(), opts)
+	s := &server{tips: map[plumbing.Hash]bool{}}
+	var st storage.Storer = main
+	if q := quarantineDir(gitDir); q != "" {
+		qfs := polyfill.New(mount.New(memfs.New(), "objects", osfs.New(q)))
+		s.incoming = &filesystem.NewStorageWithOptions(qfs, cache.NewObjectLRUDefault(), opts).ObjectStorage
+		st = &layered{Storage: main, incoming: s.incoming}
+	}
+	r, err := git.Open(st, nil)
+	if err != nil {
+		return nil, fmt.Errorf("opening %s: %w", gitDir, err)
+	}
+	s.repo = r
+	refs, err := r.References()
+	if err != nil {
+		return nil, err
+	}
+	err = refs.ForEach(func(ref *plumbing.Reference) error {
+		if ref.Type() == plumbing.HashReference {
+			s.tips[ref.Hash()] = true
+		}
+		return nil
+	})
+	return s, err
+}
+
+// ServerDir is the git directory a hook runs in: $GIT_DIR, or dir itself
+// for a bare repository, or dir/.git.
+func ServerDir(dir string) string {
+	if d := os.Getenv("GIT_DIR"); d != "" {
+		if !filepath.IsAbs(d) {
+			d = filepath.Join(dir, d)
+		}
+		return d
+	}
+	if _, err := os.Stat(filepath.Join(dir, ".git")); err == nil {
+		return filepath.Join(dir, ".git")
+	}
+	return dir
+}
+
+// PreReceive checks every ref update of a push keylessly. It validates
+// exactly the record versions the push brings: for each new commit, the
+// records changed against its parents. Its cost grows with the push, not
+// the repository. A deletion or non-fast-forward is refused unless the
+// ledger of the pushed history records it as a purge.
+func PreReceive(gitDir string, updates []Update) (*ReceiveResult, error) {
+	s, err := openServer(gitDir)
+	if err != nil {
+		return nil, err
+	}
+	res := &ReceiveResult{}
+	defaultRef := s.defaultBranch()
+	for _, u := range updates {
+		if err := s.check(u, updates, defaultRef, res); err != nil {
+			return nil, fmt.Errorf("%s: %w", u.Ref, err)
+		}
+	}
+	return res, nil
+}
+
+func (s *server) defaultBranch() plumbing.ReferenceName {
+	head, err := s.repo.Storer.Reference(plumbing.HEAD)
+	if err != nil || head.Type() != plumbing.SymbolicReference {
+		return plumbing.NewBranchReferenceName("main")
+	}
+	return head.Target()
+}
+
+func (s *server) check(u Update, all []Update, defaultRef plumbing.ReferenceName, res *ReceiveResult) error {
+	refuse := func(msg, fix string) {
+		res.Problems = append(res.Problems, Problem{Ref: u.Ref, Finding: validate.Finding{File: u.Ref.String(), Check: "history", Message: msg, Fix: fix}})
+	}
+	if u.New.IsZero() {
+		if u.Ref == defaultRef {
+			refuse("deleting the default branch is refused", "push a commit to it instead")
+			return nil
+		}
+		ledgerTip := s.refAfter(defaultRef, all)
+		ok, err := s.recordedPurge(ledgerTip, u.Old)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			refuse("deleting a branch is refused: history on the server is only removed by a recorded purge", "run \"dossier purge --request ID\", which records the old tips in the ledger")
+		}
+		return nil
+	}
+	newCommit, err := s.commitOf(u.New)
+	if err != nil {
+		refuse("only commits (or tags of commits) can be pushed to a records repository", "push a branch or a tag that points to a commit")
+		return nil
+	}
+	tip, err := newCommit.Tree()
+	if err != nil {
+		return err
+	}
+	commits, boundary, err := s.newCommits(u, newCommit)
+	if err != nil {
+		return err
+	}
+	if !u.Old.IsZero() && !boundary[u.Old] {
+		ff, err := s.isAncestor(u.Old, newCommit)
+		if err != nil {
+			return err
+		}
+		if !ff {
+			ok, err := s.recordedPurge(u.New, u.Old)
+			if err != nil {
+				return err
+			}
+			if !ok {
+				refuse("a non-fast-forward push (history rewrite) is refused: the server keeps history unless a purge is recorded", "pull and rebase or merge (\"git pull\"), then push without --force; to remove erased data from history use \"dossier purge\"")
+				return nil
+			}
+		}
+	}
+
+	checker, setup := validate.Setup(repo.TreeFS{Tree: tip})
+	versions, configChanged, err := s.changedRecords(commits)
+	if err != nil {
+		return err
+	}
+	// Problems of the schema or .sops.yaml are the push's when it changes
+	// them or when they stop any check; otherwise they predate it.
+	if configChanged || checker == nil {
+		for _, f := range setup {
+			res.Problems = append(res.Problems, Problem{Ref: u.Ref, Commit: short(u.New), Finding: f})
+		}
+	}
+	if checker == nil {
+		return nil
+	}
+	if configChanged {
+		// A new schema or new recipients apply to every record.
+		if versions, err = allRecords(tip, versions); err != nil {
+			return err
+		}
+	}
+	res.Checked += len(versions)
+	for _, p := range s.validate(checker, versions) {
+		p.Ref = u.Ref
+		res.Problems = append(res.Problems, p)
+	}
+	return nil
+}
+
+// commitOf is the commit h names, peeling annotated tags.
+func (s *server) commitOf(h plumbing.Hash) (*object.Commit, error) {
+	if t, err := s.repo.TagObject(h); err == nil {
+		return t.Commit()
+	}
+	return s.repo.CommitObject(h)
+}
+
+// refAfter is the value ref will have once the push is accepted.
+func (s *server) refAfter(ref plumbing.ReferenceName, all []Update) plumbing.Hash {
+	for _, u := range all {
+		if u.Ref == ref {
+			return u.New
+		}
+	}
+	r, err := s.repo.Reference(ref, true)
+	if err != nil {
+		return plumbing.ZeroHash
+	}
+	return r.Hash()
+}
+
+// newCommits walks back from the pushed commit to what the server already
+// has: the old value, any current ref tip, and (with a quarantine) any
+// commit not brought by this push. It returns the new commits and the
+// known commits where the walk stopped.
+func (s *server) newCommits(u Update, c *object.Commit) ([]*object.Commit, map[plumbing.Hash]bool, error) {
+	known := func(h plumbing.Hash) bool {
+		if h == u.Old || s.tips[h] {
+			return true
+		}
+		return s.incoming != nil && s.incoming.HasEncodedObject(h) != nil
+	}
+	boundary := map[plumbing.Hash]bool{}
+	seen := map[plumbing.Hash]bool{c.Hash: true}
+	if known(c.Hash) {
+		boundary[c.Hash] = true
+		return nil, boundary, nil
+	}
+	var out []*object.Commit
+	queue := []*object.Commit{c}
+	for len(queue) > 0 {
+		cur := queue[0]
+		queue = queue[1:]
+		out = append(out, cur)
+		for _, p := range cur.ParentHashes {
+			if seen[p] {
+				continue
+			}
+			seen[p] = true
+			if known(p) {
+				boundary[p] = true
+				continue
+			}
+			pc, err := s.repo.CommitObject(p)
+			if err != nil {
+				return nil, nil, fmt.Errorf("reading commit %s: %w", short(p), err)
+			}
+			queue = append(queue, pc)
+		}
+	}
+	return out, boundary, nil
+}
+
+// isAncestor reports whether old is in the history of c. It is only asked
+// when the walk over new commits did not end at old, which is rare for an
+// ordinary push (a merge of a branch that was already on the server).
+func (s *server) isAncestor(old plumbing.Hash, c *object.Commit) (bool, error) {
+	oc, err := s.repo.CommitObject(old)
+	if err != nil {
+		return false, nil
+	}
+	return oc.IsAncestor(c)
+}
+
+// recordedPurge reports whether the ledger at commit at lists old among the
+// tips a purge rewrote.
+func (s *server) recordedPurge(at, old plumbing.Hash) (bool, error) {
+	if at.IsZero() {
+		return false, nil
+	}
+	c, err := s.repo.CommitObject(at)
+	if err != nil {
+		return false, nil
+	}
+	tree, err := c.Tree()
+	if err != nil {
+		return false, err
+	}
+	dir, err := tree.Tree(ledger.Dir)
+	if err != nil {
+		return false, nil
+	}
+	for _, e := range dir.Entries {
+		if !strings.HasSuffix(e.Name, ".yaml") {
+			continue
+		}
+		data, err := repo.TreeFS{Tree: dir}.ReadFile(e.Name)
+		if err != nil {
+			return false, err
+		}
+		req, err := ledger.Parse(data)
+		if err != nil || req.Purged == nil {
+			continue
+		}
+		for _, t := range req.Purged.OldTips {
+			if len(t) >= 7 && strings.HasPrefix(old.String(), strings.ToLower(t)) {
+				return true, nil
+			}
+		}
+	}
+	return false, nil
+}
+
+// version is one record file as a commit brings it.
+type version struct {
+	rel    string
+	blob   plumbing.Hash
+	commit plumbing.Hash
+}
+
+// changedRecords lists the record versions the commits add or modify
+// (each distinct path and content once) and whether any commit changes the
+// schema or .sops.yaml.
+func (s *server) changedRecords(commits []*object.Commit) ([]version, bool, error) {
+	seen := map[string]bool{}
+	var out []version
+	configChanged := false
+	for _, c := range commits {
+		tree, err := c.Tree()
+		if err != nil {
+			return nil, false, err
+		}
+		parents := c.ParentHashes
+		if len(parents) == 0 {
+			parents = []plumbing.Hash{plumbing.ZeroHash}
+		}
+		for _, ph := range parents {
+			var ptree *object.Tree
+			if !ph.IsZero() {
+				pc, err := s.repo.CommitObject(ph)
+				if err != nil {
+					return nil, false, err
+				}
+				if ptree, err = pc.Tree(); err != nil {
+					return nil, false, err
+				}
+			}
+			err := diffTrees(ptree, tree, "", func(name string, to *object.TreeEntry) {
+				if name == sopsfile.ConfigFile || strings.HasPrefix(name, "schema/") {
+					configChanged = true
+				}
+				if to == nil || !strings.HasPrefix(name, record.Dir+"/") {
+					return // deletions are fine; only records are validated
+				}
+				key := name + " " + to.Hash.String()
+				if seen[key] {
+					return
+				}
+				seen[key] = true
+				out = append(out, version{rel: name, blob: to.Hash, commit: c.Hash})
+			})
+			if err != nil {
+				return nil, false, err
+			}
+		}
+	}
+	return out, configChanged, nil
+}
+
+// diffTrees calls fn for every file path that differs between trees a and
+// b (either may be nil), with b's entry (nil when b deletes the path).
+// Subtrees with equal ids are skipped without being read, so the cost is
+// the size of the change times the depth, not the size of the tree. (go-git's
+// DiffTree reads every subtree of a changed folder to count its children.)
+func diffTrees(a, b *object.Tree, prefix string, fn func(name string, to *object.TreeEntry)) error {
+	from := map[string]*object.TreeEntry{}
+	if a != nil {
+		for i := range a.Entries {
+			from[a.Entries[i].Name] = &a.Entries[i]
+		}
+	}
+	sub := func(t *object.Tree, e *object.TreeEntry) (*object.Tree, error) {
+		if t == nil || e == nil || e.Mode != filemode.Dir {
+			return nil, nil
+		}
+		return t.Tree(e.Name)
+	}
+	visit := func(name string, ea, eb *object.TreeEntry) error {
+		if ea != nil && eb != nil && ea.Hash == eb.Hash && ea.Mode == eb.Mode {
+			return nil
+		}
+		aDir, bDir := ea != nil && ea.Mode == filemode.Dir, eb != nil && eb.Mode == filemode.Dir
+		if aDir || bDir {
+			ta, err := sub(a, ea)
+			if err != nil {
+				return err
+			}
+			tb, err := sub(b, eb)
+			if err != nil {
+				return err
+			}
+			if err := diffTrees(ta, tb, prefix+name+"/", fn); err != nil {
+				return err
+			}
+		}
+		switch {
+		case eb != nil && !bDir:
+			fn(prefix+name, eb)
+		case ea != nil && !aDir:
+			fn(prefix+name, nil)
+		}
+		return nil
+	}
+	if b != nil {
+		for i := range b.Entries {
+			eb := &b.Entries[i]
+			ea := from[eb.Name]
+			delete(from, eb.Name)
+			if err := visit(eb.Name, ea, eb); err != nil {
+				return err
+			}
+		}
+	}
+	for name, ea := range from {
+		if err := visit(name, ea, nil); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// allRecords adds every record of tree that is not already listed.
+func allRecords(tree *object.Tree, have []version) ([]version, error) {
+	listed := map[string]bool{}
+	for _, v := range have {
+		listed[v.rel+" "+v.blob.String()] = true
+	}
+	sub, err := tree.Tree(record.Dir)
+	if errors.Is(err, object.ErrDirectoryNotFound) {
+		return have, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	w := object.NewTreeWalker(sub, true, nil)
+	defer w.Close()
+	for {
+		name, e, err := w.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return nil, err
+		}
+		if !e.Mode.IsFile() {
+			continue
+		}
+		rel := record.Dir + "/" + name
+		if !listed[rel+" "+e.Hash.String()] {
+			have = append(have, version{rel: rel, blob: e.Hash})
+		}
+	}
+	return have, nil
+}
+
+// validate checks versions in parallel. Blobs are read by this goroutine
+// alone: go-git's object storage, with pack descriptors kept open, is not
+// safe for concurrent reads.
+func (s *server) validate(c *validate.Checker, versions []version) []Problem {
+	type job struct {
+		v    version
+		data []byte
+		err  error
+	}
+	var mu sync.Mutex
+	var out []Problem
+	jobs := make(chan job, runtime.GOMAXPROCS(0))
+	var wg sync.WaitGroup
+	for range runtime.GOMAXPROCS(0) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for j := range jobs {
+				var fs []validate.Finding
+				if j.err != nil {
+					fs = []validate.Finding{{File: j.v.rel, Check: "read", Message: "cannot be read on the server: " + j.err.Error(), Fix: "push again; if it persists, run \"git fsck\" on the server"}}
+				} else {
+					fs = c.Check(j.v.rel, j.data)
+				}
+				if len(fs) == 0 {
+					continue
+				}
+				mu.Lock()
+				for _, f := range fs {
+					out = append(out, Problem{Commit: short(j.v.commit), Finding: f})
+				}
+				mu.Unlock()
+			}
+		}()
+	}
+	for _, v := range versions {
+		data, err := s.readBlob(v.blob)
+		jobs <- job{v: v, data: data, err: err}
+	}
+	close(jobs)
+	wg.Wait()
+	sort.SliceStable(out, func(i, j int) bool {
+		a, b := out[i].Finding, out[j].Finding
+		if a.File != b.File {
+			return a.File < b.File
+		}
+		if out[i].Commit != out[j].Commit {
+			return out[i].Commit < out[j].Commit
+		}
+		return a.Line < b.Line
+	})
+	return out
+}
+
+func (s *server) readBlob(h plumbing.Hash) ([]byte, error) {
+	blob, err := s.repo.BlobObject(h)
+	if err != nil {
+		return nil, err
+	}
+	r, err := blob.Reader()
+	if err != nil {
+		return nil, err
+	}
+	defer r.Close()
+	return io.ReadAll(r)
+}
+
+func short(h plumbing.Hash) string {
+	if h.IsZero() {
+		return ""
+	}
+	return h.String()[:10]
+}

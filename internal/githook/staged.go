@@ -1,0 +1,167 @@
+package githook
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/go-git/go-git/v5"
+	"github.com/go-git/go-git/v5/plumbing"
+	"github.com/go-git/go-git/v5/plumbing/format/index"
+	"github.com/go-git/go-git/v5/plumbing/object"
+
+	"github.com/vts/dossier/internal/record"
+	"github.com/vts/dossier/internal/validate"
+)
+
+// Change is a record that the commit being made adds, modifies or
+// deletes, compared with HEAD.
+type Change struct {
+	Rel     string
+	Staged  []byte        // the staged content; nil when the commit deletes the file
+	Head    plumbing.Hash // the blob at HEAD; zero when the commit adds the file
+	Deleted bool
+}
+
+// Staged returns the records whose staged version differs from HEAD, read
+// from the index git is committing: $GIT_INDEX_FILE when git sets it
+// ("git commit -a" and "git commit PATH" commit a temporary index), else
+// the repository's index. Paths with an unresolved merge conflict are
+// returned in conflicted. Deleted records are listed only if withDeleted,
+// since finding them walks HEAD's records/ tree.
+func Staged(r *git.Repository, root string, withDeleted bool) (changes []Change, conflicted []string, err error) {
+	idx, err := readIndex(r, root)
+	if err != nil {
+		return nil, nil, err
+	}
+	var head *object.Tree
+	if ref, err := r.Head(); err == nil {
+		c, err := r.CommitObject(ref.Hash())
+		if err != nil {
+			return nil, nil, err
+		}
+		if head, err = c.Tree(); err != nil {
+			return nil, nil, err
+		}
+	} else if !errors.Is(err, plumbing.ErrReferenceNotFound) {
+		return nil, nil, err
+	}
+	inIndex := map[string]bool{}
+	for _, e := range idx.Entries {
+		if !strings.HasPrefix(e.Name, record.Dir+"/") || e.IntentToAdd {
+			continue
+		}
+		seen := inIndex[e.Name]
+		inIndex[e.Name] = true
+		// Stage 0 is a resolved entry; go-git's index.Merged constant is 1
+		// (the same as AncestorMode), so it cannot be used here.
+		if e.Stage != 0 {
+			if !seen {
+				conflicted = append(conflicted, e.Name)
+			}
+			continue
+		}
+		var headHash plumbing.Hash
+		if head != nil {
+			if he, err := head.FindEntry(e.Name); err == nil {
+				if he.Hash == e.Hash {
+					continue
+				}
+				headHash = he.Hash
+			}
+		}
+		data, err := readBlob(r, e.Hash)
+		if err != nil {
+			return nil, nil, fmt.Errorf("%s: reading the staged version: %w", e.Name, err)
+		}
+		changes = append(changes, Change{Rel: e.Name, Staged: data, Head: headHash})
+	}
+	if withDeleted && head != nil {
+		sub, err := head.Tree(record.Dir)
+		if err != nil {
+			return changes, conflicted, nil
+		}
+		w := object.NewTreeWalker(sub, true, nil)
+		defer w.Close()
+		for {
+			name, e, err := w.Next()
+			if err == io.EOF {
+				break
+			}
+			if err != nil {
+				return nil, nil, err
+			}
+			rel := record.Dir + "/" + name
+			if e.Mode.IsFile() && !inIndex[rel] {
+				changes = append(changes, Change{Rel: rel, Head: e.Hash, Deleted: true})
+			}
+		}
+	}
+	return changes, conflicted, nil
+}
+
+func readIndex(r *git.Repository, root string) (*index.Index, error) {
+	name := os.Getenv("GIT_INDEX_FILE")
+	if name == "" {
+		idx, err := r.Storer.Index()
+		if err != nil {
+			return nil, fmt.Errorf("reading the git index: %w", err)
+		}
+		return idx, nil
+	}
+	if !filepath.IsAbs(name) {
+		name = filepath.Join(root, name)
+	}
+	f, err := os.Open(name)
+	if err != nil {
+		return nil, fmt.Errorf("reading the git index: %w", err)
+	}
+	defer f.Close()
+	idx := &index.Index{}
+	if err := index.NewDecoder(f).Decode(idx); err != nil {
+		return nil, fmt.Errorf("reading the git index %s: %w", name, err)
+	}
+	return idx, nil
+}
+
+func readBlob(r *git.Repository, h plumbing.Hash) ([]byte, error) {
+	b, err := r.BlobObject(h)
+	if err != nil {
+		return nil, err
+	}
+	rd, err := b.Reader()
+	if err != nil {
+		return nil, err
+	}
+	defer rd.Close()
+	return io.ReadAll(rd)
+}
+
+// PreCommit validates the staged records keylessly (fast: no decryption),
+// with schema and .sops.yaml from the work tree at root.
+func PreCommit(root string) (checked int, findings []validate.Finding, err error) {
+	r, err := git.PlainOpen(root)
+	if err != nil {
+		return 0, nil, fmt.Errorf("opening the git repository: %w", err)
+	}
+	changes, conflicted, err := Staged(r, root, false)
+	if err != nil {
+		return 0, nil, err
+	}
+	for _, c := range conflicted {
+		findings = append(findings, validate.Finding{File: c, Check: "merge", Message: "has an unresolved merge conflict", Fix: "resolve it with \"dossier edit " + c + "\", then \"git add " + c + "\""})
+	}
+	checker, setup := validate.Setup(os.DirFS(root))
+	findings = append(findings, setup...)
+	if checker == nil {
+		return 0, findings, nil
+	}
+	for _, c := range changes {
+		findings = append(findings, checker.Check(c.Rel, c.Staged)...)
+	}
+	validate.Sort(findings)
+	return len(changes), findings, nil
+}

@@ -1,0 +1,400 @@
+// Package keyring changes who can read the records: the recipients in
+// .sops.yaml and the data keys of every record, together, in one commit.
+// A change either applies to every record or to none: every new file is
+// computed before the first is written, the result is validated, and any
+// failure puts every file back as it was.
+//
+// What it cannot do: a recipient removed today can still read every
+// version in history (and in any clone or backup) that was encrypted to
+// them. Only "dossier purge" removes history.
+package keyring
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"runtime"
+	"slices"
+	"strings"
+	"sync"
+
+	"filippo.io/age"
+	"github.com/go-git/go-git/v5"
+	"github.com/go-git/go-git/v5/plumbing"
+	"github.com/go-git/go-git/v5/plumbing/object"
+	"gopkg.in/yaml.v3"
+
+	"github.com/vts/dossier/internal/repo"
+	"github.com/vts/dossier/internal/safefile"
+	"github.com/vts/dossier/internal/sopsfile"
+	"github.com/vts/dossier/internal/validate"
+)
+
+// Operations.
+const (
+	Add    = "add"    // a new reader; data keys are kept and encrypted to them too
+	Remove = "remove" // a reader leaves; every record gets a new data key
+	Rotate = "rotate" // every record gets a new data key for .sops.yaml's recipients
+)
+
+// Result says what a change did.
+type Result struct {
+	Files  int
+	Commit plumbing.Hash
+}
+
+var (
+	pgpRe   = regexp.MustCompile(`^[0-9A-Fa-f]{40}$`)
+	vaultRe = regexp.MustCompile(`^https?://[^\s,]+/v1/[^\s,]+/keys/[^\s,]+$`)
+)
+
+// Field is the .sops.yaml field that holds a recipient of this form, or an
+// error saying which forms are accepted.
+func Field(recipient string) (string, error) {
+	switch {
+	case strings.HasPrefix(recipient, "age1"):
+		if _, err := age.ParseX25519Recipient(recipient); err != nil {
+			return "", fmt.Errorf("%q is not a valid age recipient: %v", recipient, err)
+		}
+		return "age", nil
+	case pgpRe.MatchString(recipient):
+		return "pgp", nil
+	case vaultRe.MatchString(recipient):
+		return "hc_vault_transit_uri", nil
+	}
+	return "", fmt.Errorf("%q is not a recipient: use an age public key (age1...), a PGP fingerprint (40 hex digits) or a self-hosted Vault transit URI (https://vault.internal/v1/transit/keys/NAME)", recipient)
+}
+
+// EditConfig returns .sops.yaml with recipient added to or removed from
+// every creation rule, keeping comments and the spelling (comma-separated
+// string or list) of each field.
+func EditConfig(data []byte, op, recipient string) ([]byte, error) {
+	field, err := Field(recipient)
+	if err != nil {
+		return nil, err
+	}
+	var doc yaml.Node
+	if err := yaml.Unmarshal(data, &doc); err != nil {
+		return nil, fmt.Errorf("%s: %v", sopsfile.ConfigFile, err)
+	}
+	if doc.Kind != yaml.DocumentNode || len(doc.Content) != 1 {
+		return nil, fmt.Errorf("%s is not a YAML mapping", sopsfile.ConfigFile)
+	}
+	rules := mapGet(doc.Content[0], "creation_rules")
+	if rules == nil || rules.Kind != yaml.SequenceNode || len(rules.Content) == 0 {
+		return nil, fmt.Errorf("%s has no creation_rules", sopsfile.ConfigFile)
+	}
+	changed := 0
+	for i, rule := range rules.Content {
+		if rule.Kind != yaml.MappingNode {
+			return nil, fmt.Errorf("%s: creation rule %d is not a mapping", sopsfile.ConfigFile, i+1)
+		}
+		v := mapGet(rule, field)
+		keys := list(v)
+		has := slices.Contains(keys, recipient)
+		switch {
+		case op == Add && !has:
+			keys = append(keys, recipient)
+		case op == Remove && has:
+			keys = slices.DeleteFunc(keys, func(k string) bool { return k == recipient })
+			if len(keys) == 0 && countOthers(rule, field) == 0 {
+				return nil, fmt.Errorf("%s is the only recipient of creation rule %d: add the new recipient first (\"dossier keys add\"), then remove this one", recipient, i+1)
+			}
+		default:
+			continue
+		}
+		changed++
+		setList(rule, field, v, keys)
+	}
+	if changed == 0 {
+		if op == Add {
+			return nil, fmt.Errorf("%s is already a recipient of every creation rule", recipient)
+		}
+		return nil, fmt.Errorf("%s is not a recipient in %s", recipient, sopsfile.ConfigFile)
+	}
+	var b bytes.Buffer
+	enc := yaml.NewEncoder(&b)
+	enc.SetIndent(2)
+	if err := enc.Encode(&doc); err != nil {
+		return nil, err
+	}
+	if err := enc.Close(); err != nil {
+		return nil, err
+	}
+	return b.Bytes(), nil
+}
+
+func mapGet(m *yaml.Node, key string) *yaml.Node {
+	for i := 0; i+1 < len(m.Content); i += 2 {
+		if m.Content[i].Value == key {
+			return m.Content[i+1]
+		}
+	}
+	return nil
+}
+
+// list reads sops' two spellings of a key list.
+func list(v *yaml.Node) []string {
+	var out []string
+	switch {
+	case v == nil:
+	case v.Kind == yaml.ScalarNode:
+		for _, s := range strings.Split(v.Value, ",") {
+			if s = strings.TrimSpace(s); s != "" {
+				out = append(out, s)
+			}
+		}
+	case v.Kind == yaml.SequenceNode:
+		for _, c := range v.Content {
+			out = append(out, strings.TrimSpace(c.Value))
+		}
+	}
+	return out
+}
+
+func countOthers(rule *yaml.Node, field string) int {
+	n := 0
+	for _, f := range []string{"age", "pgp", "hc_vault_transit_uri"} {
+		if f != field {
+			n += len(list(mapGet(rule, f)))
+		}
+	}
+	return n
+}
+
+func setList(rule *yaml.Node, field string, v *yaml.Node, keys []string) {
+	if len(keys) == 0 {
+		for i := 0; i+1 < len(rule.Content); i += 2 {
+			if rule.Content[i].Value == field {
+				rule.Content = slices.Delete(rule.Content, i, i+2)
+				return
+			}
+		}
+		return
+	}
+	if v != nil && v.Kind == yaml.SequenceNode {
+		v.Content = nil
+		for _, k := range keys {
+			v.Content = append(v.Content, &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: k})
+		}
+		return
+	}
+	if v == nil {
+		v = &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Style: yaml.SingleQuotedStyle}
+		rule.Content = append(rule.Content, &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: field}, v)
+	}
+	v.Value = strings.Join(keys, ",")
+}
+
+// Change applies op (Add or Remove with recipient, or Rotate) to the
+// repository at root and commits it. ids must open every record.
+func Change(root string, ids *sopsfile.Identities, op, recipient string) (*Result, error) {
+	r, err := git.PlainOpen(root)
+	if err != nil {
+		return nil, fmt.Errorf("opening the git repository: %w", err)
+	}
+	head, err := headTree(r)
+	if err != nil {
+		return nil, err
+	}
+	if err := checkClean(r, head); err != nil {
+		return nil, err
+	}
+	cfgPath := filepath.Join(root, sopsfile.ConfigFile)
+	oldCfg, err := os.ReadFile(cfgPath)
+	if err != nil {
+		return nil, fmt.Errorf("reading %s: %w", sopsfile.ConfigFile, err)
+	}
+	if err := sameAsHead(head, sopsfile.ConfigFile, oldCfg); err != nil {
+		return nil, err
+	}
+	newCfg := oldCfg
+	if op != Rotate {
+		if newCfg, err = EditConfig(oldCfg, op, recipient); err != nil {
+			return nil, err
+		}
+	}
+	rules, err := sopsfile.ParseRules(newCfg)
+	if err != nil {
+		return nil, err
+	}
+	files, err := validate.Files(root)
+	if err != nil {
+		return nil, err
+	}
+	// Looked up here, not in the workers: go-git's trees cache lookups in
+	// maps that are not safe for concurrent use.
+	headIDs := make(map[string]plumbing.Hash, len(files))
+	for _, rel := range files {
+		if e, err := head.FindEntry(rel); err == nil {
+			headIDs[rel] = e.Hash
+		}
+	}
+	old, updated, err := reencryptAll(root, headIDs, files, rules, ids, op)
+	if err != nil {
+		return nil, err
+	}
+
+	// From here on files change on disk: any failure restores them all.
+	written := []string{}
+	restore := func() {
+		for _, rel := range written {
+			_ = safefile.Write(filepath.Join(root, filepath.FromSlash(rel)), old[rel], 0o644)
+		}
+	}
+	write := func(rel string, data []byte) error {
+		written = append(written, rel)
+		return safefile.Write(filepath.Join(root, filepath.FromSlash(rel)), data, 0o644)
+	}
+	old[sopsfile.ConfigFile] = oldCfg
+	if err := write(sopsfile.ConfigFile, newCfg); err != nil {
+		restore()
+		return nil, err
+	}
+	for _, rel := range files {
+		if err := write(rel, updated[rel]); err != nil {
+			restore()
+			return nil, err
+		}
+	}
+	checker, findings := validate.Setup(os.DirFS(root))
+	if checker != nil {
+		findings = append(findings, checker.Run(files, validate.DirSource(root))...)
+	}
+	if len(findings) > 0 {
+		restore()
+		var lines []string
+		for _, f := range findings {
+			lines = append(lines, f.String())
+		}
+		return nil, fmt.Errorf("the re-encrypted records do not validate, so nothing was changed:\n%s", strings.Join(lines, "\n"))
+	}
+	msg := commitMessage(op, recipient, len(files))
+	h, err := repo.CommitPaths(r, append([]string{sopsfile.ConfigFile}, files...), msg)
+	if err != nil {
+		restore()
+		return nil, fmt.Errorf("committing: %w (nothing was changed)", err)
+	}
+	return &Result{Files: len(files), Commit: h}, nil
+}
+
+func commitMessage(op, recipient string, n int) string {
+	switch op {
+	case Add:
+		return fmt.Sprintf("keys: add recipient %s\n\nThe data keys of %d records are now also encrypted to it.\n", recipient, n)
+	case Remove:
+		return fmt.Sprintf("keys: remove recipient %s\n\n%d records re-encrypted with new data keys. Versions in history stay readable\nto the removed key until they are purged.\n", recipient, n)
+	}
+	return fmt.Sprintf("keys: rotate data keys\n\n%d records re-encrypted with new data keys for the recipients in .sops.yaml.\n", n)
+}
+
+func headTree(r *git.Repository) (*object.Tree, error) {
+	ref, err := r.Head()
+	if err != nil {
+		return nil, fmt.Errorf("the repository has no commit yet: %w", err)
+	}
+	c, err := r.CommitObject(ref.Hash())
+	if err != nil {
+		return nil, err
+	}
+	return c.Tree()
+}
+
+// checkClean refuses to run over staged changes: the key commit would
+// carry them along.
+func checkClean(r *git.Repository, head *object.Tree) error {
+	idx, err := r.Storer.Index()
+	if err != nil {
+		return fmt.Errorf("reading the git index: %w", err)
+	}
+	for _, e := range idx.Entries {
+		he, err := head.FindEntry(e.Name)
+		if err != nil || he.Hash != e.Hash {
+			return fmt.Errorf("%s has staged changes: commit or unstage them first (\"git status\"); nothing was changed", e.Name)
+		}
+	}
+	return nil
+}
+
+func sameAsHead(head *object.Tree, rel string, data []byte) error {
+	e, err := head.FindEntry(rel)
+	if err != nil || e.Hash != plumbing.ComputeHash(plumbing.BlobObject, data) {
+		return fmt.Errorf("%s has uncommitted changes: commit or restore it first (\"git status\"); nothing was changed", rel)
+	}
+	return nil
+}
+
+// reencryptAll computes every record's new content in memory, in
+// parallel. Nothing is written: one failure leaves the repository as it is.
+func reencryptAll(root string, headIDs map[string]plumbing.Hash, files []string, rules *sopsfile.Rules, ids *sopsfile.Identities, op string) (old, updated map[string][]byte, err error) {
+	old, updated = map[string][]byte{}, map[string][]byte{}
+	var mu sync.Mutex
+	var errs []error
+	jobs := make(chan string)
+	var wg sync.WaitGroup
+	for range runtime.GOMAXPROCS(0) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for rel := range jobs {
+				before, after, err := reencrypt(root, headIDs[rel], rel, rules, ids, op)
+				mu.Lock()
+				if err != nil {
+					errs = append(errs, err)
+				} else {
+					old[rel], updated[rel] = before, after
+				}
+				mu.Unlock()
+			}
+		}()
+	}
+	for _, f := range files {
+		jobs <- f
+	}
+	close(jobs)
+	wg.Wait()
+	if len(errs) > 0 {
+		slices.SortFunc(errs, func(a, b error) int { return strings.Compare(a.Error(), b.Error()) })
+		if len(errs) > 10 {
+			errs = append(errs[:10], fmt.Errorf("... and %d more", len(errs)-10))
+		}
+		return nil, nil, fmt.Errorf("nothing was changed:\n%w", errors.Join(errs...))
+	}
+	return old, updated, nil
+}
+
+func reencrypt(root string, headID plumbing.Hash, rel string, rules *sopsfile.Rules, ids *sopsfile.Identities, op string) ([]byte, []byte, error) {
+	data, err := os.ReadFile(filepath.Join(root, filepath.FromSlash(rel)))
+	if err != nil {
+		return nil, nil, err
+	}
+	if headID != plumbing.ComputeHash(plumbing.BlobObject, data) {
+		return nil, nil, fmt.Errorf("%s has uncommitted changes: commit or restore it first (\"git status\"); nothing was changed", rel)
+	}
+	rule, err := rules.For(rel)
+	if err != nil {
+		return nil, nil, err
+	}
+	f, err := sopsfile.Decrypt(data, ids)
+	switch {
+	case errors.Is(err, sopsfile.ErrNoKey):
+		return nil, nil, fmt.Errorf("%s: none of your keys (%s) opens it; every record must be opened to re-encrypt it", rel, ids.Where)
+	case errors.Is(err, sopsfile.ErrTampered):
+		return nil, nil, fmt.Errorf("%s: MAC mismatch; restore it from git first", rel)
+	case err != nil:
+		return nil, nil, fmt.Errorf("%s: %w", rel, err)
+	}
+	var out []byte
+	if op == Add {
+		out, err = f.Rewrap(rule)
+	} else {
+		out, err = f.Rekey(rule)
+	}
+	if err != nil {
+		return nil, nil, fmt.Errorf("%s: %w", rel, err)
+	}
+	return data, out, nil
+}

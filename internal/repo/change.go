@@ -1,0 +1,339 @@
+package repo
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"github.com/go-git/go-git/v5"
+	"github.com/go-git/go-git/v5/plumbing"
+	"github.com/go-git/go-git/v5/plumbing/filemode"
+	"github.com/go-git/go-git/v5/plumbing/format/index"
+	"github.com/go-git/go-git/v5/plumbing/object"
+	"github.com/go-git/go-git/v5/plumbing/storer"
+
+	"github.com/vts/dossier/internal/safefile"
+)
+
+// Change is the work of one request commit: files written and files
+// removed, as slash paths relative to the repository root.
+type Change struct {
+	Write  map[string][]byte
+	Remove []string
+}
+
+// Commit applies the change to the work tree and commits exactly those
+// paths on top of HEAD with msg. Other paths are left alone, staged or not.
+//
+// The new tree is made by editing HEAD's tree along the changed paths only,
+// and only the changed index entries are touched, so the cost follows the
+// change, not the size of the repository (go-git's Worktree.Add/Commit
+// compute a status and rebuild every tree from the index).
+//
+// Either the commit is made and the branch moved, or the work tree and the
+// index are put back to what HEAD holds for the changed paths: the ref is
+// updated last, and any failure before it restores the files and the index.
+func (ch Change) Commit(root, msg string) (plumbing.Hash, error) {
+	r, err := git.PlainOpen(root)
+	if err != nil {
+		return plumbing.ZeroHash, fmt.Errorf("opening the git repository: %w", err)
+	}
+	head, err := r.Storer.Reference(plumbing.HEAD)
+	if err != nil {
+		return plumbing.ZeroHash, fmt.Errorf("reading HEAD: %w", err)
+	}
+	branch := plumbing.HEAD
+	if head.Type() == plumbing.SymbolicReference {
+		branch = head.Target()
+	}
+	tip, err := r.Storer.Reference(branch)
+	if err != nil {
+		return plumbing.ZeroHash, fmt.Errorf("HEAD has no commit yet: %w", err)
+	}
+	parent, err := r.CommitObject(tip.Hash())
+	if err != nil {
+		return plumbing.ZeroHash, err
+	}
+	headTree, err := parent.Tree()
+	if err != nil {
+		return plumbing.ZeroHash, err
+	}
+	paths := ch.paths()
+	saved, err := savedFiles(headTree, paths)
+	if err != nil {
+		return plumbing.ZeroHash, err
+	}
+	oldIdx, err := r.Storer.Index()
+	if err != nil {
+		return plumbing.ZeroHash, fmt.Errorf("reading the index: %w", err)
+	}
+	indexWritten := false
+	ok := false
+	defer func() {
+		if ok {
+			return
+		}
+		restore(root, saved)
+		if indexWritten {
+			if fresh, err := r.Storer.Index(); err == nil {
+				restoreIndex(fresh, saved)
+				_ = r.Storer.SetIndex(fresh)
+			}
+		}
+	}()
+
+	edits := map[string]*plumbing.Hash{}
+	for _, p := range ch.Remove {
+		if err := os.Remove(filepath.Join(root, filepath.FromSlash(p))); err != nil && !errors.Is(err, os.ErrNotExist) {
+			return plumbing.ZeroHash, err
+		}
+		removeEmptyParents(root, p)
+		edits[p] = nil
+	}
+	for _, p := range sortedKeys(ch.Write) {
+		if err := safefile.Write(filepath.Join(root, filepath.FromSlash(p)), ch.Write[p], 0o644); err != nil {
+			return plumbing.ZeroHash, err
+		}
+		h, err := storeBlob(r.Storer, ch.Write[p])
+		if err != nil {
+			return plumbing.ZeroHash, err
+		}
+		edits[p] = &h
+	}
+	treeHash, _, err := editTree(r.Storer, parent.TreeHash, edits)
+	if err != nil {
+		return plumbing.ZeroHash, fmt.Errorf("writing the tree: %w", err)
+	}
+	sig := Signature(r)
+	c := &object.Commit{Author: *sig, Committer: *sig, Message: msg, TreeHash: treeHash, ParentHashes: []plumbing.Hash{tip.Hash()}}
+	obj := r.Storer.NewEncodedObject()
+	if err := c.Encode(obj); err != nil {
+		return plumbing.ZeroHash, err
+	}
+	commit, err := r.Storer.SetEncodedObject(obj)
+	if err != nil {
+		return plumbing.ZeroHash, err
+	}
+
+	if err := updateIndex(root, oldIdx, edits); err != nil {
+		return plumbing.ZeroHash, err
+	}
+	indexWritten = true
+	if err := r.Storer.SetIndex(oldIdx); err != nil {
+		return plumbing.ZeroHash, fmt.Errorf("writing the index: %w", err)
+	}
+	if err := r.Storer.CheckAndSetReference(plumbing.NewHashReference(branch, commit), tip); err != nil {
+		return plumbing.ZeroHash, fmt.Errorf("moving %s (did another commit happen meanwhile?): %w", branch.Short(), err)
+	}
+	ok = true
+	return commit, nil
+}
+
+func (ch Change) paths() []string {
+	out := append([]string(nil), ch.Remove...)
+	for p := range ch.Write {
+		out = append(out, p)
+	}
+	sort.Strings(out)
+	return out
+}
+
+func sortedKeys(m map[string][]byte) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// savedFile is what HEAD holds at a path, to restore it on failure.
+type savedFile struct {
+	path   string
+	exists bool
+	mode   filemode.FileMode
+	hash   plumbing.Hash
+	data   []byte
+}
+
+func savedFiles(t *object.Tree, paths []string) ([]savedFile, error) {
+	var out []savedFile
+	for _, p := range paths {
+		s := savedFile{path: p}
+		f, err := t.File(p)
+		switch {
+		case errors.Is(err, object.ErrFileNotFound) || errors.Is(err, object.ErrDirectoryNotFound) || errors.Is(err, object.ErrEntryNotFound):
+		case err != nil:
+			return nil, fmt.Errorf("reading %s at HEAD: %w", p, err)
+		default:
+			content, err := f.Contents()
+			if err != nil {
+				return nil, fmt.Errorf("reading %s at HEAD: %w", p, err)
+			}
+			s.exists, s.mode, s.hash, s.data = true, f.Mode, f.Hash, []byte(content)
+		}
+		out = append(out, s)
+	}
+	return out, nil
+}
+
+// restore puts HEAD's version of each path back in the work tree.
+func restore(root string, saved []savedFile) {
+	for _, s := range saved {
+		full := filepath.Join(root, filepath.FromSlash(s.path))
+		if !s.exists {
+			os.Remove(full)
+			removeEmptyParents(root, s.path)
+			continue
+		}
+		perm := os.FileMode(0o644)
+		if s.mode == filemode.Executable {
+			perm = 0o755
+		}
+		_ = safefile.Write(full, s.data, perm)
+	}
+}
+
+func restoreIndex(idx *index.Index, saved []savedFile) {
+	for _, s := range saved {
+		if !s.exists {
+			_, _ = idx.Remove(s.path)
+			continue
+		}
+		e, err := idx.Entry(s.path)
+		if err != nil {
+			e = idx.Add(s.path)
+		}
+		e.Hash, e.Mode = s.hash, s.mode
+	}
+}
+
+// removeEmptyParents removes the folders of rel that became empty, below
+// its top-level folder (records/ and ledger/ themselves stay).
+func removeEmptyParents(root, rel string) {
+	for dir := path.Dir(rel); strings.Contains(dir, "/"); dir = path.Dir(dir) {
+		full := filepath.Join(root, filepath.FromSlash(dir))
+		if fi, err := os.Lstat(full); err != nil || !fi.IsDir() || os.Remove(full) != nil {
+			return
+		}
+	}
+}
+
+func storeBlob(s storer.EncodedObjectStorer, data []byte) (plumbing.Hash, error) {
+	obj := s.NewEncodedObject()
+	obj.SetType(plumbing.BlobObject)
+	obj.SetSize(int64(len(data)))
+	w, err := obj.Writer()
+	if err != nil {
+		return plumbing.ZeroHash, err
+	}
+	if _, err := w.Write(data); err != nil {
+		return plumbing.ZeroHash, err
+	}
+	if err := w.Close(); err != nil {
+		return plumbing.ZeroHash, err
+	}
+	return s.SetEncodedObject(obj)
+}
+
+// editTree returns tree h with edits applied (a nil hash removes the path)
+// and whether the result is empty. Only the trees along the edited paths are
+// read and written.
+func editTree(s storer.EncodedObjectStorer, h plumbing.Hash, edits map[string]*plumbing.Hash) (plumbing.Hash, bool, error) {
+	t := &object.Tree{}
+	if !h.IsZero() {
+		var err error
+		if t, err = object.GetTree(s, h); err != nil {
+			return plumbing.ZeroHash, false, err
+		}
+	}
+	entries := map[string]object.TreeEntry{}
+	for _, e := range t.Entries {
+		entries[e.Name] = e
+	}
+	sub := map[string]map[string]*plumbing.Hash{}
+	for p, blob := range edits {
+		first, rest, nested := strings.Cut(p, "/")
+		if !nested {
+			if blob == nil {
+				delete(entries, first)
+			} else {
+				entries[first] = object.TreeEntry{Name: first, Mode: filemode.Regular, Hash: *blob}
+			}
+			continue
+		}
+		if sub[first] == nil {
+			sub[first] = map[string]*plumbing.Hash{}
+		}
+		sub[first][rest] = blob
+	}
+	for name, e := range sub {
+		var old plumbing.Hash
+		if cur, ok := entries[name]; ok && cur.Mode == filemode.Dir {
+			old = cur.Hash
+		}
+		nh, empty, err := editTree(s, old, e)
+		if err != nil {
+			return plumbing.ZeroHash, false, err
+		}
+		if empty {
+			delete(entries, name)
+		} else {
+			entries[name] = object.TreeEntry{Name: name, Mode: filemode.Dir, Hash: nh}
+		}
+	}
+	out := &object.Tree{}
+	for _, e := range entries {
+		out.Entries = append(out.Entries, e)
+	}
+	// Git orders tree entries by name, a folder's name taken with a trailing slash.
+	key := func(e object.TreeEntry) string {
+		if e.Mode == filemode.Dir {
+			return e.Name + "/"
+		}
+		return e.Name
+	}
+	sort.Slice(out.Entries, func(i, j int) bool { return key(out.Entries[i]) < key(out.Entries[j]) })
+	if len(out.Entries) == 0 {
+		return plumbing.ZeroHash, true, nil
+	}
+	obj := s.NewEncodedObject()
+	if err := out.Encode(obj); err != nil {
+		return plumbing.ZeroHash, false, err
+	}
+	if s.HasEncodedObject(obj.Hash()) == nil {
+		return obj.Hash(), false, nil
+	}
+	nh, err := s.SetEncodedObject(obj)
+	return nh, false, err
+}
+
+// updateIndex sets the index entries of the edited paths to what was
+// committed, with the files' stat data so that git sees them as clean.
+func updateIndex(root string, idx *index.Index, edits map[string]*plumbing.Hash) error {
+	for p, blob := range edits {
+		if blob == nil {
+			if _, err := idx.Remove(p); err != nil && !errors.Is(err, index.ErrEntryNotFound) {
+				return err
+			}
+			continue
+		}
+		fi, err := os.Lstat(filepath.Join(root, filepath.FromSlash(p)))
+		if err != nil {
+			return err
+		}
+		e, err := idx.Entry(p)
+		if err != nil {
+			e = idx.Add(p)
+		}
+		e.Hash, e.Mode = *blob, filemode.Regular
+		e.Size = uint32(fi.Size())
+		e.ModifiedAt = fi.ModTime()
+		fillStat(e, fi)
+	}
+	return nil
+}

@@ -1,0 +1,197 @@
+package repo
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+
+	"github.com/go-git/go-git/v5"
+	"github.com/go-git/go-git/v5/plumbing"
+	"github.com/go-git/go-git/v5/plumbing/filemode"
+	"github.com/go-git/go-git/v5/plumbing/object"
+	"github.com/go-git/go-git/v5/plumbing/storer"
+)
+
+// Versions finds every version of the files at or under paths (a file, or
+// a folder such as records/c-0042) in the history of every ref: branches,
+// tags, remote-tracking refs and the stash. It returns, per file path, the
+// blob ids of its versions, sorted.
+//
+// The walk reads, per commit, only the trees along the paths, and skips a
+// tree it has already seen, so its cost follows the number of commits and
+// the size of the subject's folders, not the width of the repository
+// (tree entries are found by scanning the raw tree object, without
+// decoding the thousands of entries of records/).
+func Versions(root string, paths []string) (map[string][]string, error) {
+	r, err := git.PlainOpen(root)
+	if err != nil {
+		return nil, fmt.Errorf("opening the git repository: %w", err)
+	}
+	w := &versionWalk{s: r.Storer, found: map[string]map[plumbing.Hash]bool{}, seenTree: map[plumbing.Hash]bool{}, seenSub: map[string]bool{}}
+	starts, err := refCommits(r)
+	if err != nil {
+		return nil, err
+	}
+	seen := map[plumbing.Hash]bool{}
+	queue := starts
+	for len(queue) > 0 {
+		h := queue[len(queue)-1]
+		queue = queue[:len(queue)-1]
+		if seen[h] {
+			continue
+		}
+		seen[h] = true
+		c, err := object.GetCommit(r.Storer, h)
+		if errors.Is(err, plumbing.ErrObjectNotFound) {
+			continue // a shallow or grafted history ends here
+		}
+		if err != nil {
+			return nil, err
+		}
+		if !w.seenTree[c.TreeHash] {
+			w.seenTree[c.TreeHash] = true
+			for _, p := range paths {
+				if err := w.visit(c.TreeHash, p); err != nil {
+					return nil, err
+				}
+			}
+		}
+		queue = append(queue, c.ParentHashes...)
+	}
+	out := map[string][]string{}
+	for p, set := range w.found {
+		for h := range set {
+			out[p] = append(out[p], h.String())
+		}
+		sort.Strings(out[p])
+	}
+	return out, nil
+}
+
+// refCommits are the commits every ref points at, tags peeled.
+func refCommits(r *git.Repository) ([]plumbing.Hash, error) {
+	refs, err := r.Storer.IterReferences()
+	if err != nil {
+		return nil, err
+	}
+	var out []plumbing.Hash
+	err = refs.ForEach(func(ref *plumbing.Reference) error {
+		if ref.Type() != plumbing.HashReference {
+			return nil
+		}
+		h := ref.Hash()
+		for range 10 { // a tag of a tag of ... a commit
+			obj, err := r.Storer.EncodedObject(plumbing.AnyObject, h)
+			if err != nil {
+				return nil // a ref to a missing object holds nothing to find
+			}
+			switch obj.Type() {
+			case plumbing.CommitObject:
+				out = append(out, h)
+				return nil
+			case plumbing.TagObject:
+				t, err := object.DecodeTag(r.Storer, obj)
+				if err != nil {
+					return err
+				}
+				h = t.Target
+				continue
+			}
+			return nil
+		}
+		return nil
+	})
+	return out, err
+}
+
+type versionWalk struct {
+	s        storer.EncodedObjectStorer
+	found    map[string]map[plumbing.Hash]bool
+	seenTree map[plumbing.Hash]bool // root trees already visited
+	seenSub  map[string]bool        // path + object id already collected
+}
+
+// visit collects the versions of p (a file or folder) in the root tree.
+func (w *versionWalk) visit(rootTree plumbing.Hash, p string) error {
+	h, mode := rootTree, filemode.Dir
+	for _, name := range strings.Split(p, "/") {
+		if mode != filemode.Dir {
+			return nil
+		}
+		var ok bool
+		var err error
+		h, mode, ok, err = findEntry(w.s, h, name)
+		if err != nil || !ok {
+			return err
+		}
+	}
+	return w.collect(p, h, mode)
+}
+
+func (w *versionWalk) collect(p string, h plumbing.Hash, mode filemode.FileMode) error {
+	key := p + "\x00" + h.String()
+	if w.seenSub[key] {
+		return nil
+	}
+	w.seenSub[key] = true
+	if mode != filemode.Dir {
+		if mode == filemode.Submodule {
+			return nil
+		}
+		if w.found[p] == nil {
+			w.found[p] = map[plumbing.Hash]bool{}
+		}
+		w.found[p][h] = true
+		return nil
+	}
+	t, err := object.GetTree(w.s, h)
+	if err != nil {
+		return err
+	}
+	for _, e := range t.Entries {
+		if err := w.collect(p+"/"+e.Name, e.Hash, e.Mode); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// findEntry looks name up in tree h by scanning the raw tree object
+// ("<mode> <name>\0<20-byte id>" entries).
+func findEntry(s storer.EncodedObjectStorer, h plumbing.Hash, name string) (plumbing.Hash, filemode.FileMode, bool, error) {
+	obj, err := s.EncodedObject(plumbing.TreeObject, h)
+	if err != nil {
+		return plumbing.ZeroHash, 0, false, fmt.Errorf("reading tree %s: %w", h, err)
+	}
+	rd, err := obj.Reader()
+	if err != nil {
+		return plumbing.ZeroHash, 0, false, err
+	}
+	defer rd.Close()
+	data, err := io.ReadAll(rd)
+	if err != nil {
+		return plumbing.ZeroHash, 0, false, err
+	}
+	want := []byte(name)
+	for len(data) > 0 {
+		sp := bytes.IndexByte(data, ' ')
+		nul := bytes.IndexByte(data, 0)
+		if sp < 0 || nul < sp || len(data) < nul+1+20 {
+			return plumbing.ZeroHash, 0, false, fmt.Errorf("tree %s is malformed", h)
+		}
+		if bytes.Equal(data[sp+1:nul], want) {
+			mode, err := filemode.New(string(data[:sp]))
+			if err != nil {
+				return plumbing.ZeroHash, 0, false, err
+			}
+			var id plumbing.Hash
+			copy(id[:], data[nul+1:nul+21])
+			return id, mode, true, nil
+		}
+		data = data[nul+21:]
+	}
+	return plumbing.ZeroHash, 0, false, nil
+}

@@ -1,0 +1,201 @@
+package request
+
+import (
+	"sort"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/vts/dossier/internal/ledger"
+	"github.com/vts/dossier/internal/record"
+	"github.com/vts/dossier/internal/repo"
+)
+
+// Erased is what an erasure did, for the person running it.
+type Erased struct {
+	Request *ledger.Request
+	Removed []string // record paths removed at HEAD
+	// Kept are records retained under their kind's x-retention, minimised
+	// to the fields the obligation needs; Law says why.
+	Kept    []KeptRecord
+	Cleared []string // records in which references to the user were cleared
+	Commit  string
+}
+
+// KeptRecord is a record retained during its retention period.
+type KeptRecord struct {
+	ledger.Kept
+	Law     string
+	Running bool // the period has not started (e.g. a contract still running)
+}
+
+// Erase carries out an erasure request (GDPR art. 17) at HEAD in one commit.
+//
+// For a user (c-0042/u-0017) it removes the user's record and clears every
+// reference to the user in the customer's other records. For a customer
+// (c-0042) it removes every record of the customer, except records whose
+// kind's retention still runs: those are kept, minimised to the kind's
+// x-retention keep fields, and the result says why and until when. A kind
+// whose keep list is empty keeps nothing, so its records are removed even
+// within their period (a legitimate interest yields to the erasure).
+//
+// The ledger lists the blob ids of every version, in all of history, of
+// every removed or minimised file: what "dossier purge" removes from
+// history. Files whose only change is a cleared user reference are not
+// listed: their older versions hold the user only as an opaque id, and
+// purging them would destroy the unrelated history of those records.
+func (e *Env) Erase(subject, requestID string) (*Erased, error) {
+	req, err := e.openRequest(requestID, ledger.Erasure)
+	if err != nil {
+		return nil, err
+	}
+	subj, err := e.subject(subject)
+	if err != nil {
+		return nil, err
+	}
+	if err := sameSubject(req, subj); err != nil {
+		return nil, err
+	}
+	if err := e.checkClean(); err != nil {
+		return nil, err
+	}
+	files, err := e.customerFiles(subj.Customer)
+	if err != nil {
+		return nil, err
+	}
+	res := &Erased{Request: req}
+	ch := repo.Change{Write: map[string][]byte{}}
+	var erased []string // paths whose every version is erased
+	for _, p := range files {
+		switch {
+		case subj.User == "" || (p.Kind == "user" && p.ID == subj.User):
+			kept, data, err := e.dispose(p)
+			if err != nil {
+				return nil, err
+			}
+			if kept != nil {
+				ch.Write[p.Rel] = data
+				res.Kept = append(res.Kept, *kept)
+			} else {
+				ch.Remove = append(ch.Remove, p.Rel)
+				res.Removed = append(res.Removed, p.Rel)
+			}
+			erased = append(erased, p.Rel)
+		default:
+			data, err := e.clearUser(p, subj.User)
+			if err != nil {
+				return nil, err
+			}
+			if data != nil {
+				ch.Write[p.Rel] = data
+				res.Cleared = append(res.Cleared, p.Rel)
+			}
+		}
+	}
+	scope := erased
+	if subj.User == "" {
+		// Every file that was ever in the customer's folder, not only those
+		// at HEAD: a record removed earlier still has versions in history.
+		scope = []string{record.Dir + "/" + subj.Customer}
+	}
+	versions, err := repo.Versions(e.WS.Root, scope)
+	if err != nil {
+		return nil, err
+	}
+	req.ErasedObjects = flatten(versions)
+	req.ErasedPaths = append([]string(nil), erased...)
+	sort.Strings(req.ErasedPaths)
+	for _, k := range res.Kept {
+		req.Kept = append(req.Kept, k.Kept)
+	}
+	req.Close(e.Now)
+	msg := message("erasure of "+subj.String()+" ("+req.ID+")", req, ledger.Erasure, subj.String())
+	if res.Commit, err = e.commit(ch, req, msg); err != nil {
+		return nil, err
+	}
+	return res, nil
+}
+
+// dispose decides a record's fate under erasure: nil to remove it, or the
+// minimised record to keep and why.
+func (e *Env) dispose(p record.Path) (*KeptRecord, []byte, error) {
+	k, err := e.kind(p)
+	if err != nil {
+		return nil, nil, err
+	}
+	v, err := e.readable(p)
+	if err != nil {
+		return nil, nil, err
+	}
+	h, err := retention(k, v)
+	if err != nil {
+		return nil, nil, refuse("%s: %v", p.Rel, err)
+	}
+	if h == nil || !h.retainedOn(e.Now) || len(h.ret.Keep) == 0 {
+		return nil, nil, nil
+	}
+	o, err := e.decrypt(p)
+	if err != nil {
+		return nil, nil, err
+	}
+	minimise(o.root, h.ret.Keep)
+	data, err := e.seal(o)
+	if err != nil {
+		return nil, nil, err
+	}
+	return &KeptRecord{Kept: ledger.Kept{Path: p.Rel, Basis: h.basis(), Until: h.until}, Law: h.ret.Law, Running: h.running}, data, nil
+}
+
+// minimise keeps only the keep fields (and the ids that place the record).
+func minimise(root *yaml.Node, keep []string) {
+	want := map[string]bool{"kind": true, "id": true, "customer": true}
+	for _, k := range keep {
+		want[k] = true
+	}
+	var kept []*yaml.Node
+	for i := 0; i+1 < len(root.Content); i += 2 {
+		if want[root.Content[i].Value] {
+			kept = append(kept, root.Content[i], root.Content[i+1])
+		}
+	}
+	root.Content = kept
+}
+
+// clearUser returns the record re-encrypted without its references to
+// user, or nil when it has none. References are plain ids, so records are
+// only decrypted when they hold one.
+func (e *Env) clearUser(p record.Path, user string) ([]byte, error) {
+	k, err := e.kind(p)
+	if err != nil {
+		return nil, err
+	}
+	v, err := e.readable(p)
+	if err != nil {
+		return nil, err
+	}
+	if len(refPaths(k.Root, v, user)) == 0 {
+		return nil, nil
+	}
+	o, err := e.decrypt(p)
+	if err != nil {
+		return nil, err
+	}
+	if !clearRefs(k.Root, o.root, user) {
+		return nil, nil
+	}
+	return e.seal(o)
+}
+
+func flatten(versions map[string][]string) []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, hs := range versions {
+		for _, h := range hs {
+			if !seen[h] {
+				seen[h] = true
+				out = append(out, h)
+			}
+		}
+	}
+	sort.Strings(out)
+	return out
+}

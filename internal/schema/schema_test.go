@@ -1,0 +1,97 @@
+package schema
+
+import (
+	"os"
+	"strings"
+	"testing"
+	"testing/fstest"
+	"time"
+)
+
+func load(t *testing.T, name, src string) (*Set, error) {
+	t.Helper()
+	return Load(fstest.MapFS{"schema/" + name: {Data: []byte(src)}}, "schema")
+}
+
+const header = "$schema: https://json-schema.org/draft/2020-12/schema\nx-purpose: test\ntype: object\nadditionalProperties: false\n"
+
+func TestProjectSchemas(t *testing.T) {
+	set, err := Load(os.DirFS("../.."), "schema")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(set.Kinds) != 6 {
+		t.Fatalf("got kinds %v", set.Names())
+	}
+	u := set.Kinds["user"]
+	for path, want := range map[string]Class{"full_name": Personal, "role": Plain, "accounts.0.password": Secret, "accounts.0.login": Personal, "accounts.0.system": Plain} {
+		if got := u.ClassOf(strings.Split(path, ".")); got != want {
+			t.Errorf("user %s: class %v, want %v", path, got, want)
+		}
+	}
+	if r := set.Kinds["contract"].Retention; r == nil || r.Period.Years != 7 || r.After != "end_date" {
+		t.Errorf("contract retention = %+v", r)
+	}
+	if got := u.EncryptedRegex(); got != "^(email|full_name|login|password|phone)$" {
+		t.Errorf("user EncryptedRegex = %s", got)
+	}
+}
+
+func TestSchemaErrors(t *testing.T) {
+	tests := []struct{ name, src, err string }{
+		{"x.schema.yaml", "type: [", "not valid YAML"},
+		{"x.schema.yaml", header + "properties: {kind: {const: x}, a: {type: nope}}\n", "not a valid JSON Schema"},
+		{"x.schema.yaml", "$schema: https://json-schema.org/draft/2020-12/schema\ntype: object\nadditionalProperties: false\nproperties: {kind: {const: x}}\n", "x-purpose is missing"},
+		{"x.schema.yaml", header + "properties: {kind: {const: y}}\n", `"kind" must be {const: x}`},
+		{"x.schema.yaml", header + "properties: {kind: {const: x}, o: {type: object, properties: {a: {type: string}}}}\n", "additionalProperties: false"},
+		{"x.schema.yaml", header + "properties: {kind: {const: x}, name: {type: string, x-personal: true}, o: {type: object, additionalProperties: false, properties: {name: {type: string}}}}\n", `field name "name" is personal/secret in one place and plain`},
+		{"x.schema.yaml", header + "x-retention: {basis: whim, law: x, period: P1Y, after: d}\nproperties: {kind: {const: x}, d: {type: string}}\n", "basis"},
+		{"x.schema.yaml", header + "x-retention: {basis: consent, law: x, period: 1 year, after: d}\nproperties: {kind: {const: x}, d: {type: string}}\n", "ISO 8601"},
+	}
+	for _, tt := range tests {
+		_, err := load(t, tt.name, tt.src)
+		if err == nil || !strings.Contains(err.Error(), tt.err) || !strings.HasPrefix(err.Error(), "schema/"+tt.name) {
+			t.Errorf("%q: error %v, want one naming the file and %q", tt.src, err, tt.err)
+		}
+	}
+}
+
+func TestValidateHidesPersonalValues(t *testing.T) {
+	set, err := Load(os.DirFS("../.."), "schema")
+	if err != nil {
+		t.Fatal(err)
+	}
+	u := set.Kinds["user"]
+	rec := map[string]any{"kind": "user", "id": "u-0001", "customer": "c-0001", "full_name": "X", "role": "boss", "active": true, "email": "Not An Email Jan"}
+	v := u.Validate(rec)
+	if len(v) != 2 {
+		t.Fatalf("violations = %+v", v)
+	}
+	for _, x := range v {
+		if strings.Contains(x.Msg, "Not An Email Jan") {
+			t.Errorf("message leaks a personal value: %s", x.Msg)
+		}
+	}
+	// The keyless schema ignores what is encrypted.
+	rec["email"] = "ENC[AES256_GCM,data:abc=,iv:aXY=,tag:dGFn,type:str]"
+	rec["role"] = "staff"
+	if v := u.ValidateKeyless(rec); len(v) != 0 {
+		t.Errorf("keyless violations = %+v", v)
+	}
+}
+
+func TestPeriod(t *testing.T) {
+	p, err := ParsePeriod("P7Y")
+	if err != nil {
+		t.Fatal(err)
+	}
+	end := time.Date(2020, 2, 29, 0, 0, 0, 0, time.UTC)
+	if got := p.AddTo(end).Format(time.DateOnly); got != "2027-03-01" {
+		t.Errorf("P7Y after 2020-02-29 = %s", got)
+	}
+	for _, bad := range []string{"", "P", "7Y", "P1W", "PT1H"} {
+		if _, err := ParsePeriod(bad); err == nil {
+			t.Errorf("ParsePeriod(%q) accepted", bad)
+		}
+	}
+}

@@ -1,0 +1,151 @@
+package sopsfile
+
+import (
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/getsops/sops/v3"
+	"github.com/getsops/sops/v3/aes"
+	sopsage "github.com/getsops/sops/v3/age"
+	"gopkg.in/yaml.v3"
+)
+
+// DecryptParsed opens a file that the caller has already parsed (root is
+// its top-level mapping, data its bytes), skipping the sops store's second
+// YAML parse: keyed validation reads every record once for the keyless
+// checks and once here. Files that use anything but age recipients, or
+// that carry YAML comments, go through Decrypt(data) unchanged.
+func DecryptParsed(root *yaml.Node, data []byte, ids *Identities) (*File, error) {
+	tree, err := treeFromNode(root)
+	if err != nil {
+		return Decrypt(data, ids)
+	}
+	return open(tree, ids)
+}
+
+func treeFromNode(root *yaml.Node) (sops.Tree, error) {
+	var tree sops.Tree
+	var meta *yaml.Node
+	content := &yaml.Node{Kind: yaml.MappingNode}
+	for i := 0; i+1 < len(root.Content); i += 2 {
+		if root.Content[i].Value == "sops" {
+			meta = root.Content[i+1]
+			continue
+		}
+		content.Content = append(content.Content, root.Content[i], root.Content[i+1])
+	}
+	if meta == nil || root.HeadComment != "" || root.FootComment != "" {
+		return tree, errSlowPath
+	}
+	var raw rawMeta
+	if err := meta.Decode(&raw); err != nil {
+		return tree, err
+	}
+	if len(raw.Age) == 0 || len(raw.PGP)+len(raw.Vault)+len(raw.KMS)+len(raw.GCP)+len(raw.Azure)+len(raw.HCKMS)+len(raw.KeyGroups) > 0 {
+		return tree, errSlowPath
+	}
+	lastModified, err := time.Parse(time.RFC3339, raw.LastModified)
+	if err != nil {
+		return tree, err
+	}
+	var group sops.KeyGroup
+	for _, a := range raw.Age {
+		group = append(group, &sopsage.MasterKey{Recipient: a.Recipient, EncryptedKey: a.Enc})
+	}
+	branch, err := branchFromNode(content)
+	if err != nil {
+		return tree, err
+	}
+	tree.Branches = sops.TreeBranches{branch}
+	tree.Metadata = sops.Metadata{
+		KeyGroups:                 []sops.KeyGroup{group},
+		LastModified:              lastModified,
+		MessageAuthenticationCode: raw.MAC,
+		EncryptedRegex:            raw.EncryptedRegex,
+		Version:                   raw.Version,
+	}
+	if _, err := selector(tree.Metadata); err != nil {
+		return tree, err
+	}
+	return tree, nil
+}
+
+// branchFromNode builds the tree the sops YAML store would build for a
+// comment-free document.
+func branchFromNode(n *yaml.Node) (sops.TreeBranch, error) {
+	b := make(sops.TreeBranch, 0, len(n.Content)/2)
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k, v := n.Content[i], n.Content[i+1]
+		if k.Kind != yaml.ScalarNode || k.HeadComment+k.LineComment+k.FootComment+v.HeadComment+v.LineComment+v.FootComment != "" {
+			return nil, errSlowPath
+		}
+		val, err := valueFromNode(v)
+		if err != nil {
+			return nil, err
+		}
+		b = append(b, sops.TreeItem{Key: k.Value, Value: val})
+	}
+	return b, nil
+}
+
+func valueFromNode(n *yaml.Node) (any, error) {
+	switch n.Kind {
+	case yaml.MappingNode:
+		return branchFromNode(n)
+	case yaml.SequenceNode:
+		out := make([]any, 0, len(n.Content))
+		for _, c := range n.Content {
+			if c.HeadComment+c.LineComment+c.FootComment != "" {
+				return nil, errSlowPath
+			}
+			v, err := valueFromNode(c)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, v)
+		}
+		return out, nil
+	case yaml.ScalarNode:
+		switch n.ShortTag() {
+		case "!!str":
+			return n.Value, nil
+		case "!!null":
+			return nil, nil
+		}
+		var v any
+		if err := n.Decode(&v); err != nil {
+			return nil, err
+		}
+		return v, nil
+	}
+	return nil, errSlowPath
+}
+
+// open decrypts a loaded tree: data key, values, MAC.
+func open(tree sops.Tree, ids *Identities) (*File, error) {
+	dataKey, err := dataKey(tree.Metadata, ids)
+	if err != nil {
+		return nil, err
+	}
+	cipher := aes.NewCipher()
+	mac, err := walkTree(&tree, false, func(v any, path string) (any, error) {
+		s, ok := v.(string)
+		if !ok {
+			return nil, fmt.Errorf("expected an encrypted value at %s", path)
+		}
+		return cipher.Decrypt(s, dataKey, path)
+	})
+	if errors.Is(err, errSlowPath) {
+		mac, err = tree.Decrypt(dataKey, cipher)
+	}
+	if err != nil {
+		return nil, ErrTampered
+	}
+	fileMac, err := cipher.Decrypt(tree.Metadata.MessageAuthenticationCode, dataKey, tree.Metadata.LastModified.Format(time.RFC3339))
+	if err != nil || fileMac != mac {
+		return nil, ErrTampered
+	}
+	tree.Metadata.DataKey = dataKey
+	return &File{tree: tree, cipher: cipher}, nil
+}

@@ -1,0 +1,76 @@
+package yamltree
+
+import (
+	"reflect"
+	"strings"
+	"testing"
+)
+
+func TestValue(t *testing.T) {
+	tests := []struct {
+		in   string
+		want any
+		err  string
+	}{
+		{in: "a: 1\nb: x\n", want: map[string]any{"a": int64(1), "b": "x"}},
+		{in: "d: 2026-01-01\n", want: map[string]any{"d": "2026-01-01"}},
+		{in: "f: 1.5\nt: true\nn: null\n", want: map[string]any{"f": 1.5, "t": true, "n": nil}},
+		{in: "l: [1, two]\n", want: map[string]any{"l": []any{int64(1), "two"}}},
+		{in: "a: 1\na: 2\n", err: `field "a" appears twice`},
+		{in: "a: &x 1\nb: *x\n", err: "aliases are not allowed"},
+		{in: "f: .inf\n", err: "not a finite number"},
+	}
+	for _, tt := range tests {
+		n, err := Parse([]byte(tt.in))
+		if err != nil {
+			t.Fatalf("Parse(%q): %v", tt.in, err)
+		}
+		got, err := Value(n)
+		if tt.err != "" {
+			if err == nil || !strings.Contains(err.Error(), tt.err) {
+				t.Errorf("Value(%q) error = %v, want %q", tt.in, err, tt.err)
+			}
+			continue
+		}
+		if err != nil || !reflect.DeepEqual(got, tt.want) {
+			t.Errorf("Value(%q) = %#v, %v; want %#v", tt.in, got, err, tt.want)
+		}
+	}
+}
+
+func TestParseRefuses(t *testing.T) {
+	for _, in := range []string{"", "- a\n- b\n", "a: 1\n---\nb: 2\n", "a: [1\n"} {
+		if _, err := Parse([]byte(in)); err == nil {
+			t.Errorf("Parse(%q) accepted", in)
+		}
+	}
+}
+
+func TestKeyLine(t *testing.T) {
+	n, err := Parse([]byte("a: 1\nb:\n  - x: 1\n    y: 2\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for path, want := range map[string]int{"a": 1, "b": 2, "b.0.y": 4, "b.0.missing": 3} {
+		if got := KeyLine(n, strings.Split(path, ".")); got != want {
+			t.Errorf("KeyLine(%s) = %d, want %d", path, got, want)
+		}
+	}
+}
+
+// FuzzParse: records arrive from pushes; nothing a pusher sends may crash
+// the server-side validation.
+func FuzzParse(f *testing.F) {
+	f.Add([]byte("kind: user\nid: u-0001\n"))
+	f.Add([]byte("a: [1, {b: c}]\n"))
+	f.Add([]byte("a: &x 1\nb: *x\n"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		n, err := Parse(data)
+		if err != nil {
+			return
+		}
+		if _, err := Value(n); err == nil {
+			KeyLine(n, []string{"a", "0", "b"})
+		}
+	})
+}

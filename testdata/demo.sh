@@ -1,0 +1,79 @@
+#!/usr/bin/env bash
+# make demo: dossier's main job end to end on a throwaway repository with a
+# freshly generated key. Everything lives in one temp dir, removed at the end.
+# All names and values below are fictional.
+set -euo pipefail
+DOSSIER=${DOSSIER:-dossier}
+SOPS=${SOPS:-sops}
+DEMO=$(mktemp -d "${TMPDIR:-/tmp}/dossier-demo.XXXXXX")
+trap 'rm -rf "$DEMO"' EXIT
+export SOPS_AGE_KEY_FILE="$DEMO/key/keys.txt"   # a fresh key, not yours
+export GIT_AUTHOR_NAME="Demo Engineer" GIT_AUTHOR_EMAIL="demo@vts.invalid"
+export GIT_COMMITTER_NAME="Demo Engineer" GIT_COMMITTER_EMAIL="demo@vts.invalid"
+step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
+say() { printf '$ %s\n' "$*"; "$@"; }
+
+step "1. A new records repository (and a new age key, since this demo has none)"
+say "$DOSSIER" init "$DEMO/records"
+cd "$DEMO/records"
+
+step "2. Records for a customer and one of its users, encrypted on disk"
+mkdir -p "$DEMO/plain"
+cat > "$DEMO/plain/customer.yaml" <<'YAML'
+kind: customer
+id: c-0001
+status: active
+since: "2021-03-01"
+company_name: Bakkerij Demo BV
+contact_name: Anna Demo
+email: anna@bakkerij-demo.invalid
+phone: "+32 9 000 00 01"
+YAML
+cat > "$DEMO/plain/user.yaml" <<'YAML'
+kind: user
+id: u-0001
+customer: c-0001
+full_name: Anna Demo
+email: anna@bakkerij-demo.invalid
+role: owner
+active: true
+accounts:
+  - system: google-account
+    login: anna.demo
+    password: Demo-Only-Secret-1
+  - system: server
+    host: srv-01.local
+    login: anna
+    password: Demo-Only-Secret-2
+YAML
+say "$DOSSIER" new customer records/c-0001/customer.yaml --from "$DEMO/plain/customer.yaml"
+say "$DOSSIER" new user records/c-0001/users/u-0001.yaml --from "$DEMO/plain/user.yaml"
+rm -rf "$DEMO/plain"
+echo "On disk, only non-personal fields are readable:"
+sed -n '1,12p' records/c-0001/users/u-0001.yaml
+
+step "3. Decrypted view for a key holder, and the stock sops CLI reads the same file"
+say "$DOSSIER" show records/c-0001/users/u-0001.yaml
+say "$SOPS" --decrypt --extract '["role"]' records/c-0001/users/u-0001.yaml; echo
+
+step "4. An edit through \$EDITOR (here a non-interactive sed), validated then re-encrypted"
+EDITOR='sed -i s/role:\ owner/role:\ admin/' say "$DOSSIER" edit records/c-0001/users/u-0001.yaml
+grep '^role:' records/c-0001/users/u-0001.yaml
+
+step "5. Validation: with the key, and keyless as the git server does it"
+say "$DOSSIER" validate
+say "$DOSSIER" validate --keyless --format junit | head -4
+git add -A && git -c core.hooksPath=/dev/null commit -qm "c-0001: customer and u-0001"
+
+step "6. A record written in plaintext by hand is refused, naming file, line, field and fix"
+mkdir -p records/c-0001/users
+cat > records/c-0001/users/u-0002.yaml <<'YAML'
+kind: user
+id: u-0002
+customer: c-0001
+full_name: Bert Demo
+role: staff
+active: true
+YAML
+if "$DOSSIER" validate --keyless; then echo "unexpected: accepted"; exit 1; else echo "(exit $?: refused)"; fi
+rm records/c-0001/users/u-0002.yaml
