@@ -3,7 +3,9 @@ package repo
 import (
 	"bytes"
 	"fmt"
+	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 )
 
@@ -53,4 +55,34 @@ func gitLines(root string, args ...string) ([]string, error) {
 		}
 	}
 	return lines, nil
+}
+
+// Unsettled says why the branch is not a safe base for a request commit,
+// or "" if it is: a merge, rebase, cherry-pick or revert in progress, or
+// an upstream that has commits this branch lacks (a request commit made
+// there would meet conflicts on push, after the subject was told it was
+// done). It does not fetch: it compares with what was last fetched.
+func Unsettled(root string) (string, error) {
+	gitDir, err := gitLines(root, "rev-parse", "--absolute-git-dir")
+	if err != nil || len(gitDir) == 0 {
+		return "", err
+	}
+	dir := strings.TrimSpace(gitDir[0])
+	for name, what := range map[string]string{
+		"MERGE_HEAD": "a merge", "rebase-merge": "a rebase", "rebase-apply": "a rebase",
+		"CHERRY_PICK_HEAD": "a cherry-pick", "REVERT_HEAD": "a revert",
+	} {
+		if _, err := os.Stat(filepath.Join(dir, name)); err == nil {
+			return what + " is in progress; finish or abort it first", nil
+		}
+	}
+	cmd := exec.Command("git", "-C", root, "rev-list", "--count", "HEAD..@{upstream}")
+	out, err := cmd.Output()
+	if err != nil {
+		return "", nil // no upstream configured: nothing to compare with
+	}
+	if n := strings.TrimSpace(string(out)); n != "0" {
+		return "the branch is " + n + " commit(s) behind its upstream; pull (and resolve any conflict) first", nil
+	}
+	return "", nil
 }

@@ -81,6 +81,13 @@ func (e *Env) checkClean() error {
 		}
 		return refuse("the work tree has uncommitted changes: %s%s; commit or stash them first (nothing was changed)", strings.Join(dirty, ", "), more)
 	}
+	why, err := repo.Unsettled(e.WS.Root)
+	if err != nil {
+		return err
+	}
+	if why != "" {
+		return refuse("%s (nothing was changed)", why)
+	}
 	return nil
 }
 
