@@ -3,6 +3,7 @@ package main
 import (
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"slices"
 	"strings"
 
@@ -37,6 +38,9 @@ func runValidate(e *env, args []string) error {
 	if err != nil {
 		return usageError("%v", err)
 	}
+	// Validation allocates many small short-lived values per file and
+	// keeps little; fewer collections buy throughput for a few MB of RSS.
+	debug.SetGCPercent(400)
 	checker, findings := validate.Setup(os.DirFS(root))
 	res := validate.Result{Keyless: *keyless, Findings: findings}
 	if checker != nil {
