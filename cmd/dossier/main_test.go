@@ -90,6 +90,8 @@ func Params(tools, root, dir string) testscript.Params {
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
 			"nofile-contains": cmdNoFileContains,
 			"start-sshd":      cmdStartSshd,
+			"erase-fixture":   cmdEraseFixture,
+			"erased-objects":  cmdErasedObjects,
 		},
 	}
 }
