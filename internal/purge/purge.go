@@ -78,6 +78,9 @@ type journal struct {
 	Refs     []RefUpdate `json:"refs"`
 	OldTips  []string    `json:"old_tips"`
 	MapFile  string      `json:"map_file"`
+	// RefsDone is set once every ref is switched: from then on the branch
+	// moves on (the ledger commit) and the planned values no longer apply.
+	RefsDone bool `json:"refs_done"`
 }
 
 func journalPath(gitDir string) string { return filepath.Join(gitDir, "dossier", "purge-journal.json") }
@@ -363,12 +366,18 @@ func finish(root, gitDir string, j *journal, opts Options) error {
 	if err != nil {
 		return err
 	}
-	for i, u := range j.Refs {
-		if err := switchRef(gr, u); err != nil {
-			return err
+	if !j.RefsDone {
+		for i, u := range j.Refs {
+			if err := switchRef(gr, u); err != nil {
+				return err
+			}
+			if i == 0 {
+				crash(opts, "mid-refs")
+			}
 		}
-		if i == 0 {
-			crash(opts, "mid-refs")
+		j.RefsDone = true
+		if err := writeJournal(gitDir, j); err != nil {
+			return err
 		}
 	}
 	// The stash's reflog holds every older stash; transient heads name
