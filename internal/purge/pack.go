@@ -42,9 +42,15 @@ type packWriter struct {
 }
 
 type lastTree struct {
-	raw []byte
-	off int64
+	raw   []byte
+	off   int64
+	depth int // length of its delta chain
 }
+
+// maxDepth bounds delta chains as git's pack.depth does: git reads a chain
+// from its whole base, and "git repack" reuses only deltas within its own
+// depth limit, storing whole what lies beyond.
+const maxDepth = 50
 
 func newPackWriter(gitDir string) (*packWriter, error) {
 	dir := filepath.Join(gitDir, "objects", "pack")
@@ -74,12 +80,14 @@ func (w *packWriter) add(t plumbing.ObjectType, h plumbing.Hash, raw []byte, pat
 	start := w.off
 	typ, data, baseOff := t, raw, int64(0)
 	if path != "" {
-		if prev, ok := w.last[path]; ok {
-			if d := delta(prev.raw, raw); len(d) < len(raw)/2 {
-				typ, data, baseOff = plumbing.OFSDeltaObject, d, prev.off
+		prev, ok := w.last[path]
+		depth := 0
+		if ok && prev.depth < maxDepth {
+			if d := treeDelta(prev.raw, raw); len(d) < len(raw)/2 {
+				typ, data, baseOff, depth = plumbing.OFSDeltaObject, d, prev.off, prev.depth+1
 			}
 		}
-		w.last[path] = lastTree{raw: raw, off: start}
+		w.last[path] = lastTree{raw: append(prev.raw[:0], raw...), off: start, depth: depth}
 	}
 	hdr := w.header[:0]
 	size := uint64(len(data))
@@ -200,6 +208,107 @@ func (w *packWriter) abort(err error) error {
 	return err
 }
 
+// treeDelta encodes tree target as a git delta against tree base: a merge
+// of the two sorted entry lists, copying every run of identical entries
+// from base and inserting the rest. Two versions of a tree at one path
+// share all but a few entries, so this is near optimal at the cost of one
+// pass over both, with no delta search. A tree that does not parse falls
+// back to delta.
+func treeDelta(base, target []byte) []byte {
+	out := appendSize(nil, len(base))
+	out = appendSize(out, len(target))
+	copyOff, copyLen := 0, 0 // pending copy from base
+	insStart, insEnd := 0, 0 // pending insert from target
+	flushCopy := func() {
+		out = appendCopy(out, copyOff, copyLen)
+		copyLen = 0
+	}
+	flushInsert := func() {
+		out = appendInsert(out, target[insStart:insEnd])
+		insStart = insEnd
+	}
+	bi := 0
+	for ti := 0; ti < len(target); {
+		te, err := nextEntry(target, ti)
+		if err != nil {
+			return delta(base, target)
+		}
+		matched := false
+		for bi < len(base) {
+			be, err := nextEntry(base, bi)
+			if err != nil {
+				return delta(base, target)
+			}
+			c := compareNames(be.name, be.isTree(), te.name, te.isTree())
+			if c < 0 {
+				bi = be.end
+				continue
+			}
+			if c == 0 && bytes.Equal(base[bi:be.end], target[ti:te.end]) {
+				matched = true
+				if insEnd > insStart {
+					flushInsert()
+				}
+				if copyLen > 0 && copyOff+copyLen != bi {
+					flushCopy()
+				}
+				if copyLen == 0 {
+					copyOff = bi
+				}
+				copyLen += be.end - bi
+				bi = be.end
+			}
+			break
+		}
+		if !matched {
+			if copyLen > 0 {
+				flushCopy()
+			}
+			if insEnd == insStart {
+				insStart = ti
+			}
+			insEnd = te.end
+		}
+		ti = te.end
+	}
+	if copyLen > 0 {
+		flushCopy()
+	}
+	if insEnd > insStart {
+		flushInsert()
+	}
+	return out
+}
+
+// compareNames orders tree entries as git does: by name, a tree's name
+// compared as if it ended in "/".
+func compareNames(a []byte, aTree bool, b []byte, bTree bool) int {
+	n := min(len(a), len(b))
+	if c := bytes.Compare(a[:n], b[:n]); c != 0 {
+		return c
+	}
+	end := func(name []byte, tree bool) int {
+		switch {
+		case len(name) > n:
+			return int(name[n])
+		case tree:
+			return '/'
+		}
+		return 0
+	}
+	return end(a, aTree) - end(b, bTree)
+}
+
+func appendInsert(dst, data []byte) []byte {
+	for len(data) > 0 {
+		n := min(len(data), 127)
+		dst = append(dst, byte(n))
+		dst = append(dst, data[:n]...)
+		data = data[n:]
+	}
+	return dst
+}
+
 // delta encodes target as a git delta against base: copy the common
 // prefix, insert what differs, copy the common suffix. Rewritten trees
 // differ from the previous version at the same path in a few entries, so
@@ -216,13 +325,7 @@ func delta(base, target []byte) []byte {
 	out := appendSize(nil, len(base))
 	out = appendSize(out, len(target))
 	out = appendCopy(out, 0, p)
-	mid := target[p : len(target)-s]
-	for len(mid) > 0 {
-		n := min(len(mid), 127)
-		out = append(out, byte(n))
-		out = append(out, mid[:n]...)
-		mid = mid[n:]
-	}
+	out = appendInsert(out, target[p:len(target)-s])
 	return appendCopy(out, len(base)-s, s)
 }
 

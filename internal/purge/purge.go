@@ -95,6 +95,11 @@ func Run(root string, opts Options) (*Result, error) {
 	if opts.Now.IsZero() {
 		opts.Now = time.Now()
 	}
+	// A purge killed while writing leaves its temporary pack behind.
+	stale, _ := filepath.Glob(filepath.Join(gitDir, "objects", "pack", "tmp_*_dossier_*"))
+	for _, f := range stale {
+		os.Remove(f)
+	}
 	if j, err := readJournal(gitDir); err != nil {
 		return nil, err
 	} else if j != nil {

@@ -1,6 +1,7 @@
 package purge
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -30,7 +31,10 @@ type rewriter struct {
 
 	rewritten int // commits whose id changed, dropped ones included
 	dropped   int
-	buf       []byte
+
+	prev, spare map[string]*treeState // big trees by path, see treeState
+	buf         []byte
+	bufs, outs  [][]byte // per tree depth
 }
 
 // commitResult is what an old commit became. A dropped commit becomes its
@@ -48,7 +52,31 @@ func newRewriter(objects storer.EncodedObjectStorer, erased map[plumbing.Hash]bo
 		trees:   map[plumbing.Hash]plumbing.Hash{},
 		commits: map[plumbing.Hash]commitResult{},
 		tags:    map[plumbing.Hash]plumbing.Hash{},
+		prev:    map[string]*treeState{},
+		spare:   map[string]*treeState{},
 	}
+}
+
+// readInto reads an object into *buf, growing it as needed.
+func (r *rewriter) readInto(h plumbing.Hash, buf *[]byte) (plumbing.ObjectType, []byte, error) {
+	o, err := r.objects.EncodedObject(plumbing.AnyObject, h)
+	if err != nil {
+		return 0, nil, fmt.Errorf("reading object %s: %w", h, err)
+	}
+	rd, err := o.Reader()
+	if err != nil {
+		return 0, nil, fmt.Errorf("reading object %s: %w", h, err)
+	}
+	defer rd.Close()
+	n := int(o.Size())
+	if cap(*buf) < n {
+		*buf = make([]byte, n)
+	}
+	b := (*buf)[:n]
+	if _, err := io.ReadFull(rd, b); err != nil {
+		return 0, nil, fmt.Errorf("reading object %s: %w", h, err)
+	}
+	return o.Type(), b, nil
 }
 
 // read returns an object's type and content. The returned slice is only
@@ -79,43 +107,145 @@ func (r *rewriter) read(h plumbing.Hash, keep bool) (plumbing.ObjectType, []byte
 	return o.Type(), buf, nil
 }
 
-// tree rewrites one tree; path (slash-separated, "" at the root) only
-// groups rewritten trees for delta compression.
+// bigTree is the size from which a tree is rewritten against the previous
+// version at the same path (see treeState).
+const bigTree = 8 << 10
+
+// treeState is the last big tree rewritten at a path: its raw bytes, its
+// rewrite, and where each entry ends in both. A big tree (records/, one
+// entry per customer) changes in a few entries from one commit to the next,
+// so the next version is rewritten by copying the common prefix and suffix
+// of the previous rewrite and looking only at the entries in between,
+// instead of one memo lookup per entry per commit.
+type treeState struct {
+	raw, out      []byte
+	ends, outEnds []int32 // ends[i]: offset just past entry i in raw; outEnds[i]: in out
+}
+
+func (t *treeState) start(i int) int {
+	if i == 0 {
+		return 0
+	}
+	return int(t.ends[i-1])
+}
+
+func (t *treeState) outStart(i int) int {
+	if i == 0 {
+		return 0
+	}
+	return int(t.outEnds[i-1])
+}
+
+// tree rewrites one tree; path (slash-separated, "" at the root) groups
+// rewritten trees for delta compression and big-tree reuse; depth indexes
+// the read buffers, which stay valid while subtrees are read.
 func (r *rewriter) tree(h plumbing.Hash, path string) (plumbing.Hash, error) {
+	return r.treeAt(h, path, 0)
+}
+
+func (r *rewriter) treeAt(h plumbing.Hash, path string, depth int) (plumbing.Hash, error) {
 	if nh, ok := r.trees[h]; ok {
 		return nh, nil
 	}
-	_, raw, err := r.read(h, true)
+	for len(r.bufs) <= depth {
+		r.bufs = append(r.bufs, nil)
+		r.outs = append(r.outs, nil)
+	}
+	_, raw, err := r.readInto(h, &r.bufs[depth])
 	if err != nil {
 		return plumbing.ZeroHash, err
 	}
-	var out []byte // nil until the first change
-	for off := 0; off < len(raw); {
-		e, err := nextEntry(raw, off)
-		if err != nil {
-			return plumbing.ZeroHash, fmt.Errorf("tree %s: %w", h, err)
+	big := len(raw) >= bigTree
+	var prev, st *treeState
+	if big {
+		prev = r.prev[path]
+		st = r.spare[path]
+		if st == nil {
+			st = &treeState{}
 		}
+		st.ends, st.outEnds = st.ends[:0], st.outEnds[:0]
+	}
+	out := r.outs[depth][:0]
+	entry := func(e *treeEntry) error {
 		nh := e.hash
 		switch {
 		case e.isTree():
 			if sub, ok := r.trees[e.hash]; ok {
 				nh = sub
-			} else if nh, err = r.tree(e.hash, join(path, e.name)); err != nil {
-				return plumbing.ZeroHash, err
+			} else {
+				var err error
+				if nh, err = r.treeAt(e.hash, join(path, e.name), depth+1); err != nil {
+					return err
+				}
 			}
 		case e.isBlob() && r.erased[e.hash]:
 			nh = plumbing.ZeroHash
 		}
-		if nh != e.hash && out == nil {
-			out = make([]byte, off, len(raw))
-			copy(out, raw[:off])
+		if !nh.IsZero() {
+			out = appendEntry(out, e, nh)
 		}
-		if out != nil && !nh.IsZero() {
-			out = appendEntry(out, &e, nh)
+		if big {
+			st.ends = append(st.ends, int32(e.end))
+			st.outEnds = append(st.outEnds, int32(len(out)))
+		}
+		return nil
+	}
+	off := 0
+	if prev != nil {
+		// Entries wholly inside the common prefix are rewritten as before.
+		p := commonPrefix(raw, prev.raw)
+		k := sort.Search(len(prev.ends), func(i int) bool { return int(prev.ends[i]) > p })
+		off = prev.start(k)
+		out = append(out, prev.out[:prev.outStart(k)]...)
+		st.ends = append(st.ends, prev.ends[:k]...)
+		st.outEnds = append(st.outEnds, prev.outEnds[:k]...)
+		// The common suffix: once parsing reaches an offset that is an
+		// entry boundary of the previous version inside it, the rest is
+		// the same entries.
+		s := commonSuffix(raw[off:], prev.raw[off:])
+		shift := len(raw) - len(prev.raw)
+		for off < len(raw) {
+			if off-shift >= len(prev.raw)-s {
+				j := sort.Search(len(prev.ends), func(i int) bool { return int(prev.ends[i]) >= off-shift })
+				if j < len(prev.ends) && int(prev.ends[j]) == off-shift {
+					m := j + 1
+					outShift := int32(len(out) - prev.outStart(m))
+					for i := m; i < len(prev.ends); i++ {
+						st.ends = append(st.ends, prev.ends[i]+int32(shift))
+						st.outEnds = append(st.outEnds, prev.outEnds[i]+outShift)
+					}
+					out = append(out, prev.out[prev.outStart(m):]...)
+					off = len(raw)
+					break
+				}
+			}
+			e, err := nextEntry(raw, off)
+			if err != nil {
+				return plumbing.ZeroHash, fmt.Errorf("tree %s: %w", h, err)
+			}
+			if err := entry(&e); err != nil {
+				return plumbing.ZeroHash, err
+			}
+			off = e.end
+		}
+	}
+	for off < len(raw) {
+		e, err := nextEntry(raw, off)
+		if err != nil {
+			return plumbing.ZeroHash, fmt.Errorf("tree %s: %w", h, err)
+		}
+		if err := entry(&e); err != nil {
+			return plumbing.ZeroHash, err
 		}
 		off = e.end
 	}
-	if out == nil {
+	r.outs[depth] = out
+	if big {
+		st.raw = append(st.raw[:0], raw...)
+		st.out = append(st.out[:0], out...)
+		r.prev[path], r.spare[path] = st, prev
+	}
+	if bytes.Equal(out, raw) {
 		r.trees[h] = h
 		return h, nil
 	}
@@ -129,6 +259,27 @@ func (r *rewriter) tree(h plumbing.Hash, path string) (plumbing.Hash, error) {
 	}
 	r.trees[h] = nh
 	return nh, nil
+}
+
+func commonPrefix(a, b []byte) int {
+	n := min(len(a), len(b))
+	i := 0
+	for i+8 <= n && string(a[i:i+8]) == string(b[i:i+8]) {
+		i += 8
+	}
+	for i < n && a[i] == b[i] {
+		i++
+	}
+	return i
+}
+
+func commonSuffix(a, b []byte) int {
+	n := min(len(a), len(b))
+	i := 0
+	for i < n && a[len(a)-1-i] == b[len(b)-1-i] {
+		i++
+	}
+	return i
 }
 
 func join(dir string, name []byte) string {
