@@ -45,10 +45,10 @@ func TestBuildCommitKeepsAllButSignature(t *testing.T) {
 
 func TestIsRequestCommit(t *testing.T) {
 	for msg, want := range map[string]bool{
-		"Erase\n\nDossier-Request: DSR-2026-0001\n":                      true,
+		"Erase\n\nDossier-Request: DSR-2026-0001\n":                        true,
 		"Fix\n\nmentions Dossier-Request: in the body\n\nSigned-off-by: x": false,
-		"Dossier-Request: DSR-2026-0001":                                  true, // a one-paragraph message is its own trailer block
-		"plain":                                                           false,
+		"Dossier-Request: DSR-2026-0001":                                   true, // a one-paragraph message is its own trailer block
+		"plain":                                                            false,
 	} {
 		raw := "tree " + emptyTree.String() + "\nauthor a\n\n" + msg
 		if got := isRequestCommit([]byte(raw)); got != want {
