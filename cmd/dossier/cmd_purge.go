@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"strings"
 
 	"github.com/vts/dossier/internal/purge"
@@ -44,8 +45,8 @@ func runPurge(e *env, args []string) error {
 	}
 	opts := purge.Options{Requests: ids, AllPending: *all, MapFile: *mapFile,
 		CrashAt: os.Getenv("DOSSIER_PURGE_CRASH")} // test only, see purge.Options
-	if opts.MapFile != "" && !strings.HasPrefix(opts.MapFile, "/") {
-		opts.MapFile = e.dir + "/" + opts.MapFile
+	if opts.MapFile != "" && !filepath.IsAbs(opts.MapFile) {
+		opts.MapFile = filepath.Join(e.dir, opts.MapFile)
 	}
 	res, err := purge.Run(root, opts)
 	if errors.Is(err, purge.ErrRefused) {

@@ -130,7 +130,7 @@ func Run(root string, opts Options) (*Result, error) {
 	}
 
 	// Rewrite into a temporary pack; nothing is visible yet.
-	st := filesystem.NewStorageWithOptions(osfs.New(gitDir), cache.NewObjectLRU(256*cache.MiByte),
+	st := filesystem.NewStorageWithOptions(osfs.New(gitDir), cache.NewObjectLRUDefault(),
 		filesystem.Options{ExclusiveAccess: true, KeepDescriptors: true})
 	defer st.Close()
 	pack, err := newPackWriter(gitDir)
