@@ -1,7 +1,6 @@
 package purge
 
 import (
-	"bytes"
 	"fmt"
 	"strings"
 
@@ -17,11 +16,25 @@ type PathHit struct {
 
 // FindPaths walks every commit reachable from tips (tags are peeled) and
 // returns those whose tree holds one of paths, at most one hit per path.
-// Lookups are memoised by (tree id, remaining path), so a subtree shared
-// by many commits is read once.
+// The paths are looked up together, as a trie, and every lookup is
+// memoised by (tree id, trie node): each tree on the way to an erased path
+// is read once, however many commits share it.
 func FindPaths(objects storer.EncodedObjectStorer, tips []plumbing.Hash, paths []string) (commits int, hits []PathHit, err error) {
 	r := newRewriter(objects, nil, nil)
-	memo := map[pathKey]bool{}
+	root := &pathNode{children: map[string]*pathNode{}}
+	for _, p := range paths {
+		n := root
+		for _, part := range strings.Split(p, "/") {
+			c := n.children[part]
+			if c == nil {
+				c = &pathNode{children: map[string]*pathNode{}}
+				n.children[part] = c
+			}
+			n = c
+		}
+		n.path = p
+	}
+	memo := map[pathKey][]string{}
 	found := map[string]bool{}
 	seen := map[plumbing.Hash]bool{}
 	var queue []plumbing.Hash
@@ -63,15 +76,12 @@ func FindPaths(objects storer.EncodedObjectStorer, tips []plumbing.Hash, paths [
 				queue = append(queue, p)
 			}
 		}
-		for _, p := range paths {
-			if found[p] {
-				continue
-			}
-			ok, err := r.hasPath(memo, c.tree, p)
-			if err != nil {
-				return 0, nil, err
-			}
-			if ok {
+		in, err := r.pathsIn(memo, c.tree, root)
+		if err != nil {
+			return 0, nil, err
+		}
+		for _, p := range in {
+			if !found[p] {
 				found[p] = true
 				hits = append(hits, PathHit{Commit: id, Path: p})
 			}
@@ -80,42 +90,51 @@ func FindPaths(objects storer.EncodedObjectStorer, tips []plumbing.Hash, paths [
 	return commits, hits, nil
 }
 
-type pathKey struct {
-	tree plumbing.Hash
-	path string
+// pathNode is one component of the paths looked for; path is set where a
+// looked-for path ends.
+type pathNode struct {
+	children map[string]*pathNode
+	path     string
 }
 
-func (r *rewriter) hasPath(memo map[pathKey]bool, tree plumbing.Hash, path string) (bool, error) {
-	k := pathKey{tree, path}
+type pathKey struct {
+	tree plumbing.Hash
+	node *pathNode
+}
+
+// pathsIn lists the looked-for paths below node that tree holds.
+func (r *rewriter) pathsIn(memo map[pathKey][]string, tree plumbing.Hash, node *pathNode) ([]string, error) {
+	k := pathKey{tree, node}
 	if v, ok := memo[k]; ok {
 		return v, nil
 	}
-	first, rest, sub := strings.Cut(path, "/")
-	_, raw, err := r.read(tree, false)
+	var buf []byte
+	_, raw, err := r.readInto(tree, &buf)
 	if err != nil {
-		return false, err
+		return nil, err
 	}
-	var child *treeEntry
+	var out []string
 	for off := 0; off < len(raw); {
 		e, err := nextEntry(raw, off)
 		if err != nil {
-			return false, fmt.Errorf("tree %s: %w", tree, err)
-		}
-		if bytes.Equal(e.name, []byte(first)) {
-			child = &e
-			break
+			return nil, fmt.Errorf("tree %s: %w", tree, err)
 		}
 		off = e.end
-	}
-	v := child != nil
-	if v && sub {
-		v = false
-		if child.isTree() {
-			if v, err = r.hasPath(memo, child.hash, rest); err != nil {
-				return false, err
+		child := node.children[string(e.name)]
+		if child == nil {
+			continue
+		}
+		if child.path != "" {
+			out = append(out, child.path)
+		}
+		if len(child.children) > 0 && e.isTree() {
+			sub, err := r.pathsIn(memo, e.hash, child)
+			if err != nil {
+				return nil, err
 			}
+			out = append(out, sub...)
 		}
 	}
-	memo[k] = v
-	return v, nil
+	memo[k] = out
+	return out, nil
 }
