@@ -454,10 +454,10 @@ func recordPurge(root string, gr *git.Repository, j *journal) error {
 		if err != nil {
 			return fmt.Errorf("%s: %w", path, err)
 		}
-		want := &ledger.Purge{Date: j.Date, Commits: j.Commits, OldTips: j.OldTips}
+		want := mergePurge(req.Purged, j)
 		if req.Purged != nil && req.Purged.Date == want.Date && req.Purged.Commits == want.Commits &&
 			strings.Join(req.Purged.OldTips, " ") == strings.Join(want.OldTips, " ") {
-			continue // committed before an interruption
+			continue // nothing new, or committed before an interruption
 		}
 		req.Purged = want
 		data, err := req.Marshal()
@@ -470,6 +470,31 @@ func recordPurge(root string, gr *git.Repository, j *journal) error {
 		}
 	}
 	return nil
+}
+
+// mergePurge is the Purged record after this purge. A repeated purge
+// keeps every old tip ever replaced (the server may still have any of
+// them) and, when it rewrote nothing, the earlier date and count. Merging
+// twice gives the same record, so an interrupted ledger commit can be
+// redone.
+func mergePurge(prev *ledger.Purge, j *journal) *ledger.Purge {
+	want := &ledger.Purge{Date: j.Date, Commits: j.Commits, OldTips: j.OldTips}
+	if prev == nil {
+		return want
+	}
+	if j.Commits == 0 {
+		want.Date, want.Commits = prev.Date, prev.Commits
+	}
+	tips := map[string]bool{}
+	for _, t := range append(append([]string{}, prev.OldTips...), j.OldTips...) {
+		tips[t] = true
+	}
+	want.OldTips = nil
+	for t := range tips {
+		want.OldTips = append(want.OldTips, t)
+	}
+	sort.Strings(want.OldTips)
+	return want
 }
 
 // commitFile commits data at path (an existing file) on branch.
