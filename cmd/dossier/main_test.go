@@ -96,6 +96,8 @@ func Params(tools, root, dir string) testscript.Params {
 			"purge-fixture":   cmdPurgeFixture,
 			"objects-absent":  cmdObjectsAbsent,
 			"corrupt-object":  cmdCorruptObject,
+			"purge-erase":     cmdPurgeErase,
+			"erased-objects":  cmdErasedObjects,
 		},
 	}
 }

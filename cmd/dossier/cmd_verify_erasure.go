@@ -1,0 +1,65 @@
+package main
+
+import (
+	"fmt"
+
+	"github.com/vts/dossier/internal/proof"
+	"github.com/vts/dossier/internal/repo"
+)
+
+func init() {
+	register(&command{
+		name:    "verify-erasure",
+		args:    "ID [--mirror PATH...]",
+		summary: "prove that no object of an erasure survives in the repository or in the named mirrors",
+		run:     runVerifyErasure,
+	})
+}
+
+func runVerifyErasure(e *env, args []string) error {
+	fs := flags(e, commands["verify-erasure"])
+	var mirrors listFlag
+	fs.Var(&mirrors, "mirror", "also check this bare repository (repeatable)")
+	pos, err := parse(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) != 1 {
+		return usageError("verify-erasure takes one request id (e.g. DSR-2026-0042)")
+	}
+	root, err := repo.Find(e.dir)
+	if err != nil {
+		return refused("%v", err)
+	}
+	p, err := proof.Verify(root, pos[0], mirrors)
+	if err != nil {
+		return refused("%v", err)
+	}
+	id := p.Request.ID
+	for _, s := range p.Stores {
+		for _, o := range s.Survivors {
+			fmt.Fprintf(e.stdout, "SURVIVES %s: object %s of %s is still in %s (run \"dossier purge --request %s\" there)\n", s.Name, o, id, s.GitDir, id)
+		}
+		for _, h := range s.PathHits {
+			fmt.Fprintf(e.stdout, "SURVIVES %s: %s is in commit %s (run \"dossier purge --request %s\" there)\n", s.Name, h.Path, h.Commit, id)
+		}
+	}
+	verdict := "PASS"
+	if !p.OK() {
+		verdict = "FAIL"
+	}
+	fmt.Fprintf(e.stdout, "verify-erasure %s (subject %s): %s\n", id, p.Request.Subject, verdict)
+	fmt.Fprintf(e.stdout, "  %d erased objects, %d erased paths checked\n", p.Objects, len(p.Paths))
+	for _, s := range p.Stores {
+		state := "none survives"
+		if !s.OK() {
+			state = fmt.Sprintf("%d objects and %d paths survive", len(s.Survivors), len(s.PathHits))
+		}
+		fmt.Fprintf(e.stdout, "  %s: object database %s (%d packs, %d loose objects, reachable or not): %s; %d refs, %d commits checked\n",
+			s.Name, s.GitDir, s.Packs, s.Loose, state, s.Refs, s.Commits)
+	}
+	if !p.OK() {
+		return silentFailure(exitFindings)
+	}
+	return nil
+}

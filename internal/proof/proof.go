@@ -1,0 +1,153 @@
+// Package proof checks that an erasure is real: that none of the objects a
+// request's ledger entry lists survives in a repository or in any of its
+// mirrors, and that no reachable commit still holds an erased path. It
+// reads the object storage directly (packs and loose objects, reachable or
+// not) and cross-checks with git itself, so the proof does not rest on one
+// implementation.
+package proof
+
+import (
+	"bufio"
+	"bytes"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"github.com/go-git/go-billy/v5/osfs"
+	"github.com/go-git/go-git/v5/plumbing"
+	"github.com/go-git/go-git/v5/plumbing/cache"
+	"github.com/go-git/go-git/v5/storage/filesystem"
+
+	"github.com/vts/dossier/internal/ledger"
+	"github.com/vts/dossier/internal/purge"
+)
+
+// Store is the finding for one object database.
+type Store struct {
+	Name      string // "repository" or the mirror's path
+	GitDir    string
+	Packs     int
+	Loose     int
+	Refs      int
+	Commits   int             // reachable commits whose trees were checked
+	Survivors []string        // erased object ids still present
+	PathHits  []purge.PathHit // erased paths still in a reachable tree
+}
+
+// OK reports whether nothing of the request survives in the store.
+func (s *Store) OK() bool { return len(s.Survivors) == 0 && len(s.PathHits) == 0 }
+
+// Proof is the result of checking one request.
+type Proof struct {
+	Request *ledger.Request
+	Objects int      // erased object ids checked
+	Paths   []string // erased paths checked (kept ones excluded)
+	Stores  []*Store
+}
+
+// OK reports whether the erasure holds everywhere.
+func (p *Proof) OK() bool {
+	for _, s := range p.Stores {
+		if !s.OK() {
+			return false
+		}
+	}
+	return true
+}
+
+// Verify checks request id of the repository at root, and each mirror (a
+// bare repository path).
+func Verify(root, id string, mirrors []string) (*Proof, error) {
+	req, err := ledger.Load(root, id)
+	if err != nil {
+		return nil, err
+	}
+	if req.Type != ledger.Erasure || len(req.ErasedObjects) == 0 {
+		return nil, fmt.Errorf("%s is not an erasure with recorded objects (%s lists none): nothing to verify", id, ledger.Path(id))
+	}
+	p := &Proof{Request: req, Objects: len(req.ErasedObjects)}
+	kept := map[string]bool{}
+	for _, k := range req.Kept {
+		kept[k.Path] = true
+	}
+	for _, e := range req.ErasedPaths {
+		if !kept[e] {
+			p.Paths = append(p.Paths, e)
+		}
+	}
+	dirs := []struct{ name, dir string }{{"repository", filepath.Join(root, ".git")}}
+	for _, m := range mirrors {
+		dirs = append(dirs, struct{ name, dir string }{m, m})
+	}
+	for _, d := range dirs {
+		s, err := check(d.name, d.dir, req.ErasedObjects, p.Paths)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", d.name, err)
+		}
+		p.Stores = append(p.Stores, s)
+	}
+	return p, nil
+}
+
+func check(name, gitDir string, objects, paths []string) (*Store, error) {
+	if fi, err := os.Stat(filepath.Join(gitDir, "objects")); err != nil || !fi.IsDir() {
+		return nil, fmt.Errorf("%s is not a git repository (no objects/ directory)", gitDir)
+	}
+	s := &Store{Name: name, GitDir: gitDir}
+	st := filesystem.NewStorageWithOptions(osfs.New(gitDir), cache.NewObjectLRUDefault(), filesystem.Options{KeepDescriptors: true})
+	defer st.Close()
+	packs, err := st.ObjectPacks()
+	if err != nil {
+		return nil, err
+	}
+	s.Packs = len(packs)
+	loose, _ := filepath.Glob(filepath.Join(gitDir, "objects", "[0-9a-f][0-9a-f]", "*"))
+	s.Loose = len(loose)
+
+	survivors := map[string]bool{}
+	for _, o := range objects {
+		if err := st.HasEncodedObject(plumbing.NewHash(o)); err == nil {
+			survivors[o] = true
+		}
+	}
+	// The same question to git: --batch-check answers "<id> missing" for
+	// an object it cannot find in packs, loose objects or alternates.
+	cmd := exec.Command("git", "--git-dir", gitDir, "cat-file", "--batch-check=%(objectname)")
+	cmd.Stdin = strings.NewReader(strings.Join(objects, "\n") + "\n")
+	out, err := cmd.Output()
+	if err != nil {
+		return nil, fmt.Errorf("git cat-file: %w", err)
+	}
+	sc := bufio.NewScanner(bytes.NewReader(out))
+	for sc.Scan() {
+		if f := strings.Fields(sc.Text()); len(f) == 1 {
+			survivors[f[0]] = true
+		}
+	}
+	for o := range survivors {
+		s.Survivors = append(s.Survivors, o)
+	}
+	sort.Strings(s.Survivors)
+
+	it, err := st.IterReferences()
+	if err != nil {
+		return nil, err
+	}
+	var tips []plumbing.Hash
+	it.ForEach(func(r *plumbing.Reference) error {
+		if r.Type() == plumbing.HashReference {
+			s.Refs++
+			tips = append(tips, r.Hash())
+		}
+		return nil
+	})
+	if len(paths) > 0 {
+		if s.Commits, s.PathHits, err = purge.FindPaths(st, tips, paths); err != nil {
+			return nil, err
+		}
+	}
+	return s, nil
+}
