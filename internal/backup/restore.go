@@ -15,6 +15,7 @@ import (
 	"github.com/go-git/go-git/v5/plumbing/object"
 
 	"github.com/vts/dossier/internal/ledger"
+	"github.com/vts/dossier/internal/purge"
 	"github.com/vts/dossier/internal/repo"
 	"github.com/vts/dossier/internal/safefile"
 )
@@ -231,11 +232,11 @@ func reapply(r *git.Repository, dir string, newest *Ledger, res *Restored) error
 	if len(erased) == 0 {
 		return nil
 	}
-	n, err := DropObjects(dir, erased)
+	pr, err := purge.Run(dir, purge.Options{Requests: res.Reapplied})
 	if err != nil {
 		return fmt.Errorf("removing erased objects from history: %w", err)
 	}
-	res.Rewritten, res.Objects = n, len(erased)
+	res.Rewritten, res.Objects = pr.Commits, len(erased)
 	r, err = git.PlainOpen(dir)
 	if err != nil {
 		return err
