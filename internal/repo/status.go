@@ -18,7 +18,19 @@ import (
 // the work tree, far too slow on a repository of tens of thousands of
 // records, where git trusts its index's stat data.
 func Dirty(root string, dirs ...string) ([]string, error) {
-	tracked, err := gitLines(root, "--no-optional-locks", "status", "--porcelain=v1", "-z", "--no-renames", "--untracked-files=no")
+	return DirtyIn(root, nil, dirs...)
+}
+
+// DirtyIn is Dirty for tracked paths under scope only (every path when
+// scope is empty). git then stats only the files in scope, so a request
+// about one customer costs what that customer's files cost, not what the
+// repository's do.
+func DirtyIn(root string, scope []string, dirs ...string) ([]string, error) {
+	args := []string{"--no-optional-locks", "status", "--porcelain=v1", "-z", "--no-renames", "--untracked-files=no"}
+	if len(scope) > 0 {
+		args = append(append(args, "--"), scope...)
+	}
+	tracked, err := gitLines(root, args...)
 	if err != nil {
 		return nil, err
 	}

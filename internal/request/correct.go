@@ -98,7 +98,7 @@ func (e *Env) Correct(rel, requestID string, changes []Assignment) (*Corrected, 
 	if p.Customer != subj.Customer || (subj.User != "" && (p.Kind != "user" || p.ID != subj.User)) {
 		return nil, refuse("%s is not a record of %s, the subject of request %s (nothing was changed)", p.Rel, subj, req.ID)
 	}
-	if err := e.checkClean(); err != nil {
+	if err := e.checkClean(subj.Customer); err != nil {
 		return nil, err
 	}
 	o, err := e.decrypt(p)

@@ -55,7 +55,7 @@ func (e *Env) Erase(subject, requestID string) (*Erased, error) {
 	if err := sameSubject(req, subj); err != nil {
 		return nil, err
 	}
-	if err := e.checkClean(); err != nil {
+	if err := e.checkClean(subj.Customer); err != nil {
 		return nil, err
 	}
 	files, err := e.customerFiles(subj.Customer)

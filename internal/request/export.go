@@ -84,7 +84,7 @@ func (e *Env) Export(subject, requestID, outDir string, includeSecrets bool) (*E
 	if err := sameSubject(req, subj); err != nil {
 		return nil, err
 	}
-	if err := e.checkClean(); err != nil {
+	if err := e.checkClean(subj.Customer); err != nil {
 		return nil, err
 	}
 	created, err := e.outDir(outDir)

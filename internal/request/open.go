@@ -2,6 +2,7 @@ package request
 
 import (
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/vts/dossier/internal/ledger"
@@ -31,7 +32,7 @@ func (e *Env) Open(typ, subject string, received time.Time) (*ledger.Request, er
 		}
 		subject = subj.String()
 	}
-	if err := e.checkClean(); err != nil {
+	if err := e.checkClean(customerOf(subject)...); err != nil {
 		return nil, err
 	}
 	req, err := ledger.New(e.WS.Root, typ, subject, received)
@@ -64,7 +65,7 @@ func (e *Env) Close(id string) (*ledger.Request, error) {
 	if req.Status != ledger.Open {
 		return nil, refuse("request %s is already closed (done %s)", id, req.Done)
 	}
-	if err := e.checkClean(); err != nil {
+	if err := e.checkClean(customerOf(req.Subject)...); err != nil {
 		return nil, err
 	}
 	req.Close(e.Now)
@@ -113,4 +114,14 @@ func (e *Env) List() ([]Pending, error) {
 		return out[i].ID < out[j].ID
 	})
 	return out, nil
+}
+
+// customerOf is the customer a subject belongs to, as a checkClean scope;
+// none for a subject-less request (a sweep over every customer).
+func customerOf(subject string) []string {
+	if subject == "" {
+		return nil
+	}
+	c, _, _ := strings.Cut(subject, "/")
+	return []string{c}
 }

@@ -67,9 +67,23 @@ func message(summary string, req *ledger.Request, action string, subjects ...str
 
 // checkClean refuses a work tree with changes to tracked files, or with
 // untracked files under records/ or ledger/: a request commit must hold
-// exactly its own change.
-func (e *Env) checkClean() error {
-	dirty, err := repo.Dirty(e.WS.Root, record.Dir, ledger.Dir)
+// exactly its own change, and a rollback must not lose anyone's work.
+// With customers given, only what the operation reads or writes is looked
+// at (their folders, the ledger, schema and settings), so a request costs
+// what its subject's files cost; commits are built from HEAD plus the
+// operation's own files, so a change elsewhere never slips into them.
+func (e *Env) checkClean(customers ...string) error {
+	var scope []string
+	untracked := []string{record.Dir, ledger.Dir}
+	if len(customers) > 0 {
+		scope = []string{ledger.Dir, "schema", ".sops.yaml", "dossier.yaml"}
+		untracked = []string{ledger.Dir}
+		for _, c := range customers {
+			scope = append(scope, record.Dir+"/"+c)
+			untracked = append(untracked, record.Dir+"/"+c)
+		}
+	}
+	dirty, err := repo.DirtyIn(e.WS.Root, scope, untracked...)
 	if err != nil {
 		return err
 	}

@@ -100,7 +100,7 @@ func (e *Env) ApplyRetention(requestID string) (*Swept, error) {
 			return nil, err
 		}
 	}
-	if err := e.checkClean(); err != nil {
+	if err := e.checkClean(customerOf(req.Subject)...); err != nil {
 		return nil, err
 	}
 	expired, err := e.Expired(req.Subject)
