@@ -116,5 +116,13 @@ git -c core.hooksPath=/dev/null commit -qam "settings: backup disk-a"
 say "$DOSSIER" backup
 say "$DOSSIER" backup verify disk-a
 
+step "10. Erasure out of history: purge, the proof, and the backup disk follows"
+say "$DOSSIER" purge --request DSR-2026-0001
+say "$DOSSIER" verify-erasure DSR-2026-0001
+if "$DOSSIER" verify-erasure DSR-2026-0001 --mirror "$DEMO/disk-a/records.git" >/dev/null; then echo "unexpected: disk already clean"; exit 1; fi
+echo "(the disk still holds the erased data until the next backup)"
+say "$DOSSIER" backup
+say "$DOSSIER" verify-erasure DSR-2026-0001 --mirror "$DEMO/disk-a/records.git"
+
 echo
 echo "Done. Everything above ran in $DEMO (removed now); your own keys and repositories were not touched."
