@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime/pprof"
 	"sort"
 	"strings"
 )
@@ -73,7 +74,31 @@ func main() {
 		fmt.Fprintln(os.Stderr, "dossier:", err)
 		os.Exit(exitUsage)
 	}
-	os.Exit(run(&env{stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr, dir: dir}, os.Args[1:]))
+	stop := startProfile(os.Getenv("DOSSIER_CPUPROFILE"))
+	code := run(&env{stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr, dir: dir}, os.Args[1:])
+	stop()
+	os.Exit(code)
+}
+
+// startProfile writes a CPU profile of the whole run to path, if set: how
+// the benchmarks' figures are explained (DOSSIER_CPUPROFILE=cpu.out).
+func startProfile(path string) func() {
+	if path == "" {
+		return func() {}
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "dossier: DOSSIER_CPUPROFILE:", err)
+		return func() {}
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return func() {}
+	}
+	return func() {
+		pprof.StopCPUProfile()
+		f.Close()
+	}
 }
 
 func run(e *env, args []string) int {
