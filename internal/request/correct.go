@@ -2,6 +2,7 @@ package request
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"regexp"
 	"sort"
@@ -49,22 +50,14 @@ func ParseField(s string) ([]string, error) {
 func ParseSet(s string) (Assignment, error) {
 	field, value, ok := strings.Cut(s, "=")
 	if !ok {
-		return Assignment{}, fmt.Errorf("--set %q: use field=value", truncate(s))
+		// The argument is not echoed: it may be a value meant for a field.
+		return Assignment{}, errors.New("--set needs field=value (this argument has no \"=\")")
 	}
 	p, err := ParseField(field)
 	if err != nil {
 		return Assignment{}, err
 	}
 	return Assignment{Path: p, Value: value}, nil
-}
-
-// truncate keeps a malformed argument, which may hold a personal value,
-// out of messages beyond its first characters.
-func truncate(s string) string {
-	if len(s) > 12 {
-		return s[:12] + "..."
-	}
-	return s
 }
 
 // Corrected is what a rectification changed.
