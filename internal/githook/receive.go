@@ -610,7 +610,7 @@ func (s *server) validate(c *validate.Checker, versions []version) []Problem {
 		}()
 	}
 	for _, v := range versions {
-		data, err := s.readBlob(v.blob)
+		data, err := readBlob(s.repo, v.blob)
 		jobs <- job{v: v, data: data, err: err}
 	}
 	close(jobs)
@@ -626,19 +626,6 @@ func (s *server) validate(c *validate.Checker, versions []version) []Problem {
 		return a.Line < b.Line
 	})
 	return out
-}
-
-func (s *server) readBlob(h plumbing.Hash) ([]byte, error) {
-	blob, err := s.repo.BlobObject(h)
-	if err != nil {
-		return nil, err
-	}
-	r, err := blob.Reader()
-	if err != nil {
-		return nil, err
-	}
-	defer r.Close()
-	return io.ReadAll(r)
 }
 
 func short(h plumbing.Hash) string {

@@ -44,18 +44,8 @@ type KeptRecord struct {
 // listed: their older versions hold the user only as an opaque id, and
 // purging them would destroy the unrelated history of those records.
 func (e *Env) Erase(subject, requestID string) (*Erased, error) {
-	req, err := e.openRequest(requestID, ledger.Erasure)
+	req, subj, err := e.begin(requestID, ledger.Erasure, subject)
 	if err != nil {
-		return nil, err
-	}
-	subj, err := e.subject(subject)
-	if err != nil {
-		return nil, err
-	}
-	if err := sameSubject(req, subj); err != nil {
-		return nil, err
-	}
-	if err := e.checkClean(subj.Customer); err != nil {
 		return nil, err
 	}
 	files, err := e.customerFiles(subj.Customer)

@@ -73,18 +73,8 @@ type Exported struct {
 // customer's other records that refer to the user (x-ref: user), with the
 // ids of other users left out. Secrets are withheld unless includeSecrets.
 func (e *Env) Export(subject, requestID, outDir string, includeSecrets bool) (*Exported, error) {
-	req, err := e.openRequest(requestID, ledger.Access)
+	req, subj, err := e.begin(requestID, ledger.Access, subject)
 	if err != nil {
-		return nil, err
-	}
-	subj, err := e.subject(subject)
-	if err != nil {
-		return nil, err
-	}
-	if err := sameSubject(req, subj); err != nil {
-		return nil, err
-	}
-	if err := e.checkClean(subj.Customer); err != nil {
 		return nil, err
 	}
 	created, err := e.outDir(outDir)

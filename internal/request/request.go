@@ -213,3 +213,24 @@ func (e *Env) commit(ch repo.Change, req *ledger.Request, msg string) (string, e
 	}
 	return h.String(), nil
 }
+
+// begin checks what every request on a subject checks before it touches
+// anything: the request is open and of type typ, it is about subject,
+// the subject exists, and the subject's part of the work tree is clean.
+func (e *Env) begin(requestID, typ, subject string) (*ledger.Request, record.Subject, error) {
+	req, err := e.openRequest(requestID, typ)
+	if err != nil {
+		return nil, record.Subject{}, err
+	}
+	subj, err := e.subject(subject)
+	if err != nil {
+		return nil, record.Subject{}, err
+	}
+	if err := sameSubject(req, subj); err != nil {
+		return nil, record.Subject{}, err
+	}
+	if err := e.checkClean(subj.Customer); err != nil {
+		return nil, record.Subject{}, err
+	}
+	return req, subj, nil
+}
