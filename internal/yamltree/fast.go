@@ -250,7 +250,7 @@ func init() {
 }
 
 // safePlain accepts plain scalars that mean the same to every YAML reader:
-// no indicator first, no ": " or " #", nothing that starts a flow or an
+// no indicator first, no ": " or " #" (a "#" inside a word is text), nothing that starts a flow or an
 // anchor or a tag, nothing yaml.v3 could read as a continuation.
 func safePlain(s string) bool {
 	if !plainFirst[s[0]] || s[len(s)-1] == ':' {
@@ -258,6 +258,9 @@ func safePlain(s string) bool {
 	}
 	for i := 1; i < len(s); i++ {
 		c := s[i]
+		if c == '#' && s[i-1] != ' ' { // only " #" starts a comment
+			continue
+		}
 		if !plainRest[c] || c == ':' && s[i+1] == ' ' { // s does not end in ':', so i+1 is in range
 			return false
 		}

@@ -83,6 +83,8 @@ func TestFastParseMatchesYAMLv3(t *testing.T) {
 		fast bool
 	}{
 		{"a: b\n", true},
+		{"serial: A+#FBU%W\n", true},
+		{"serial: AZV!F#NM\n", true},
 		{"a: 1\nb: true\nc: 1.5\nd: \"2020-01-01\"\ne: 2020-01-01\nf: null\ng: 'x y'\n", true},
 		{"a:\n  - b: c\n    d: e\n  - f\nx: y\n", true},
 		{"a:\n- b\n- c\nd: e\n", true},
