@@ -127,7 +127,7 @@ func runEdit(e *env, args []string) error {
 		fmt.Fprintf(e.stdout, "%s: no changes\n", p.Rel)
 		return nil
 	}
-	enc, err := f.Reencrypt(edited)
+	enc, err := workspace.Reencrypt(f, edited)
 	if err != nil {
 		return refused("%s: %v", p.Rel, err)
 	}

@@ -235,6 +235,9 @@ func (c *Checker) Check(rel string, data []byte) []Finding {
 		return []Finding{f}
 	}
 	fc := &fileCheck{c: c, rel: rel, path: p, root: root}
+	if line := yamltree.CommentLine(root); line > 0 {
+		fc.out = append(fc.out, Finding{File: rel, Line: line, Check: "encryption", Message: "holds a YAML comment: SOPS keeps comments in plaintext (comment not shown)", Fix: "remove the comment with \"dossier edit " + rel + "\" (it strips comments)"})
+	}
 	fc.run(data)
 	return fc.out
 }

@@ -156,10 +156,24 @@ func (w *Workspace) CheckPlain(p record.Path, plain []byte) []validate.Finding {
 }
 
 // Encrypt encrypts a checked plaintext record for its path's recipients.
+// Comments are dropped first: SOPS would keep them in plaintext.
 func (w *Workspace) Encrypt(rel string, plain []byte) ([]byte, error) {
 	rule, err := w.Rules.For(rel)
 	if err != nil {
 		return nil, err
 	}
+	if plain, err = yamltree.StripComments(plain); err != nil {
+		return nil, err
+	}
 	return sopsfile.Encrypt(plain, rule)
+}
+
+// Reencrypt writes an edited plaintext back into f (same data key and
+// readers), without its comments.
+func Reencrypt(f *sopsfile.File, plain []byte) ([]byte, error) {
+	plain, err := yamltree.StripComments(plain)
+	if err != nil {
+		return nil, err
+	}
+	return f.Reencrypt(plain)
 }

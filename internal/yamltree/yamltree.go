@@ -165,3 +165,49 @@ func KeyLine(root *yaml.Node, path []string) int {
 	}
 	return Find(root, path).Line
 }
+
+// CommentLine is the line of the first comment in the tree, or 0. SOPS
+// keeps YAML comments of records in plaintext (its encrypted_regex never
+// selects them), so a comment is a place a personal value could slip
+// through unencrypted.
+func CommentLine(n *yaml.Node) int {
+	if n.HeadComment != "" || n.LineComment != "" || n.FootComment != "" {
+		return n.Line
+	}
+	for _, c := range n.Content {
+		if l := CommentLine(c); l > 0 {
+			return l
+		}
+	}
+	return 0
+}
+
+// StripComments returns the document without its comments, as yaml.v3
+// writes it back (unchanged when it has none).
+func StripComments(data []byte) ([]byte, error) {
+	n, err := Parse(data)
+	if err != nil {
+		return nil, err
+	}
+	if CommentLine(n) == 0 {
+		return data, nil
+	}
+	var strip func(*yaml.Node)
+	strip = func(n *yaml.Node) {
+		n.HeadComment, n.LineComment, n.FootComment = "", "", ""
+		for _, c := range n.Content {
+			strip(c)
+		}
+	}
+	strip(n)
+	var b bytes.Buffer
+	enc := yaml.NewEncoder(&b)
+	enc.SetIndent(2)
+	if err := enc.Encode(n); err != nil {
+		return nil, err
+	}
+	if err := enc.Close(); err != nil {
+		return nil, err
+	}
+	return b.Bytes(), nil
+}
