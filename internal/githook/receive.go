@@ -100,33 +100,7 @@ type server struct {
 	// quarantine path); a commit found there is new to the server.
 	incoming *filesystem.ObjectStorage
 	tips     map[plumbing.Hash]bool // current ref values: history already accepted
-}
-
-// layered reads objects from the quarantine first, then the repository.
-type layered struct {
-	*filesystem.Storage
-	incoming *filesystem.ObjectStorage
-}
-
-func (l *layered) EncodedObject(t plumbing.ObjectType, h plumbing.Hash) (plumbing.EncodedObject, error) {
-	if o, err := l.incoming.EncodedObject(t, h); err == nil {
-		return o, nil
-	}
-	return l.Storage.EncodedObject(t, h)
-}
-
-func (l *layered) HasEncodedObject(h plumbing.Hash) error {
-	if l.incoming.HasEncodedObject(h) == nil {
-		return nil
-	}
-	return l.Storage.HasEncodedObject(h)
-}
-
-func (l *layered) EncodedObjectSize(h plumbing.Hash) (int64, error) {
-	if n, err := l.incoming.EncodedObjectSize(h); err == nil {
-		return n, nil
-	}
-	return l.Storage.EncodedObjectSize(h)
+	objects  *catFile
 }
 
 // quarantineDir is where the push's objects wait: GIT_QUARANTINE_PATH (set
@@ -163,14 +137,19 @@ func openServer(gitDir string) (*server, error) {
 	opts := filesystem.Options{KeepDescriptors: true}
 	main := filesystem.NewStorageWithOptions(osfs.New(gitDir), cache.NewObjectLRUDefault(), opts)
 	s := &server{tips: map[plumbing.Hash]bool{}}
-	var st storage.Storer = main
+	objects, err := newCatFile(gitDir, main)
+	if err != nil {
+		return nil, err
+	}
+	s.objects = objects
+	var st storage.Storer = objects
 	if q := quarantineDir(gitDir); q != "" {
 		qfs := polyfill.New(mount.New(memfs.New(), "objects", osfs.New(q)))
 		s.incoming = &filesystem.NewStorageWithOptions(qfs, cache.NewObjectLRUDefault(), opts).ObjectStorage
-		st = &layered{Storage: main, incoming: s.incoming}
 	}
 	r, err := git.Open(st, nil)
 	if err != nil {
+		objects.Close()
 		return nil, fmt.Errorf("opening %s: %w", gitDir, err)
 	}
 	s.repo = r
@@ -212,6 +191,7 @@ func PreReceive(gitDir string, updates []Update) (*ReceiveResult, error) {
 	if err != nil {
 		return nil, err
 	}
+	defer s.objects.Close()
 	res := &ReceiveResult{}
 	defaultRef := s.defaultBranch()
 	for _, u := range updates {
@@ -609,12 +589,25 @@ func (s *server) validate(c *validate.Checker, versions []version) []Problem {
 			}
 		}()
 	}
-	for _, v := range versions {
-		data, err := readBlob(s.repo, v.blob)
-		jobs <- job{v: v, data: data, err: err}
+	blobs := make([]plumbing.Hash, len(versions))
+	for i, v := range versions {
+		blobs[i] = v.blob
+	}
+	send := func(i int, data []byte, err error) { jobs <- job{v: versions[i], data: data, err: err} }
+	var readErr error
+	if s.objects != nil {
+		readErr = s.objects.readEach(blobs, send)
+	} else { // validate --range, in a work tree: go-git reads the blobs
+		for i, b := range blobs {
+			data, err := readBlob(s.repo, b)
+			send(i, data, err)
+		}
 	}
 	close(jobs)
 	wg.Wait()
+	if readErr != nil {
+		out = append(out, Problem{Finding: validate.Finding{File: "(objects)", Check: "read", Message: "reading the pushed records failed: " + readErr.Error(), Fix: "push again; if it persists, run \"git fsck\" on the server"}})
+	}
 	sort.SliceStable(out, func(i, j int) bool {
 		a, b := out[i].Finding, out[j].Finding
 		if a.File != b.File {
