@@ -63,6 +63,13 @@ func runValidate(e *env, args []string) error {
 				return usageError("%v", err)
 			}
 			res.Files, res.Findings = files, findings
+		} else if len(pos) == 0 {
+			files, findings, err := checker.RunTree(root)
+			if err != nil {
+				return err
+			}
+			res.Files = files
+			res.Findings = append(res.Findings, findings...)
 		} else {
 			files, err := validateTargets(e.dir, root, pos)
 			if err != nil {
@@ -82,11 +89,8 @@ func runValidate(e *env, args []string) error {
 }
 
 // validateTargets expands the PATH arguments (files or folders) into record
-// paths relative to root; no argument means all of records/.
+// paths relative to root.
 func validateTargets(dir, root string, pos []string) ([]string, error) {
-	if len(pos) == 0 {
-		return validate.Files(root)
-	}
 	var out []string
 	for _, p := range pos {
 		if !filepath.IsAbs(p) {
