@@ -66,8 +66,7 @@ say "$DOSSIER" validate --keyless
 git add -A && git -c core.hooksPath=/dev/null commit -qm "c-0001: customer and u-0001"
 
 step "6. A record written in plaintext by hand is refused, naming file, line, field and fix"
-mkdir -p records/c-0001/users
-cat > records/c-0001/users/u-0002.yaml <<'YAML'
+cat > "$DEMO/u-0002.yaml" <<'YAML'
 kind: user
 id: u-0002
 customer: c-0001
@@ -75,6 +74,7 @@ full_name: Bert Demo
 role: staff
 active: true
 YAML
+cp "$DEMO/u-0002.yaml" records/c-0001/users/u-0002.yaml
 if "$DOSSIER" validate --keyless; then echo "unexpected: accepted"; exit 1; else echo "(exit $?: refused)"; fi
 rm records/c-0001/users/u-0002.yaml
 
@@ -84,15 +84,7 @@ cp hooks/pre-receive "$DEMO/server.git/hooks/pre-receive"
 export DOSSIER
 git remote add origin "$DEMO/server.git"
 PATH="$(dirname "$DOSSIER"):$PATH" git push -q origin main
-mkdir -p records/c-0001/users
-cat > records/c-0001/users/u-0002.yaml <<'YAML'
-kind: user
-id: u-0002
-customer: c-0001
-full_name: Bert Demo
-role: staff
-active: true
-YAML
+cp "$DEMO/u-0002.yaml" records/c-0001/users/u-0002.yaml
 git add -A && git -c core.hooksPath=/dev/null commit -qm "c-0001: add u-0002 (in plaintext, by mistake)"
 if PATH="$(dirname "$DOSSIER"):$PATH" git push origin main 2>"$DEMO/push.err"; then echo "unexpected: accepted"; exit 1; fi
 grep 'remote:' "$DEMO/push.err"
