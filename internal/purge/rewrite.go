@@ -80,31 +80,13 @@ func (r *rewriter) readInto(h plumbing.Hash, buf *[]byte) (plumbing.ObjectType, 
 }
 
 // read returns an object's type and content. The returned slice is only
-// valid until the next read unless copy is set.
+// valid until the next read unless keep is set.
 func (r *rewriter) read(h plumbing.Hash, keep bool) (plumbing.ObjectType, []byte, error) {
-	o, err := r.objects.EncodedObject(plumbing.AnyObject, h)
-	if err != nil {
-		return 0, nil, fmt.Errorf("reading object %s: %w", h, err)
-	}
-	rd, err := o.Reader()
-	if err != nil {
-		return 0, nil, fmt.Errorf("reading object %s: %w", h, err)
-	}
-	defer rd.Close()
-	n := int(o.Size())
-	var buf []byte
 	if keep {
-		buf = make([]byte, n)
-	} else {
-		if cap(r.buf) < n {
-			r.buf = make([]byte, n)
-		}
-		buf = r.buf[:n]
+		var fresh []byte
+		return r.readInto(h, &fresh)
 	}
-	if _, err := io.ReadFull(rd, buf); err != nil {
-		return 0, nil, fmt.Errorf("reading object %s: %w", h, err)
-	}
-	return o.Type(), buf, nil
+	return r.readInto(h, &r.buf)
 }
 
 // bigTree is the size from which a tree is rewritten against the previous
