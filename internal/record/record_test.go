@@ -64,3 +64,20 @@ func FuzzParse(f *testing.F) {
 		}
 	})
 }
+
+func TestValidID(t *testing.T) {
+	for _, tc := range []struct {
+		kind, id string
+		ok       bool
+	}{
+		{"customer", "c-0001", true}, {"customer", "c-123456", true}, {"customer", "c-123", false},
+		{"customer", "c-12a4", false}, {"customer", "u-0001", false}, {"customer", "xc-0001", false},
+		{"user", "u-0017", true}, {"contract", "ct-0003", true}, {"environment", "env-0001", true},
+		{"error", "err-0107", true}, {"maintenance", "mnt-0012", true}, {"maintenance", "mnt-0012 ", false},
+		{"nokind", "c-0001", false}, {"customer", "", false},
+	} {
+		if got := ValidID(tc.kind, tc.id); got != tc.ok {
+			t.Errorf("ValidID(%q, %q) = %v, want %v", tc.kind, tc.id, got, tc.ok)
+		}
+	}
+}

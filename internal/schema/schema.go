@@ -16,6 +16,7 @@ import (
 	"path"
 	"regexp"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/santhosh-tekuri/jsonschema/v6"
@@ -49,6 +50,7 @@ type Node struct {
 	Ref   string   // kind that a value refers to by id (x-ref), e.g. "user"
 	Types []string // JSON Schema "type", if given
 	Props map[string]*Node
+	Keys  []string // the names in Props, sorted
 	Items *Node
 	Desc  string
 }
@@ -260,7 +262,9 @@ func reduce(s any, defs map[string]any, inherited Class, ref string, depth int) 
 				return nil, fmt.Errorf("properties.%s: %w", name, err)
 			}
 			n.Props[name] = c
+			n.Keys = append(n.Keys, name)
 		}
+		sort.Strings(n.Keys)
 	}
 	if items, ok := m["items"]; ok {
 		c, err := reduce(items, defs, n.Class, n.Ref, depth+1)
@@ -348,12 +352,14 @@ func keyless(doc map[string]any) map[string]any {
 
 // Visit is called for each field of a record that the schema knows, with
 // its path and subschema. For personal and secret fields the whole value
-// (which may be a list or mapping) is passed and not descended into.
+// (which may be a list or mapping) is passed and not descended into. The
+// path's array is reused for the next field: copy it to keep it.
 type Visit func(path []string, n *Node, v any)
 
-// Walk visits the fields of a decoded record along the schema.
+// Walk visits the fields of a decoded record along the schema, in the
+// order of their names.
 func (k *Kind) Walk(data any, fn Visit) {
-	walk(k.Root, nil, data, fn)
+	walk(k.Root, make([]string, 0, 8), data, fn)
 }
 
 func walk(n *Node, p []string, v any, fn Visit) {
@@ -365,20 +371,15 @@ func walk(n *Node, p []string, v any, fn Visit) {
 	}
 	switch t := v.(type) {
 	case map[string]any:
-		keys := make([]string, 0, len(t))
-		for key := range t {
-			keys = append(keys, key)
-		}
-		sort.Strings(keys)
-		for _, key := range keys {
-			if c := n.Props[key]; c != nil {
-				walk(c, append(p[:len(p):len(p)], key), t[key], fn)
+		for _, key := range n.Keys {
+			if x, ok := t[key]; ok {
+				walk(n.Props[key], append(p, key), x, fn)
 			}
 		}
 	case []any:
 		if n.Items != nil {
 			for i, x := range t {
-				walk(n.Items, append(p[:len(p):len(p)], fmt.Sprint(i)), x, fn)
+				walk(n.Items, append(p, strconv.Itoa(i)), x, fn)
 			}
 		}
 	}

@@ -38,11 +38,11 @@ func treeFromNode(root *yaml.Node) (sops.Tree, error) {
 	if meta == nil || root.HeadComment != "" || root.FootComment != "" {
 		return tree, errSlowPath
 	}
-	var raw rawMeta
-	if err := meta.Decode(&raw); err != nil {
+	raw, err := decodeMeta(meta)
+	if err != nil {
 		return tree, err
 	}
-	if len(raw.Age) == 0 || len(raw.PGP)+len(raw.Vault)+len(raw.KMS)+len(raw.GCP)+len(raw.Azure)+len(raw.HCKMS)+len(raw.KeyGroups) > 0 {
+	if len(raw.Age) == 0 || len(raw.PGP)+len(raw.Vault)+raw.KMS+raw.GCP+raw.Azure+raw.HCKMS+raw.KeyGroups > 0 {
 		return tree, errSlowPath
 	}
 	lastModified, err := time.Parse(time.RFC3339, raw.LastModified)
@@ -51,7 +51,7 @@ func treeFromNode(root *yaml.Node) (sops.Tree, error) {
 	}
 	var group sops.KeyGroup
 	for _, a := range raw.Age {
-		group = append(group, &sopsage.MasterKey{Recipient: a.Recipient, EncryptedKey: a.Enc})
+		group = append(group, &sopsage.MasterKey{Recipient: a["recipient"], EncryptedKey: a["enc"]})
 	}
 	branch, err := branchFromNode(content)
 	if err != nil {

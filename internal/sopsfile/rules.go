@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"regexp/syntax"
 	"sort"
 	"strings"
 
@@ -30,6 +31,71 @@ type Rule struct {
 	Recipients     Recipients
 
 	re *regexp.Regexp
+	// tail is path_regex without the "(^|/)" that dossier writes in front,
+	// anchored: the same match tried at the start and after each slash. Go's
+	// matcher backtracks through the unanchored form, which made rule
+	// lookup a tenth of keyless validation; nil when the rewrite would not
+	// mean the same.
+	tail *regexp.Regexp
+	lit  string // what tail's matches start with ("records/")
+}
+
+// anyDirPrefix is what dossier puts in front of each path_regex so that a
+// rule matches whether sops is given "records/..." or an absolute path.
+const anyDirPrefix = "(^|/)"
+
+// anchoredTail compiles the rest of a "(^|/)..." path_regex anchored at its
+// start, when that means the same: the prefix applies to the whole rest (no
+// top-level "|") and nothing in the rest looks behind its own start ("^",
+// "\A", "\b", "\B"). Anything else is left to the full regex.
+func anchoredTail(pathRegex string) *regexp.Regexp {
+	rest, ok := strings.CutPrefix(pathRegex, anyDirPrefix)
+	if !ok {
+		return nil
+	}
+	whole, err := syntax.Parse(pathRegex, syntax.Perl)
+	if err != nil || whole.Op == syntax.OpAlternate {
+		return nil
+	}
+	tail, err := syntax.Parse(rest, syntax.Perl)
+	if err != nil || looksBehind(tail) {
+		return nil
+	}
+	re, err := regexp.Compile("^(?:" + rest + ")")
+	if err != nil {
+		return nil
+	}
+	return re
+}
+
+func looksBehind(re *syntax.Regexp) bool {
+	switch re.Op {
+	case syntax.OpBeginLine, syntax.OpBeginText, syntax.OpWordBoundary, syntax.OpNoWordBoundary:
+		return true
+	}
+	for _, sub := range re.Sub {
+		if looksBehind(sub) {
+			return true
+		}
+	}
+	return false
+}
+
+// match reports whether rel matches the rule's path_regex.
+func (r *Rule) match(rel string) bool {
+	if r.tail == nil {
+		return r.re.MatchString(rel)
+	}
+	for i := 0; ; {
+		if strings.HasPrefix(rel[i:], r.lit) && r.tail.MatchString(rel[i:]) {
+			return true
+		}
+		slash := strings.IndexByte(rel[i:], '/')
+		if slash < 0 {
+			return false
+		}
+		i += slash + 1
+	}
 }
 
 // Recipients are the master keys a file's data key is encrypted to.
@@ -138,6 +204,9 @@ func ParseRules(data []byte) (*Rules, error) {
 		if r.re, err = regexp.Compile(r.PathRegex); err != nil {
 			return nil, fmt.Errorf("%s: creation rule %d: path_regex: %v", ConfigFile, i+1, err)
 		}
+		if r.tail = anchoredTail(r.PathRegex); r.tail != nil {
+			r.lit, _ = r.tail.LiteralPrefix()
+		}
 		for field, dst := range map[string]*[]string{"age": &r.Recipients.Age, "pgp": &r.Recipients.PGP, "hc_vault_transit_uri": &r.Recipients.Vault} {
 			if *dst, err = keyList(m[field]); err != nil {
 				return nil, fmt.Errorf("%s: creation rule %d: %s: %v", ConfigFile, i+1, field, err)
@@ -190,7 +259,7 @@ func keyList(v any) ([]string, error) {
 // path relative to the repository root (as sops matches it).
 func (rs *Rules) For(rel string) (*Rule, error) {
 	for _, r := range rs.Rules {
-		if r.re.MatchString(rel) {
+		if r.match(rel) {
 			if r.Recipients.Empty() {
 				return nil, fmt.Errorf("%s: creation rule %d for %s names no recipient", rs.File, r.Index+1, rel)
 			}

@@ -2,6 +2,7 @@ package sopsfile
 
 import (
 	"errors"
+	"regexp"
 	"strings"
 	"testing"
 )
@@ -70,6 +71,60 @@ func FuzzParseRules(f *testing.F) {
 		rs, err := ParseRules(data)
 		if err == nil {
 			rs.For("records/c-0001/customer.yaml")
+		}
+	})
+}
+
+// The anchored rewrite of "(^|/)..." rules must match exactly what the
+// rule's own regex matches.
+func TestRuleMatchSameAsRegex(t *testing.T) {
+	regexes := []string{
+		`(^|/)records/[^/]+/customer\.yaml$`,
+		`(^|/)records/[^/]+/users/[^/]+\.yaml$`,
+		`(^|/)records/`,
+		`(^|/)a/b|c`,        // top-level alternation: not rewritten
+		`(^|/)\bx/[^/]+$`,   // looks behind: not rewritten
+		`(^|/)(?i)RECORDS/`, // flags: not rewritten
+		`(^|/)x*$`,
+	}
+	paths := []string{
+		"records/c-1/customer.yaml", "/srv/repo/records/c-1/customer.yaml", "xrecords/c-1/customer.yaml",
+		"records/c-1/users/u-1.yaml", "a/records/c-1/users/u-1.yaml.bak", "records//customer.yaml",
+		"a/b", "za/b", "c", "zc/x", "x/y", "records", "", "/", "x", "y/xx", "y/xy",
+	}
+	for _, re := range regexes {
+		rs, err := ParseRules([]byte("creation_rules:\n  - path_regex: '" + re + "'\n    age: age1a\n"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		r := rs.Rules[0]
+		for _, p := range paths {
+			if got, want := r.match(p), r.re.MatchString(p); got != want {
+				t.Errorf("path_regex %q on %q: match %v, regexp %v", re, p, got, want)
+			}
+		}
+	}
+	if r := anchoredTail(`(^|/)records/[^/]+/customer\.yaml$`); r == nil {
+		t.Error("dossier's own rules are not rewritten")
+	}
+}
+
+func FuzzRuleMatch(f *testing.F) {
+	f.Add(`records/[^/]+/customer\.yaml$`, "a/records/c-1/customer.yaml")
+	f.Add(`a|b`, "x/b")
+	f.Add(`(?m)^x`, "y/x")
+	f.Fuzz(func(t *testing.T, rest, path string) {
+		re := anyDirPrefix + rest
+		full, err := regexp.Compile(re)
+		if err != nil {
+			return
+		}
+		r := &Rule{re: full, tail: anchoredTail(re)}
+		if r.tail != nil {
+			r.lit, _ = r.tail.LiteralPrefix()
+		}
+		if got, want := r.match(path), full.MatchString(path); got != want {
+			t.Errorf("path_regex %q on %q: match %v, regexp %v", re, path, got, want)
 		}
 	})
 }

@@ -16,8 +16,9 @@ import (
 //
 // Validating 50,000 records on the git server is dominated by parsing, which
 // is why this exists (see bench/validate.go).
-func fastParse(data []byte) (*yaml.Node, bool) {
-	var lines []fastLine
+func fastParse(b []byte) (*yaml.Node, bool) {
+	data := string(b) // one copy that every line and value shares
+	lines := make([]fastLine, 0, 64)
 	start := 0
 	for i := 0; i <= len(data); i++ {
 		if i < len(data) {
@@ -30,7 +31,7 @@ func fastParse(data []byte) (*yaml.Node, bool) {
 				continue
 			}
 		}
-		text := string(data[start:i])
+		text := data[start:i]
 		start = i + 1
 		if i == len(data) && text == "" {
 			break
@@ -47,7 +48,9 @@ func fastParse(data []byte) (*yaml.Node, bool) {
 	if len(lines) == 0 || lines[0].indent != 0 {
 		return nil, false
 	}
-	p := &fastParser{lines: lines}
+	// Nodes come from one slab: a record has about two per line, and
+	// allocating each on its own was a large part of parsing.
+	p := &fastParser{lines: lines, slab: make([]yaml.Node, 0, 2*len(lines)+1)}
 	n, ok := p.mapping(0)
 	if !ok || p.i != len(p.lines) {
 		return nil, false
@@ -65,6 +68,17 @@ type fastLine struct {
 type fastParser struct {
 	lines []fastLine
 	i     int
+	slab  []yaml.Node
+}
+
+// node returns a new node set to n, from the slab while it lasts. A full
+// slab is replaced, not grown, so earlier nodes stay where they are.
+func (p *fastParser) node(n yaml.Node) *yaml.Node {
+	if len(p.slab) == cap(p.slab) {
+		p.slab = make([]yaml.Node, 0, 64)
+	}
+	p.slab = append(p.slab, n)
+	return &p.slab[len(p.slab)-1]
 }
 
 func isItem(s string) bool { return s == "-" || strings.HasPrefix(s, "- ") }
@@ -73,7 +87,7 @@ func isItem(s string) bool { return s == "-" || strings.HasPrefix(s, "- ") }
 // line.
 func (p *fastParser) mapping(indent int) (*yaml.Node, bool) {
 	first := p.lines[p.i]
-	m := &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map", Line: first.num, Column: indent + 1}
+	m := p.node(yaml.Node{Kind: yaml.MappingNode, Tag: "!!map", Line: first.num, Column: indent + 1})
 	for p.i < len(p.lines) {
 		l := p.lines[p.i]
 		if l.indent < indent {
@@ -89,7 +103,7 @@ func (p *fastParser) mapping(indent int) (*yaml.Node, bool) {
 		if colon <= 0 || !safeKey(l.text[:colon]) {
 			return nil, false
 		}
-		key := plainNode(l.text[:colon], l.num, indent+1)
+		key := p.plainNode(l.text[:colon], l.num, indent+1)
 		rest := l.text[colon+1:]
 		var val *yaml.Node
 		var ok bool
@@ -102,7 +116,7 @@ func (p *fastParser) mapping(indent int) (*yaml.Node, bool) {
 		case rest == " |" || rest == " |-":
 			val, ok = p.literal(indent, l, indent+colon+3, rest == " |-")
 		default:
-			val, ok = scalarNode(rest[1:], l.num, indent+colon+3)
+			val, ok = p.scalarNode(rest[1:], l.num, indent+colon+3)
 			p.i++
 		}
 		if !ok {
@@ -135,7 +149,7 @@ func (p *fastParser) nested(indent int) (*yaml.Node, bool) {
 // mapping whose first entry follows the dash.
 func (p *fastParser) sequence(indent int) (*yaml.Node, bool) {
 	first := p.lines[p.i]
-	s := &yaml.Node{Kind: yaml.SequenceNode, Tag: "!!seq", Line: first.num, Column: indent + 1}
+	s := p.node(yaml.Node{Kind: yaml.SequenceNode, Tag: "!!seq", Line: first.num, Column: indent + 1})
 	for p.i < len(p.lines) {
 		l := p.lines[p.i]
 		if l.indent != indent || !isItem(l.text) {
@@ -156,7 +170,7 @@ func (p *fastParser) sequence(indent int) (*yaml.Node, bool) {
 			p.lines[p.i] = fastLine{indent: indent + 2, text: body, num: l.num, lastNL: l.lastNL}
 			item, ok = p.mapping(indent + 2)
 		} else {
-			item, ok = scalarNode(body, l.num, indent+3)
+			item, ok = p.scalarNode(body, l.num, indent+3)
 			p.i++
 		}
 		if !ok {
@@ -196,12 +210,12 @@ func (p *fastParser) literal(indent int, l fastLine, col int, strip bool) (*yaml
 	if !strip {
 		b.WriteByte('\n')
 	}
-	return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Style: yaml.LiteralStyle, Value: b.String(), Line: l.num, Column: col}, true
+	return p.node(yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Style: yaml.LiteralStyle, Value: b.String(), Line: l.num, Column: col}), true
 }
 
 // scalarNode reads a plain, single- or double-quoted scalar that fills the
 // rest of its line.
-func scalarNode(s string, line, col int) (*yaml.Node, bool) {
+func (p *fastParser) scalarNode(s string, line, col int) (*yaml.Node, bool) {
 	switch s[0] {
 	case '"', '\'':
 		q := s[0]
@@ -212,19 +226,39 @@ func scalarNode(s string, line, col int) (*yaml.Node, bool) {
 		if q == '\'' {
 			style = yaml.SingleQuotedStyle
 		}
-		return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Style: style, Value: s[1 : len(s)-1], Line: line, Column: col}, true
+		return p.node(yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Style: style, Value: s[1 : len(s)-1], Line: line, Column: col}), true
 	}
 	if !safePlain(s) {
 		return nil, false
 	}
-	return plainNode(s, line, col), true
+	return p.plainNode(s, line, col), true
 }
 
 // plainNode is a plain scalar, tagged as yaml.v3 resolves it.
-func plainNode(s string, line, col int) *yaml.Node {
-	n := &yaml.Node{Kind: yaml.ScalarNode, Value: s, Line: line, Column: col}
-	n.Tag = n.ShortTag()
+func (p *fastParser) plainNode(s string, line, col int) *yaml.Node {
+	n := p.node(yaml.Node{Kind: yaml.ScalarNode, Value: s, Line: line, Column: col})
+	n.Tag = plainTag(s)
+	if n.Tag == "" {
+		n.Tag = n.ShortTag()
+	}
 	return n
+}
+
+// plainTag is yaml.v3's resolution of a plain scalar that starts with a
+// letter (most keys and values), without its general machinery: such a
+// scalar is a bool or null only when spelled as one, else a string. It
+// returns "" for anything else, which yaml.v3 then resolves.
+func plainTag(s string) string {
+	if c := s[0] | 0x20; c < 'a' || c > 'z' {
+		return ""
+	}
+	switch s {
+	case "true", "True", "TRUE", "false", "False", "FALSE":
+		return "!!bool"
+	case "null", "Null", "NULL":
+		return "!!null"
+	}
+	return "!!str"
 }
 
 // safeKey accepts the field names records use.
@@ -253,7 +287,10 @@ func init() {
 // no indicator first, no ": " or " #" (a "#" inside a word is text), nothing that starts a flow or an
 // anchor or a tag, nothing yaml.v3 could read as a continuation.
 func safePlain(s string) bool {
-	if !plainFirst[s[0]] || s[len(s)-1] == ':' {
+	first := plainFirst[s[0]] ||
+		// "-" starts a plain scalar when a non-space follows ("-x", "-1")
+		s[0] == '-' && len(s) > 1 && s[1] != ' ' && s[1] != '-' && plainRest[s[1]]
+	if !first || s[len(s)-1] == ':' {
 		return false
 	}
 	for i := 1; i < len(s); i++ {

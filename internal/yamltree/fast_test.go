@@ -90,28 +90,32 @@ func TestFastParseMatchesYAMLv3(t *testing.T) {
 		{"a:\n- b\n- c\nd: e\n", true},
 		{"a:\n  b:\n    c: |\n      line1\n        line2\n    d: e\n", true},
 		{"s:\n  - enc: |-\n      x\n      y\n    r: z\n", true},
-		{"a: b\n  c\n", false},       // plain scalar continued on the next line
-		{"a: b # c\n", false},        // comment
-		{"# c\na: b\n", false},       // comment line
-		{"a: &x b\nc: *x\n", false},  // anchors
-		{"a: [b, c]\n", false},       // flow sequence
-		{"a: {b: c}\n", false},       // flow mapping
-		{"a: \"b\\n\"\n", false},     // escapes
-		{"a: b\n---\nc: d\n", false}, // two documents
-		{"a:\n", false},              // null value
-		{"a: b \n", false},           // trailing space
-		{"a:\tb\n", false},           // tab
-		{"a: b\r\n", false},          // CR
-		{"a: b\n\nc: d\n", false},    // blank line
-		{"a: -1\n", false},           // leading dash
-		{"a: !!int 1\n", false},      // tag
-		{"a: b\na: c\n", true},       // duplicate keys: Value refuses them, as with yaml.v3
-		{"a:\n  - - b\n", false},     // nested inline sequence
-		{"a: |\n  x\n", true},        // literal
-		{"a: |\n  x", false},         // literal without final newline
-		{"a: |2\n  x\n", false},      // indentation indicator
-		{"a: >\n  x\n", false},       // folded
-		{"- a\n", false},             // top-level sequence
+		{"a: b\n  c\n", false},        // plain scalar continued on the next line
+		{"a: b # c\n", false},         // comment
+		{"# c\na: b\n", false},        // comment line
+		{"a: &x b\nc: *x\n", false},   // anchors
+		{"a: [b, c]\n", false},        // flow sequence
+		{"a: {b: c}\n", false},        // flow mapping
+		{"a: \"b\\n\"\n", false},      // escapes
+		{"a: b\n---\nc: d\n", false},  // two documents
+		{"a:\n", false},               // null value
+		{"a: b \n", false},            // trailing space
+		{"a:\tb\n", false},            // tab
+		{"a: b\r\n", false},           // CR
+		{"a: b\n\nc: d\n", false},     // blank line
+		{"a: -1\n", true},             // a negative number
+		{"a: -!XA\nb: -.inf\n", true}, // a dash and a non-space start a plain scalar
+		{"a: - b\n", false},           // a sequence cannot follow a key on its line
+		{"a: --x\n", false},           // left to yaml.v3
+		{"a: true\nb: NULL\nc: Yes\nd: off\n", true},
+		{"a: !!int 1\n", false},  // tag
+		{"a: b\na: c\n", true},   // duplicate keys: Value refuses them, as with yaml.v3
+		{"a:\n  - - b\n", false}, // nested inline sequence
+		{"a: |\n  x\n", true},    // literal
+		{"a: |\n  x", false},     // literal without final newline
+		{"a: |2\n  x\n", false},  // indentation indicator
+		{"a: >\n  x\n", false},   // folded
+		{"- a\n", false},         // top-level sequence
 		{"a: ENC[AES256_GCM,data:ab+/=,iv:x=,tag:y==,type:str]\n", true},
 		{"a: h\u00e9\n", false}, // non-ASCII
 	} {
@@ -132,7 +136,7 @@ func FuzzFastParse(f *testing.F) {
 			f.Add(data)
 		}
 	}
-	for _, s := range []string{"a: b\n", "a:\n- b\n", "a:\n  - b: c\n    d: |\n      x\n", "k: 'v'\nl: \"w\"\n", strings.Repeat("a:\n  ", 3) + "b: c\n"} {
+	for _, s := range []string{"a: b\n", "a:\n- b\n", "a:\n  - b: c\n    d: |\n      x\n", "k: 'v'\nl: \"w\"\n", "s: -!X\nt: -1.5\nu: True\n", strings.Repeat("a:\n  ", 3) + "b: c\n"} {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
