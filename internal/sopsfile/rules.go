@@ -38,6 +38,25 @@ type Rule struct {
 	// mean the same.
 	tail *regexp.Regexp
 	lit  string // what tail's matches start with ("records/")
+	// needs are literal parts every match contains ("/users/", ".yaml"):
+	// a path without one of them is refused without running the regex.
+	needs []string
+}
+
+// requiredLiterals lists the case-sensitive literal strings in the
+// top-level sequence of a path_regex: any match contains each of them.
+func requiredLiterals(pathRegex string) []string {
+	re, err := syntax.Parse(pathRegex, syntax.Perl)
+	if err != nil || re.Op != syntax.OpConcat {
+		return nil
+	}
+	var out []string
+	for _, sub := range re.Sub {
+		if sub.Op == syntax.OpLiteral && sub.Flags&syntax.FoldCase == 0 {
+			out = append(out, string(sub.Rune))
+		}
+	}
+	return out
 }
 
 // anyDirPrefix is what dossier puts in front of each path_regex so that a
@@ -83,6 +102,11 @@ func looksBehind(re *syntax.Regexp) bool {
 
 // match reports whether rel matches the rule's path_regex.
 func (r *Rule) match(rel string) bool {
+	for _, lit := range r.needs {
+		if !strings.Contains(rel, lit) {
+			return false
+		}
+	}
 	if r.tail == nil {
 		return r.re.MatchString(rel)
 	}
@@ -204,6 +228,7 @@ func ParseRules(data []byte) (*Rules, error) {
 		if r.re, err = regexp.Compile(r.PathRegex); err != nil {
 			return nil, fmt.Errorf("%s: creation rule %d: path_regex: %v", ConfigFile, i+1, err)
 		}
+		r.needs = requiredLiterals(r.PathRegex)
 		if r.tail = anchoredTail(r.PathRegex); r.tail != nil {
 			r.lit, _ = r.tail.LiteralPrefix()
 		}

@@ -2,6 +2,7 @@ package sopsfile
 
 import (
 	"errors"
+	"os"
 	"regexp"
 	"strings"
 	"testing"
@@ -86,6 +87,8 @@ func TestRuleMatchSameAsRegex(t *testing.T) {
 		`(^|/)\bx/[^/]+$`,   // looks behind: not rewritten
 		`(^|/)(?i)RECORDS/`, // flags: not rewritten
 		`(^|/)x*$`,
+		`(^|/)(?i:Records)/x`,
+		`recoRds/|x`,
 	}
 	paths := []string{
 		"records/c-1/customer.yaml", "/srv/repo/records/c-1/customer.yaml", "xrecords/c-1/customer.yaml",
@@ -107,6 +110,9 @@ func TestRuleMatchSameAsRegex(t *testing.T) {
 	if r := anchoredTail(`(^|/)records/[^/]+/customer\.yaml$`); r == nil {
 		t.Error("dossier's own rules are not rewritten")
 	}
+	if got := strings.Join(requiredLiterals(`(^|/)records/[^/]+/users/[^/]+\.yaml$`), " "); got != "records/ /users/ .yaml" {
+		t.Errorf("required literals of the users rule: %q", got)
+	}
 }
 
 func FuzzRuleMatch(f *testing.F) {
@@ -119,7 +125,7 @@ func FuzzRuleMatch(f *testing.F) {
 		if err != nil {
 			return
 		}
-		r := &Rule{re: full, tail: anchoredTail(re)}
+		r := &Rule{re: full, tail: anchoredTail(re), needs: requiredLiterals(re)}
 		if r.tail != nil {
 			r.lit, _ = r.tail.LiteralPrefix()
 		}
@@ -127,4 +133,20 @@ func FuzzRuleMatch(f *testing.F) {
 			t.Errorf("path_regex %q on %q: match %v, regexp %v", re, path, got, want)
 		}
 	})
+}
+
+// BenchmarkRulesFor: the server looks up the creation rule of every record
+// of a push, and validate of every record in the repository.
+func BenchmarkRulesFor(b *testing.B) {
+	data, _ := os.ReadFile("../../.sops.yaml")
+	rs, err := ParseRules(data)
+	if err != nil {
+		b.Fatal(err)
+	}
+	paths := []string{"records/c-0001/customer.yaml", "records/c-0001/users/u-00001.yaml", "records/c-0001/maintenance/mnt-00001.yaml", "records/c-0001/errors/err-00001.yaml"}
+	for i := 0; i < b.N; i++ {
+		if _, err := rs.For(paths[i%4]); err != nil {
+			b.Fatal(err)
+		}
+	}
 }
