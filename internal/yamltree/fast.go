@@ -244,11 +244,22 @@ func (p *fastParser) plainNode(s string, line, col int) *yaml.Node {
 	return n
 }
 
-// plainTag is yaml.v3's resolution of a plain scalar that starts with a
-// letter (most keys and values), without its general machinery: such a
-// scalar is a bool or null only when spelled as one, else a string. It
-// returns "" for anything else, which yaml.v3 then resolves.
+// plainTag is yaml.v3's resolution of the commonest plain scalars, without
+// its general machinery: one that starts with a letter (most keys and
+// values) is a bool or null only when spelled as one, else a string; a
+// short run of digits is an integer. It returns "" for anything else, which
+// yaml.v3 then resolves.
 func plainTag(s string) string {
+	if s[0] >= '1' && s[0] <= '9' && len(s) <= 18 {
+		// A decimal integer without a leading zero (which yaml.v3 would
+		// read as octal, or as a float when not octal).
+		for i := 1; i < len(s); i++ {
+			if s[i] < '0' || s[i] > '9' {
+				return ""
+			}
+		}
+		return "!!int"
+	}
 	if c := s[0] | 0x20; c < 'a' || c > 'z' {
 		return ""
 	}

@@ -108,6 +108,7 @@ func TestFastParseMatchesYAMLv3(t *testing.T) {
 		{"a: - b\n", false},           // a sequence cannot follow a key on its line
 		{"a: --x\n", false},           // left to yaml.v3
 		{"a: true\nb: NULL\nc: Yes\nd: off\n", true},
+		{"a: 16\nb: 08\nc: 017\nd: 0\ne: 1234567890123456789012\nf: 1_000\ng: 192.168.1.10\n", true},
 		{"a: !!int 1\n", false},  // tag
 		{"a: b\na: c\n", true},   // duplicate keys: Value refuses them, as with yaml.v3
 		{"a:\n  - - b\n", false}, // nested inline sequence
@@ -136,7 +137,7 @@ func FuzzFastParse(f *testing.F) {
 			f.Add(data)
 		}
 	}
-	for _, s := range []string{"a: b\n", "a:\n- b\n", "a:\n  - b: c\n    d: |\n      x\n", "k: 'v'\nl: \"w\"\n", "s: -!X\nt: -1.5\nu: True\n", strings.Repeat("a:\n  ", 3) + "b: c\n"} {
+	for _, s := range []string{"a: b\n", "a:\n- b\n", "a:\n  - b: c\n    d: |\n      x\n", "k: 'v'\nl: \"w\"\n", "s: -!X\nt: -1.5\nu: True\n", "a: 08\nb: 9\nc: 0x1F\n", strings.Repeat("a:\n  ", 3) + "b: c\n"} {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
