@@ -6,12 +6,13 @@ import (
 	"strings"
 
 	"github.com/vts/dossier/internal/request"
+	"github.com/vts/dossier/internal/settings"
 )
 
 func init() {
 	register(&command{
 		name:    "export",
-		args:    "SUBJECT --request ID --out DIR [--include-secrets]",
+		args:    "SUBJECT --request ID --out DIR [--include-secrets] [--lang nl|en]",
 		summary: "right of access: everything held about a customer or user, as subject.json and report.html",
 		run:     runExport,
 	})
@@ -21,7 +22,8 @@ func runExport(e *env, args []string) error {
 	fs := flags(e, commands["export"])
 	id := fs.String("request", "", "the open access request this answers (see \"dossier requests\")")
 	out := fs.String("out", "", "new or empty directory outside the repository for subject.json and report.html (0600)")
-	secrets := fs.Bool("include-secrets", false, "include passwords and other x-secret values instead of \""+request.Withheld+"\"")
+	secrets := fs.Bool("include-secrets", false, "include passwords and other x-secret values instead of \"value withheld\"")
+	lang := fs.String("lang", "", "language of the report: nl or en (default: report_language in dossier.yaml, else nl)")
 	pos, err := parse(fs, args)
 	if err != nil {
 		return err
@@ -37,7 +39,18 @@ func runExport(e *env, args []string) error {
 	if !filepath.IsAbs(dir) {
 		dir = filepath.Join(e.dir, dir)
 	}
-	res, err := renv.Export(pos[0], *id, dir, *secrets)
+	opt := request.ExportOptions{IncludeSecrets: *secrets}
+	if *lang == "" {
+		st, err := settings.Load(renv.WS.Root)
+		if err != nil {
+			return refused("%v", err)
+		}
+		*lang = st.ReportLanguage
+	}
+	if opt.Language, err = request.ParseLanguage(*lang); err != nil {
+		return usageError("%v", err)
+	}
+	res, err := renv.Export(pos[0], *id, dir, opt)
 	if err != nil {
 		return requestError(err)
 	}

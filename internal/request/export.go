@@ -3,7 +3,6 @@ package request
 import (
 	"encoding/json"
 	"errors"
-	"fmt"
 	"os"
 	"path/filepath"
 	"sort"
@@ -16,10 +15,6 @@ import (
 	"github.com/vts/dossier/internal/safefile"
 	"github.com/vts/dossier/internal/schema"
 )
-
-// Withheld stands in for a secret's value in an export made without
-// --include-secrets: the subject learns that it is stored, not what it is.
-const Withheld = "stored (value withheld)"
 
 // Export files, written 0600 in the out directory.
 const (
@@ -56,6 +51,15 @@ type Held struct {
 	Data any    `json:"data"`
 }
 
+// ExportOptions say how an access copy is made.
+type ExportOptions struct {
+	// IncludeSecrets puts passwords and other x-secret values in the copy
+	// instead of the language's "value withheld".
+	IncludeSecrets bool
+	// Language of the report and of the texts in subject.json.
+	Language Language
+}
+
 // Exported is what an export wrote.
 type Exported struct {
 	Request  *ledger.Request
@@ -71,8 +75,11 @@ type Exported struct {
 // directory outside the repository) and closes the request in one ledger
 // commit. A user's copy holds the user's record and the parts of the
 // customer's other records that refer to the user (x-ref: user), with the
-// ids of other users left out. Secrets are withheld unless includeSecrets.
-func (e *Env) Export(subject, requestID, outDir string, includeSecrets bool) (*Exported, error) {
+// ids of other users left out. Secrets are withheld unless asked for.
+func (e *Env) Export(subject, requestID, outDir string, opt ExportOptions) (*Exported, error) {
+	if opt.Language == "" {
+		opt.Language = Dutch
+	}
 	req, subj, err := e.begin(requestID, ledger.Access, subject)
 	if err != nil {
 		return nil, err
@@ -81,7 +88,7 @@ func (e *Env) Export(subject, requestID, outDir string, includeSecrets bool) (*E
 	if err != nil {
 		return nil, err
 	}
-	cp, withheld, err := e.collect(subj, req.ID, includeSecrets)
+	cp, withheld, err := e.collect(subj, req.ID, opt)
 	if err != nil {
 		cleanOut(outDir, nil, created)
 		return nil, err
@@ -94,7 +101,7 @@ func (e *Env) Export(subject, requestID, outDir string, includeSecrets bool) (*E
 	if err == nil {
 		res.Files = append(res.Files, JSONFile)
 		var page []byte
-		if page, err = renderHTML(cp); err == nil {
+		if page, err = renderHTML(cp, e.WS.Schemas, opt.Language); err == nil {
 			err = safefile.Write(filepath.Join(outDir, HTMLFile), page, 0o600)
 		}
 	}
@@ -171,13 +178,13 @@ func cleanOut(dir string, files []string, created bool) {
 }
 
 // collect decrypts what is held about the subject.
-func (e *Env) collect(subj record.Subject, id string, includeSecrets bool) (*Copy, int, error) {
-	cp := &Copy{Subject: subj.String(), Request: id, Date: e.Now.Format(ledger.DateFormat), SecretsIncluded: includeSecrets}
+func (e *Env) collect(subj record.Subject, id string, opt ExportOptions) (*Copy, int, error) {
+	cp := &Copy{Subject: subj.String(), Request: id, Date: e.Now.Format(ledger.DateFormat), SecretsIncluded: opt.IncludeSecrets}
 	files, err := e.customerFiles(subj.Customer)
 	if err != nil {
 		return nil, 0, err
 	}
-	pr := &presenter{user: subj.User, secrets: includeSecrets}
+	pr := &presenter{user: subj.User, secrets: opt.IncludeSecrets, withheldText: opt.Language.Withheld()}
 	kinds := map[string]bool{}
 	for _, p := range files {
 		whole := subj.User == "" || (p.Kind == "user" && p.ID == subj.User)
@@ -217,8 +224,7 @@ func (e *Env) collect(subj record.Subject, id string, includeSecrets bool) (*Cop
 		if !kinds[name] {
 			continue
 		}
-		k := e.WS.Schemas.Kinds[name]
-		cp.Categories = append(cp.Categories, Category{Kind: name, Title: k.Title, Description: k.Root.Desc, Purpose: k.Purpose, Retention: retentionText(k)})
+		cp.Categories = append(cp.Categories, opt.Language.category(name, e.WS.Schemas.Kinds[name]))
 	}
 	return cp, pr.withheld, nil
 }
@@ -284,9 +290,10 @@ func at(n *schema.Node, v any, p []string) (*schema.Node, any) {
 
 // presenter shapes decrypted values for an export.
 type presenter struct {
-	user     string // the subject user; other users' ids are left out
-	secrets  bool
-	withheld int
+	user         string // the subject user; other users' ids are left out
+	secrets      bool
+	withheldText string // what stands in for a withheld secret
+	withheld     int
 }
 
 func (pr *presenter) present(n *schema.Node, v any) any {
@@ -295,7 +302,7 @@ func (pr *presenter) present(n *schema.Node, v any) any {
 	}
 	if n.Class == schema.Secret && !pr.secrets {
 		pr.withheld++
-		return Withheld
+		return pr.withheldText
 	}
 	switch t := v.(type) {
 	case map[string]any:
@@ -321,33 +328,4 @@ func (pr *presenter) present(n *schema.Node, v any) any {
 		return out
 	}
 	return v
-}
-
-// retentionText says, for a person, how long a kind is kept.
-func retentionText(k *schema.Kind) string {
-	r := k.Retention
-	if r == nil {
-		return "Kept while we support you under the agreement with your organisation; removed when you ask for erasure or when support ends."
-	}
-	s := fmt.Sprintf("Kept for %s after %s (%s: %s).", periodWords(r.Period), strings.ReplaceAll(r.After, "_", " "), strings.ReplaceAll(r.Basis, "-", " "), r.Law)
-	if len(r.Keep) > 0 {
-		s += " If you ask for erasure during that period, we keep only " + strings.Join(r.Keep, ", ") + " until it ends."
-	}
-	return s
-}
-
-func periodWords(p schema.Period) string {
-	var parts []string
-	add := func(n int, unit string) {
-		switch {
-		case n == 1:
-			parts = append(parts, "1 "+unit)
-		case n > 1:
-			parts = append(parts, fmt.Sprintf("%d %ss", n, unit))
-		}
-	}
-	add(p.Years, "year")
-	add(p.Months, "month")
-	add(p.Days, "day")
-	return strings.Join(parts, " ")
 }

@@ -2,21 +2,24 @@ package request
 
 import (
 	"bytes"
-	"fmt"
 	"html/template"
 	"sort"
 	"strconv"
+
+	"github.com/vts/dossier/internal/schema"
 )
 
 // The access report is one HTML file with its style inline and no link,
 // script, image or font loaded from anywhere: it opens the same from a
 // USB stick as in a mail client, and tells no server that it was read.
-var reportTemplate = template.Must(template.New("report").Parse(`<!DOCTYPE html>
-<html lang="en">
+// Each language has its own page, so that a translator reads whole
+// sentences rather than fragments.
+const reportHead = `<!DOCTYPE html>
+<html lang="{{.Lang}}">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<title>Your data held by us ({{.Copy.Subject}})</title>
+<title>{{.PageTitle}} ({{.Copy.Subject}})</title>
 <style>
 body { font-family: sans-serif; max-width: 52em; margin: 2em auto; padding: 0 1em; color: #222; line-height: 1.45; }
 h1 { font-size: 1.5em; } h2 { font-size: 1.2em; margin-top: 2em; border-bottom: 1px solid #ccc; } h3 { font-size: 1em; }
@@ -27,7 +30,16 @@ th { width: 35%; font-weight: normal; color: #555; }
 </style>
 </head>
 <body>
-<h1>Your data held by us</h1>
+`
+
+const reportRecords = `{{range .Records}}<h3>{{.Title}} <span class="note">({{.Path}}{{if .PartLabel}}, {{.PartLabel}}{{end}})</span></h3>
+<table>
+{{range .Rows}}<tr><th>{{.Field}}</th><td>{{.Value}}</td></tr>
+{{end}}</table>
+{{end}}`
+
+var reportTemplates = map[Language]*template.Template{
+	English: template.Must(template.New("en").Parse(reportHead + `<h1>Your data held by us</h1>
 <p>This is our answer to your request for access (GDPR article 15), reference {{.Copy.Request}}, made on {{.Copy.Date}}.
 It covers everything we hold about {{.Copy.Subject}}. The same data is in <code>subject.json</code>, a machine-readable copy you may take elsewhere (article 20).</p>
 {{if not .Copy.SecretsIncluded}}<p class="note">Passwords and other credentials are listed as "{{.Withheld}}": we keep them to support you, but do not send them in a report. Ask us if you need them.</p>{{end}}
@@ -37,11 +49,7 @@ It covers everything we hold about {{.Copy.Subject}}. The same data is in <code>
 <p>{{if .Description}}{{.Description}} {{end}}<strong>Purpose:</strong> {{.Purpose}}<br><strong>Retention:</strong> {{.Retention}}</p>
 {{end}}
 <h2>The data</h2>
-{{range .Records}}<h3>{{.Title}} <span class="note">({{.Path}}{{if .Part}}, {{.Part}}{{end}})</span></h3>
-<table>
-{{range .Rows}}<tr><th>{{.Field}}</th><td>{{.Value}}</td></tr>
-{{end}}</table>
-{{end}}
+` + reportRecords + `
 <h2>Your rights</h2>
 <ul>
 <li><strong>Access</strong> (article 15): this report.</li>
@@ -54,66 +62,161 @@ It covers everything we hold about {{.Copy.Subject}}. The same data is in <code>
 <p class="note">We answer requests within one month of receipt (article 12(3)). Our data is kept on our own servers only, never on the internet, and backed up to media that stay inside the company.</p>
 </body>
 </html>
-`))
+`)),
+	Dutch: template.Must(template.New("nl").Parse(reportHead + `<h1>Uw gegevens bij ons</h1>
+<p>Dit is ons antwoord op uw verzoek om inzage (artikel 15 AVG), referentie {{.Copy.Request}}, opgemaakt op {{.Copy.Date}}.
+Het omvat alles wat wij bijhouden over {{.Copy.Subject}}. Dezelfde gegevens staan in <code>subject.json</code>, een machineleesbare kopie die u naar een andere dienstverlener kunt meenemen (artikel 20).</p>
+{{if not .Copy.SecretsIncluded}}<p class="note">Paswoorden en andere aanmeldingsgegevens staan vermeld als "{{.Withheld}}": wij bewaren ze om u te kunnen ondersteunen, maar sturen ze niet mee in een rapport. Vraag ons ernaar als u ze nodig hebt.</p>{{end}}
+
+<h2>Wat wij bijhouden, waarom en hoe lang</h2>
+{{range .Copy.Categories}}<h3>{{.Title}}</h3>
+<p>{{if .Description}}{{.Description}} {{end}}<strong>Doel:</strong> {{.Purpose}}<br><strong>Bewaartermijn:</strong> {{.Retention}}</p>
+{{end}}
+<h2>De gegevens</h2>
+` + reportRecords + `
+<h2>Uw rechten</h2>
+<ul>
+<li><strong>Inzage</strong> (artikel 15): dit rapport.</li>
+<li><strong>Verbetering</strong> (artikel 16): laat ons weten wat niet klopt, en wij verbeteren het.</li>
+<li><strong>Wissing</strong> (artikel 17): wij verwijderen uw gegevens, behalve wat een wettelijke verplichting ons doet bewaren, zoals hierboven vermeld, en enkel tot die termijn verstreken is.</li>
+<li><strong>Beperking</strong> (artikel 18) van en <strong>bezwaar</strong> (artikel 21) tegen de verwerking op grond van ons gerechtvaardigd belang.</li>
+<li><strong>Overdraagbaarheid</strong> (artikel 20): <code>subject.json</code> bevat dezelfde gegevens in een machineleesbare vorm.</li>
+<li><strong>Klacht</strong> (artikel 77): u kunt een klacht indienen bij de Gegevensbeschermingsautoriteit (GBA), Drukpersstraat 35, 1000 Brussel, contact@apd-gba.be, +32 2 274 48 00.</li>
+</ul>
+<p class="note">Wij beantwoorden verzoeken binnen een maand na ontvangst (artikel 12, lid 3). Uw gegevens staan enkel op onze eigen servers, nooit op het internet, en worden geback-upt op media die het bedrijf niet verlaten.</p>
+</body>
+</html>
+`)),
+}
 
 type reportRecord struct {
 	Held
-	Title string
-	Rows  []row
+	Title     string
+	PartLabel string
+	Rows      []row
 }
 
 type row struct{ Field, Value string }
 
-func renderHTML(cp *Copy) ([]byte, error) {
+func renderHTML(cp *Copy, set *schema.Set, lang Language) ([]byte, error) {
 	titles := map[string]string{}
 	for _, c := range cp.Categories {
 		titles[c.Kind] = c.Title
 	}
 	data := struct {
-		Copy     *Copy
-		Withheld string
-		Records  []reportRecord
-	}{Copy: cp, Withheld: Withheld}
+		Lang      Language
+		PageTitle string
+		Copy      *Copy
+		Withheld  string
+		Records   []reportRecord
+	}{Lang: lang, PageTitle: "Your data held by us", Copy: cp, Withheld: lang.Withheld()}
+	if lang == Dutch {
+		data.PageTitle = "Uw gegevens bij ons"
+	}
 	for _, h := range cp.Records {
 		r := reportRecord{Held: h, Title: titles[h.Kind]}
-		flat(h.Part, h.Data, &r.Rows)
+		var n *schema.Node
+		if k := set.Kinds[h.Kind]; k != nil {
+			n = k.Root
+		}
+		f := flattener{lang: lang}
+		if h.Part != "" {
+			n, r.PartLabel = f.descend(n, h.Part)
+		}
+		f.flat(n, r.PartLabel, h.Data, &r.Rows)
 		data.Records = append(data.Records, r)
 	}
 	var b bytes.Buffer
-	if err := reportTemplate.Execute(&b, data); err != nil {
+	if err := reportTemplates[lang].Execute(&b, data); err != nil {
 		return nil, err
 	}
 	return b.Bytes(), nil
 }
 
-// flat lists a value's leaves as dotted field paths, in a stable order.
-func flat(prefix string, v any, rows *[]row) {
-	join := func(k string) string {
-		if prefix == "" {
-			return k
-		}
-		return prefix + "." + k
+// flattener lists a value's leaves as rows, named in the report's
+// language: in English by their dotted field path (accounts.0.login), in
+// Dutch by the schema's labels with lists counted from 1 (Accounts 1 ›
+// Login).
+type flattener struct{ lang Language }
+
+func (f flattener) join(label, key string) string {
+	if label == "" {
+		return key
 	}
+	if f.lang == English {
+		return label + "." + key
+	}
+	return label + " › " + key
+}
+
+// descend follows a dotted part path (devices.2) from n, returning the
+// subschema there and the part's label.
+func (f flattener) descend(n *schema.Node, part string) (*schema.Node, string) {
+	label := ""
+	for _, seg := range splitDots(part) {
+		n, label = f.child(n, label, seg)
+	}
+	return n, label
+}
+
+// child is the subschema and label of one step into a mapping or list.
+func (f flattener) child(n *schema.Node, label, seg string) (*schema.Node, string) {
+	if i, err := strconv.Atoi(seg); err == nil {
+		if n != nil {
+			n = n.Items
+		}
+		if f.lang == English {
+			return n, f.join(label, seg)
+		}
+		return n, label + " " + strconv.Itoa(i+1)
+	}
+	var c *schema.Node
+	if n != nil {
+		c = n.Props[seg]
+	}
+	return c, f.join(label, f.lang.label(c, seg))
+}
+
+func splitDots(s string) []string {
+	var out []string
+	start := 0
+	for i := 0; i <= len(s); i++ {
+		if i == len(s) || s[i] == '.' {
+			out = append(out, s[start:i])
+			start = i + 1
+		}
+	}
+	return out
+}
+
+// flat appends a row per leaf of v, in the order of their names as shown.
+func (f flattener) flat(n *schema.Node, label string, v any, rows *[]row) {
 	switch t := v.(type) {
 	case map[string]any:
-		keys := make([]string, 0, len(t))
-		for k := range t {
-			keys = append(keys, k)
+		type field struct {
+			key, label string
+			n          *schema.Node
 		}
-		sort.Strings(keys)
-		for _, k := range keys {
-			flat(join(k), t[k], rows)
+		fields := make([]field, 0, len(t))
+		for k := range t {
+			c, l := f.child(n, label, k)
+			fields = append(fields, field{k, l, c})
+		}
+		sort.Slice(fields, func(i, j int) bool { return fields[i].label < fields[j].label })
+		for _, fd := range fields {
+			f.flat(fd.n, fd.label, t[fd.key], rows)
 		}
 	case []any:
 		if len(t) == 0 {
-			*rows = append(*rows, row{prefix, "(none)"})
+			*rows = append(*rows, row{label, f.lang.none()})
 		}
 		for i, c := range t {
-			flat(join(strconv.Itoa(i)), c, rows)
+			cn, l := f.child(n, label, strconv.Itoa(i))
+			f.flat(cn, l, c, rows)
 		}
 	case nil:
-		*rows = append(*rows, row{prefix, ""})
+		*rows = append(*rows, row{label, ""})
 	default:
-		*rows = append(*rows, row{prefix, fmt.Sprint(t)})
+		*rows = append(*rows, row{label, f.lang.value(t)})
 	}
 }

@@ -221,9 +221,9 @@ func TestPresentWithholdsSecrets(t *testing.T) {
 		"users":    {Items: &schema.Node{Ref: "user"}},
 	}}
 	v := map[string]any{"login": "w", "password": "p", "users": []any{"u-0001", "u-0002"}, "unknown": "x"}
-	pr := &presenter{user: "u-0001"}
+	pr := &presenter{user: "u-0001", withheldText: Dutch.Withheld()}
 	got := pr.present(n, v)
-	want := map[string]any{"login": "w", "password": Withheld, "users": []any{"u-0001"}}
+	want := map[string]any{"login": "w", "password": "opgeslagen (waarde niet getoond)", "users": []any{"u-0001"}}
 	if !reflect.DeepEqual(got, want) || pr.withheld != 1 {
 		t.Errorf("present = %v (%d withheld), want %v", got, pr.withheld, want)
 	}

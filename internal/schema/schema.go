@@ -15,6 +15,7 @@ import (
 	"os"
 	"path"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -53,6 +54,38 @@ type Node struct {
 	Keys  []string // the names in Props, sorted
 	Items *Node
 	Desc  string
+	NL    Text // x-nl: the field's label in Dutch
+}
+
+// Text is what an x-nl annotation gives in Dutch, the language of the
+// company's customers and privacy policy: for a kind its title,
+// description, purpose and retention reason, for a field its title (the
+// label the access report shows). Empty where the schema gives none.
+type Text struct {
+	Title       string
+	Description string
+	Purpose     string
+	Law         string
+}
+
+// parseText reads an x-nl annotation, a mapping of the given keys to text.
+func parseText(v any, allowed ...string) (Text, error) {
+	var t Text
+	m, ok := v.(map[string]any)
+	if !ok {
+		return t, fmt.Errorf("x-nl must be a mapping of %s to text", strings.Join(allowed, ", "))
+	}
+	fields := map[string]*string{"title": &t.Title, "description": &t.Description, "purpose": &t.Purpose, "law": &t.Law}
+	for key, val := range m {
+		dst := fields[key]
+		if dst == nil || !slices.Contains(allowed, key) {
+			return t, fmt.Errorf("x-nl: unknown key %q (allowed here: %s)", key, strings.Join(allowed, ", "))
+		}
+		if *dst, ok = val.(string); !ok || *dst == "" {
+			return t, fmt.Errorf("x-nl.%s must be text", key)
+		}
+	}
+	return t, nil
 }
 
 // Retention is a kind's x-retention annotation.
@@ -70,6 +103,7 @@ type Kind struct {
 	File      string // schema file, relative to the repository root
 	Title     string
 	Purpose   string
+	NL        Text // x-nl: title, description, purpose and retention reason in Dutch
 	Retention *Retention
 	Root      *Node
 	// EncryptedKeys are the field names that must be encrypted anywhere in
@@ -152,6 +186,11 @@ func compile(file string, data []byte) (*Kind, error) {
 	k.Purpose, _ = doc["x-purpose"].(string)
 	if k.Purpose == "" {
 		return nil, fail("x-purpose is missing: say why this kind is kept (it is shown to customers on access requests)")
+	}
+	if t, ok := doc["x-nl"]; ok {
+		if k.NL, err = parseText(t, "title", "description", "purpose", "law"); err != nil {
+			return nil, fail("%v", err)
+		}
 	}
 	if r, ok := doc["x-retention"]; ok {
 		if k.Retention, err = parseRetention(r); err != nil {
@@ -251,6 +290,13 @@ func reduce(s any, defs map[string]any, inherited Class, ref string, depth int) 
 		}
 	}
 	n.Desc, _ = m["description"].(string)
+	if t, ok := m["x-nl"]; ok && depth > 0 { // the root's x-nl is the kind's (compile)
+		text, err := parseText(t, "title")
+		if err != nil {
+			return nil, err
+		}
+		n.NL = text
+	}
 	if props, ok := m["properties"].(map[string]any); ok {
 		if ap, ok := m["additionalProperties"].(bool); !ok || ap {
 			return nil, errors.New("every object must say additionalProperties: false (what the schema does not name is not kept)")

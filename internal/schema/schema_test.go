@@ -35,6 +35,27 @@ func TestProjectSchemas(t *testing.T) {
 	if got := u.EncryptedRegex(); got != "^(email|full_name|login|password|phone)$" {
 		t.Errorf("user EncryptedRegex = %s", got)
 	}
+	// The access report speaks Dutch: every kind and field has its text.
+	for _, name := range set.Names() {
+		k := set.Kinds[name]
+		if k.NL.Title == "" || k.NL.Description == "" || k.NL.Purpose == "" || (k.Retention != nil) != (k.NL.Law != "") {
+			t.Errorf("%s: x-nl incomplete: %+v", name, k.NL)
+		}
+		var walk func(p string, n *Node)
+		walk = func(p string, n *Node) {
+			for _, key := range n.Keys {
+				c := n.Props[key]
+				if c.NL.Title == "" {
+					t.Errorf("%s: field %s%s has no x-nl title", name, p, key)
+				}
+				walk(p+key+".", c)
+				if c.Items != nil {
+					walk(p+key+".0.", c.Items)
+				}
+			}
+		}
+		walk("", k.Root)
+	}
 }
 
 func TestSchemaErrors(t *testing.T) {
@@ -47,6 +68,9 @@ func TestSchemaErrors(t *testing.T) {
 		{"x.schema.yaml", header + "properties: {kind: {const: x}, name: {type: string, x-personal: true}, o: {type: object, additionalProperties: false, properties: {name: {type: string}}}}\n", `field name "name" is personal/secret in one place and plain`},
 		{"x.schema.yaml", header + "x-retention: {basis: whim, law: x, period: P1Y, after: d}\nproperties: {kind: {const: x}, d: {type: string}}\n", "basis"},
 		{"x.schema.yaml", header + "x-retention: {basis: consent, law: x, period: 1 year, after: d}\nproperties: {kind: {const: x}, d: {type: string}}\n", "ISO 8601"},
+		{"x.schema.yaml", header + "x-nl: {titel: X}\nproperties: {kind: {const: x}}\n", `x-nl: unknown key "titel"`},
+		{"x.schema.yaml", header + "x-nl: Klant\nproperties: {kind: {const: x}}\n", "x-nl must be a mapping"},
+		{"x.schema.yaml", header + "properties: {kind: {const: x}, a: {type: string, x-nl: {purpose: y}}}\n", `properties.a: x-nl: unknown key "purpose" (allowed here: title)`},
 	}
 	for _, tt := range tests {
 		_, err := load(t, tt.name, tt.src)

@@ -23,6 +23,9 @@ type Settings struct {
 	InternalHosts []string `yaml:"internal_hosts"`
 	// Backups are the offline mirrors, by name.
 	Backups []Backup `yaml:"backups"`
+	// ReportLanguage is the language of access reports: nl (the default,
+	// the language of the customers and of the privacy policy) or en.
+	ReportLanguage string `yaml:"report_language"`
 }
 
 // Backup is one mirror: a bare repository on a mounted disk or on an
@@ -42,6 +45,8 @@ internal_hosts: []
 #   - name: vault
 #     url: ssh://backup@backup01.vts.internal/srv/records.git
 backups: []
+# report_language: language of the access report (dossier export): nl (default) or en.
+report_language: nl
 `
 
 // Load reads root/dossier.yaml, refusing fields it does not know.
@@ -55,6 +60,11 @@ func Load(root string) (*Settings, error) {
 	dec.KnownFields(true)
 	if err := dec.Decode(&s); err != nil && err.Error() != "EOF" {
 		return nil, fmt.Errorf("%s: %s", File, strings.TrimPrefix(err.Error(), "yaml: "))
+	}
+	switch s.ReportLanguage {
+	case "", "nl", "en":
+	default:
+		return nil, fmt.Errorf("%s: report_language %q: use nl (Dutch) or en (English)", File, s.ReportLanguage)
 	}
 	return &s, nil
 }
