@@ -100,7 +100,7 @@ type server struct {
 	// quarantine path); a commit found there is new to the server.
 	incoming *filesystem.ObjectStorage
 	tips     map[plumbing.Hash]bool // current ref values: history already accepted
-	objects  *catFile
+	objects  *repo.CatFile
 }
 
 // quarantineDir is where the push's objects wait: GIT_QUARANTINE_PATH (set
@@ -137,7 +137,7 @@ func openServer(gitDir string) (*server, error) {
 	opts := filesystem.Options{KeepDescriptors: true}
 	main := filesystem.NewStorageWithOptions(osfs.New(gitDir), cache.NewObjectLRUDefault(), opts)
 	s := &server{tips: map[plumbing.Hash]bool{}}
-	objects, err := newCatFile(gitDir, main)
+	objects, err := repo.NewCatFile(gitDir, main)
 	if err != nil {
 		return nil, err
 	}
@@ -596,7 +596,7 @@ func (s *server) validate(c *validate.Checker, versions []version) []Problem {
 	send := func(i int, data []byte, err error) { jobs <- job{v: versions[i], data: data, err: err} }
 	var readErr error
 	if s.objects != nil {
-		readErr = s.objects.readEach(blobs, send)
+		readErr = s.objects.ReadEach(blobs, send)
 	} else { // validate --range, in a work tree: go-git reads the blobs
 		for i, b := range blobs {
 			data, err := readBlob(s.repo, b)

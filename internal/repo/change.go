@@ -9,7 +9,6 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/go-git/go-git/v5"
 	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/go-git/go-git/v5/plumbing/filemode"
 	"github.com/go-git/go-git/v5/plumbing/object"
@@ -40,10 +39,11 @@ type Change struct {
 // index are put back to what HEAD holds for the changed paths: the ref is
 // updated last, and any failure before it restores the files and the index.
 func (ch Change) Commit(root, msg string) (plumbing.Hash, error) {
-	r, err := git.PlainOpen(root)
+	r, objects, err := openObjects(root)
 	if err != nil {
-		return plumbing.ZeroHash, fmt.Errorf("opening the git repository: %w", err)
+		return plumbing.ZeroHash, err
 	}
+	defer objects.Close()
 	head, err := r.Storer.Reference(plumbing.HEAD)
 	if err != nil {
 		return plumbing.ZeroHash, fmt.Errorf("reading HEAD: %w", err)
@@ -56,7 +56,7 @@ func (ch Change) Commit(root, msg string) (plumbing.Hash, error) {
 	if err != nil {
 		return plumbing.ZeroHash, fmt.Errorf("HEAD has no commit yet: %w", err)
 	}
-	parent, err := r.CommitObject(tip.Hash())
+	parent, err := object.GetCommit(objects, tip.Hash())
 	if err != nil {
 		return plumbing.ZeroHash, err
 	}
@@ -94,23 +94,23 @@ func (ch Change) Commit(root, msg string) (plumbing.Hash, error) {
 		if err := safefile.Write(filepath.Join(root, filepath.FromSlash(p)), ch.Write[p], 0o644); err != nil {
 			return plumbing.ZeroHash, err
 		}
-		h, err := storeBlob(r.Storer, ch.Write[p])
+		h, err := storeBlob(objects, ch.Write[p])
 		if err != nil {
 			return plumbing.ZeroHash, err
 		}
 		edits[p] = &h
 	}
-	treeHash, _, err := editTree(r.Storer, parent.TreeHash, edits)
+	treeHash, _, err := editTree(objects, parent.TreeHash, edits)
 	if err != nil {
 		return plumbing.ZeroHash, fmt.Errorf("writing the tree: %w", err)
 	}
 	sig := Signature(r)
 	c := &object.Commit{Author: *sig, Committer: *sig, Message: msg, TreeHash: treeHash, ParentHashes: []plumbing.Hash{tip.Hash()}}
-	obj := r.Storer.NewEncodedObject()
+	obj := objects.NewEncodedObject()
 	if err := c.Encode(obj); err != nil {
 		return plumbing.ZeroHash, err
 	}
-	commit, err := r.Storer.SetEncodedObject(obj)
+	commit, err := objects.SetEncodedObject(obj)
 	if err != nil {
 		return plumbing.ZeroHash, err
 	}

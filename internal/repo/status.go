@@ -21,14 +21,18 @@ func Dirty(root string, dirs ...string) ([]string, error) {
 	return DirtyIn(root, nil, dirs...)
 }
 
-// DirtyIn is Dirty for tracked paths under scope only (every path when
-// scope is empty). git then stats only the files in scope, so a request
-// about one customer costs what that customer's files cost, not what the
-// repository's do.
+// DirtyIn is Dirty for paths under scope only (every path when scope is
+// empty). git then stats only the files in scope, so a request about one
+// customer costs what that customer's files cost, not what the
+// repository's do. With a scope, untracked files anywhere in it count
+// (dirs is for the whole-repository case), and one git process reads the
+// index instead of two.
 func DirtyIn(root string, scope []string, dirs ...string) ([]string, error) {
 	args := []string{"--no-optional-locks", "status", "--porcelain=v1", "-z", "--no-renames", "--untracked-files=no"}
 	if len(scope) > 0 {
+		args[len(args)-1] = "--untracked-files=all"
 		args = append(append(args, "--"), scope...)
+		dirs = nil
 	}
 	tracked, err := gitLines(root, args...)
 	if err != nil {

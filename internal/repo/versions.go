@@ -26,12 +26,13 @@ import (
 // (tree entries are found by scanning the raw tree object, without
 // decoding the thousands of entries of records/).
 func Versions(root string, paths []string) (map[string][]string, error) {
-	r, err := git.PlainOpen(root)
+	r, objects, err := openObjects(root)
 	if err != nil {
-		return nil, fmt.Errorf("opening the git repository: %w", err)
+		return nil, err
 	}
-	w := &versionWalk{s: r.Storer, found: map[string]map[plumbing.Hash]bool{}, seenTree: map[plumbing.Hash]bool{}, seenSub: map[string]bool{}}
-	starts, err := refCommits(r)
+	defer objects.Close()
+	w := &versionWalk{s: objects, found: map[string]map[plumbing.Hash]bool{}, seenTree: map[plumbing.Hash]bool{}, seenSub: map[string]bool{}}
+	starts, err := refCommits(r, objects)
 	if err != nil {
 		return nil, err
 	}
@@ -44,7 +45,7 @@ func Versions(root string, paths []string) (map[string][]string, error) {
 			continue
 		}
 		seen[h] = true
-		c, err := object.GetCommit(r.Storer, h)
+		c, err := object.GetCommit(objects, h)
 		if errors.Is(err, plumbing.ErrObjectNotFound) {
 			continue // a shallow or grafted history ends here
 		}
@@ -72,7 +73,7 @@ func Versions(root string, paths []string) (map[string][]string, error) {
 }
 
 // refCommits are the commits every ref points at, tags peeled.
-func refCommits(r *git.Repository) ([]plumbing.Hash, error) {
+func refCommits(r *git.Repository, objects storer.EncodedObjectStorer) ([]plumbing.Hash, error) {
 	refs, err := r.Storer.IterReferences()
 	if err != nil {
 		return nil, err
@@ -84,7 +85,7 @@ func refCommits(r *git.Repository) ([]plumbing.Hash, error) {
 		}
 		h := ref.Hash()
 		for range 10 { // a tag of a tag of ... a commit
-			obj, err := r.Storer.EncodedObject(plumbing.AnyObject, h)
+			obj, err := objects.EncodedObject(plumbing.AnyObject, h)
 			if err != nil {
 				return nil // a ref to a missing object holds nothing to find
 			}
@@ -93,7 +94,7 @@ func refCommits(r *git.Repository) ([]plumbing.Hash, error) {
 				out = append(out, h)
 				return nil
 			case plumbing.TagObject:
-				t, err := object.DecodeTag(r.Storer, obj)
+				t, err := object.DecodeTag(objects, obj)
 				if err != nil {
 					return err
 				}

@@ -74,16 +74,13 @@ func message(summary string, req *ledger.Request, action string, subjects ...str
 // operation's own files, so a change elsewhere never slips into them.
 func (e *Env) checkClean(customers ...string) error {
 	var scope []string
-	untracked := []string{record.Dir, ledger.Dir}
 	if len(customers) > 0 {
 		scope = []string{ledger.Dir, "schema", ".sops.yaml", "dossier.yaml"}
-		untracked = []string{ledger.Dir}
 		for _, c := range customers {
 			scope = append(scope, record.Dir+"/"+c)
-			untracked = append(untracked, record.Dir+"/"+c)
 		}
 	}
-	dirty, err := repo.DirtyIn(e.WS.Root, scope, untracked...)
+	dirty, err := repo.DirtyIn(e.WS.Root, scope, record.Dir, ledger.Dir)
 	if err != nil {
 		return err
 	}

@@ -1,4 +1,4 @@
-package githook
+package repo
 
 import (
 	"bufio"
@@ -9,20 +9,23 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/go-git/go-git/v5"
 	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/go-git/go-git/v5/storage/filesystem"
 )
 
-// catFile reads objects through one "git cat-file --batch" process and
-// everything else (refs, config) through go-git's storage.
+// CatFile reads objects through one "git cat-file --batch" process and
+// everything else (refs, config, writing objects) through go-git's
+// storage, which it embeds.
 //
 // go-git reads a pack's whole index into memory and builds a map from
 // offsets to ids before it returns the first object: on a repository of
-// 50,000 records that was the part of a one-record pre-receive that grew
-// with the repository. git looks objects up in the index on disk. Run
-// from the hook, git also sees the push's quarantined objects (it
-// inherits GIT_OBJECT_DIRECTORY and GIT_ALTERNATE_OBJECT_DIRECTORIES).
-type catFile struct {
+// 50,000 records that was the part of a one-record pre-receive, and of a
+// one-customer erasure, that grew with the repository. git looks objects
+// up in the index on disk. Run from the pre-receive hook, git also sees
+// the push's quarantined objects (it inherits GIT_OBJECT_DIRECTORY and
+// GIT_ALTERNATE_OBJECT_DIRECTORIES).
+type CatFile struct {
 	*filesystem.Storage
 	mu  sync.Mutex
 	cmd *exec.Cmd
@@ -30,7 +33,27 @@ type catFile struct {
 	out *bufio.Reader
 }
 
-func newCatFile(gitDir string, st *filesystem.Storage) (*catFile, error) {
+// openObjects opens the repository at root with its objects read through
+// git cat-file; the caller closes the CatFile.
+func openObjects(root string) (*git.Repository, *CatFile, error) {
+	r, err := git.PlainOpen(root)
+	if err != nil {
+		return nil, nil, fmt.Errorf("opening the git repository: %w", err)
+	}
+	st, ok := r.Storer.(*filesystem.Storage)
+	if !ok {
+		return nil, nil, fmt.Errorf("opening the git repository: unexpected storage %T", r.Storer)
+	}
+	cf, err := NewCatFile(st.Filesystem().Root(), st)
+	if err != nil {
+		return nil, nil, err
+	}
+	return r, cf, nil
+}
+
+// NewCatFile starts git cat-file on the repository at gitDir; st is the
+// same repository's go-git storage.
+func NewCatFile(gitDir string, st *filesystem.Storage) (*CatFile, error) {
 	cmd := exec.Command("git", "--git-dir="+gitDir, "cat-file", "--batch")
 	in, err := cmd.StdinPipe()
 	if err != nil {
@@ -43,17 +66,17 @@ func newCatFile(gitDir string, st *filesystem.Storage) (*catFile, error) {
 	if err := cmd.Start(); err != nil {
 		return nil, fmt.Errorf("starting git cat-file: %w", err)
 	}
-	return &catFile{Storage: st, cmd: cmd, in: in, out: bufio.NewReaderSize(out, 64<<10)}, nil
+	return &CatFile{Storage: st, cmd: cmd, in: in, out: bufio.NewReaderSize(out, 64<<10)}, nil
 }
 
 // Close ends the git process.
-func (c *catFile) Close() error {
+func (c *CatFile) Close() error {
 	c.in.Close()
 	return c.cmd.Wait()
 }
 
 // read asks git for h and returns its type and content.
-func (c *catFile) read(h plumbing.Hash) (plumbing.ObjectType, []byte, error) {
+func (c *CatFile) read(h plumbing.Hash) (plumbing.ObjectType, []byte, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if _, err := io.WriteString(c.in, h.String()+"\n"); err != nil {
@@ -62,10 +85,10 @@ func (c *catFile) read(h plumbing.Hash) (plumbing.ObjectType, []byte, error) {
 	return c.answer()
 }
 
-// readEach reads many objects in one pipelined exchange (all requests
+// ReadEach reads many objects in one pipelined exchange (all requests
 // written while the answers are read), calling fn in order: a push of a
 // thousand records is not a thousand round trips to git.
-func (c *catFile) readEach(hs []plumbing.Hash, fn func(i int, data []byte, err error)) error {
+func (c *CatFile) ReadEach(hs []plumbing.Hash, fn func(i int, data []byte, err error)) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	written := make(chan error, 1)
@@ -90,7 +113,7 @@ func (c *catFile) readEach(hs []plumbing.Hash, fn func(i int, data []byte, err e
 }
 
 // answer reads git's answer to one request.
-func (c *catFile) answer() (plumbing.ObjectType, []byte, error) {
+func (c *CatFile) answer() (plumbing.ObjectType, []byte, error) {
 	line, err := c.out.ReadString('\n')
 	if err != nil {
 		return 0, nil, err
@@ -117,7 +140,7 @@ func (c *catFile) answer() (plumbing.ObjectType, []byte, error) {
 	return typ, data[:size], nil
 }
 
-func (c *catFile) EncodedObject(t plumbing.ObjectType, h plumbing.Hash) (plumbing.EncodedObject, error) {
+func (c *CatFile) EncodedObject(t plumbing.ObjectType, h plumbing.Hash) (plumbing.EncodedObject, error) {
 	typ, data, err := c.read(h)
 	if err != nil {
 		return nil, err
@@ -133,12 +156,12 @@ func (c *catFile) EncodedObject(t plumbing.ObjectType, h plumbing.Hash) (plumbin
 	return obj, nil
 }
 
-func (c *catFile) HasEncodedObject(h plumbing.Hash) error {
+func (c *CatFile) HasEncodedObject(h plumbing.Hash) error {
 	_, _, err := c.read(h)
 	return err
 }
 
-func (c *catFile) EncodedObjectSize(h plumbing.Hash) (int64, error) {
+func (c *CatFile) EncodedObjectSize(h plumbing.Hash) (int64, error) {
 	_, data, err := c.read(h)
 	return int64(len(data)), err
 }
