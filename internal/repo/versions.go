@@ -163,18 +163,9 @@ func (w *versionWalk) collect(p string, h plumbing.Hash, mode filemode.FileMode)
 // findEntry looks name up in tree h by scanning the raw tree object
 // ("<mode> <name>\0<20-byte id>" entries).
 func findEntry(s storer.EncodedObjectStorer, h plumbing.Hash, name string) (plumbing.Hash, filemode.FileMode, bool, error) {
-	obj, err := s.EncodedObject(plumbing.TreeObject, h)
+	data, err := treeBytes(s, h)
 	if err != nil {
 		return plumbing.ZeroHash, 0, false, fmt.Errorf("reading tree %s: %w", h, err)
-	}
-	rd, err := obj.Reader()
-	if err != nil {
-		return plumbing.ZeroHash, 0, false, err
-	}
-	defer rd.Close()
-	data, err := io.ReadAll(rd)
-	if err != nil {
-		return plumbing.ZeroHash, 0, false, err
 	}
 	want := []byte(name)
 	for len(data) > 0 {
@@ -195,4 +186,27 @@ func findEntry(s storer.EncodedObjectStorer, h plumbing.Hash, name string) (plum
 		data = data[nul+21:]
 	}
 	return plumbing.ZeroHash, 0, false, nil
+}
+
+// treeBytes is the raw content of tree h. Read through git cat-file it is
+// not copied again: records/ of a wide repository is a tree of thousands
+// of entries, read once per commit of an erasure's history walk.
+func treeBytes(s storer.EncodedObjectStorer, h plumbing.Hash) ([]byte, error) {
+	if cf, ok := s.(*CatFile); ok {
+		typ, data, err := cf.read(h)
+		if err == nil && typ != plumbing.TreeObject {
+			err = fmt.Errorf("%s is a %s, not a tree", h, typ)
+		}
+		return data, err
+	}
+	obj, err := s.EncodedObject(plumbing.TreeObject, h)
+	if err != nil {
+		return nil, err
+	}
+	rd, err := obj.Reader()
+	if err != nil {
+		return nil, err
+	}
+	defer rd.Close()
+	return io.ReadAll(rd)
 }
