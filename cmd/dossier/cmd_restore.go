@@ -40,6 +40,12 @@ func runRestore(e *env, args []string) error {
 			return refused("%v", err)
 		}
 	}
+	src := &backup.Remote{Name: "--from", URL: *from, Path: strings.TrimPrefix(abs(*from), "file://")}
+	lock, err := backup.LockMirrors("", []*backup.Remote{src}, backup.OpRestore)
+	if err != nil {
+		return refused("restore: %v", err)
+	}
+	defer lock.Release()
 	res, err := backup.Restore(abs(*from), abs(pos[0]), newest)
 	if err != nil {
 		return refused("restore: %v", err)
