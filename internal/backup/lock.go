@@ -74,9 +74,10 @@ func (l *Lock) Release() {
 // when there is none (a restore on a fresh machine).
 //
 // A local mirror is locked by flock on LockFile inside it. flock does not
-// travel over ssh, so an ssh mirror is locked on this side, in the live
-// repository's git directory, against a second run from the same
-// repository.
+// travel over ssh, so an ssh mirror is locked twice: on the host, by
+// flock(1) held through an ssh session (sshMirror.lock), against runs
+// from other machines; and on this side, in the live repository's git
+// directory, which still holds where the host has no flock(1).
 func LockMirrors(root string, remotes []*Remote, op Op) (*Lock, error) {
 	l := &Lock{}
 	for _, r := range remotes {
@@ -96,18 +97,35 @@ func lockMirror(root string, r *Remote, op Op) (func(), error) {
 	if !r.SSH() {
 		return lockLocal(r.Path, op)
 	}
-	if root == "" {
-		return nil, nil
+	var local func()
+	if root != "" {
+		dir, err := gitCommonDir(root)
+		if err != nil {
+			return nil, err
+		}
+		dir = filepath.Join(dir, "dossier")
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			return nil, err
+		}
+		if local, err = flockFile(filepath.Join(dir, "backup-"+fileSafe(r.Name)+".lock"), r.URL, op); err != nil {
+			return nil, err
+		}
 	}
-	dir, err := gitCommonDir(root)
+	remote, err := (&sshMirror{r: r}).lock(op)
 	if err != nil {
+		if local != nil {
+			local()
+		}
 		return nil, err
 	}
-	dir = filepath.Join(dir, "dossier")
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return nil, err
-	}
-	return flockFile(filepath.Join(dir, "backup-"+fileSafe(r.Name)+".lock"), r.URL, op)
+	return func() {
+		if remote != nil {
+			remote()
+		}
+		if local != nil {
+			local()
+		}
+	}, nil
 }
 
 // lockLocal locks the mirror at path. A backup makes the directory of a
