@@ -59,6 +59,15 @@ func runBackup(e *env, args []string) error {
 	if err != nil {
 		return refused("reading the ledger: %v", err)
 	}
+	op := backup.OpBackup
+	if verify {
+		op = backup.OpVerify
+	}
+	lock, err := backup.LockMirrors(root, remotes, op)
+	if err != nil {
+		return refused("%v", err)
+	}
+	defer lock.Release()
 	opts := backup.Options{Root: root, Ledger: reqs}
 	if isTerminal(e.stderr) {
 		opts.Progress = e.stderr

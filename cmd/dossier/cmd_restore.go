@@ -1,17 +1,20 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"path/filepath"
 	"strings"
 
 	"github.com/vts/dossier/internal/backup"
+	"github.com/vts/dossier/internal/repo"
+	"github.com/vts/dossier/internal/settings"
 )
 
 func init() {
 	register(&command{
 		name:    "restore",
-		args:    "--from MIRROR [--ledger FILE_OR_DIR] DIR",
+		args:    "--from MIRROR [--ledger FILE_OR_DIR] [--internal-host HOST] DIR",
 		summary: "make a working repository from a backup mirror and re-apply every erasure the backup predates",
 		run:     runRestore,
 	})
@@ -19,20 +22,49 @@ func init() {
 
 func runRestore(e *env, args []string) error {
 	fs := flags(e, commands["restore"])
-	from := fs.String("from", "", "the backup mirror: a bare repository on a mounted disk (path or file:// URL)")
+	from := fs.String("from", "", "the backup mirror: a bare repository on a mounted disk (path or file:// URL) or on an internal host (ssh://[user@]host[:port]/path or [user@]host:path)")
 	ledgerArg := fs.String("ledger", "", "the newest ledger: a ledger file, a ledger/ folder or a records repository (default: the backup's own)")
+	var hosts listFlag
+	fs.Var(&hosts, "internal-host", "an internal host an ssh --from may name, beside internal_hosts of the records repository you run in (repeatable)")
 	pos, err := parse(fs, args)
 	if err != nil {
 		return err
 	}
 	if *from == "" || len(pos) != 1 {
-		return usageError("usage: dossier restore --from MIRROR [--ledger FILE_OR_DIR] DIR")
+		return usageError("usage: dossier restore --from MIRROR [--ledger FILE_OR_DIR] [--internal-host HOST] DIR")
 	}
 	abs := func(p string) string {
-		if filepath.IsAbs(p) || strings.HasPrefix(p, "file://") {
+		if filepath.IsAbs(p) {
 			return p
 		}
 		return filepath.Join(e.dir, p)
+	}
+	url := *from
+	if !isURL(url) {
+		url = abs(url)
+	}
+	// An ssh mirror is read only from a host that counts as internal, by
+	// the rules a backup is sent by (the public-service and public-IP
+	// refusals included): the records repository around the working
+	// directory lists them, or --internal-host on a machine without one.
+	internal := []string(hosts)
+	if root, err := repo.Find(e.dir); err == nil {
+		s, err := settings.Load(root)
+		if err != nil {
+			return refused("restore: %v", err)
+		}
+		internal = append(internal, s.InternalHosts...)
+	}
+	src, err := backup.ParseRemote(settings.Backup{Name: "--from", URL: url}, internal)
+	var rerr *backup.RefusedError
+	if errors.As(err, &rerr) {
+		hint := ""
+		if strings.Contains(rerr.Rule, "not listed in internal_hosts") {
+			hint = " (run the restore in the records repository whose dossier.yaml lists it, or pass --internal-host HOST)"
+		}
+		return refused("restore: --from %s refused: %s%s", rerr.URL, rerr.Rule, hint)
+	} else if err != nil {
+		return refused("restore: %v", err)
 	}
 	var newest *backup.Ledger
 	if *ledgerArg != "" {
@@ -40,7 +72,12 @@ func runRestore(e *env, args []string) error {
 			return refused("%v", err)
 		}
 	}
-	res, err := backup.Restore(abs(*from), abs(pos[0]), newest)
+	lock, err := backup.LockMirrors("", []*backup.Remote{src}, backup.OpRestore)
+	if err != nil {
+		return refused("restore: %v", errors.Unwrap(err))
+	}
+	defer lock.Release()
+	res, err := backup.Restore(src, abs(pos[0]), newest)
 	if err != nil {
 		return refused("restore: %v", err)
 	}
@@ -63,4 +100,14 @@ func runRestore(e *env, args []string) error {
 		fmt.Fprintf(e.stdout, "  %d erased object(s) removed from history (%d commit(s) rewritten)\n", res.Objects, res.Rewritten)
 	}
 	return nil
+}
+
+// isURL reports whether a --from is a URL or git's scp-like host:path
+// rather than a local path: a colon before the first slash.
+func isURL(s string) bool {
+	if strings.Contains(s, "://") {
+		return true
+	}
+	i := strings.Index(s, ":")
+	return i > 0 && !strings.Contains(s[:i], "/")
 }

@@ -98,6 +98,8 @@ func Params(tools, root, dir string) testscript.Params {
 			"corrupt-object":  cmdCorruptObject,
 			"purge-erase":     cmdPurgeErase,
 			"erased-objects":  cmdErasedObjects,
+			"hold-lock":       cmdHoldLock,
+			"release-lock":    cmdReleaseLock,
 		},
 	}
 }

@@ -74,8 +74,8 @@ func (l *localMirror) create() error {
 	if _, err := os.Stat(parent); err != nil {
 		return fmt.Errorf("%s does not exist: is the backup disk mounted?", parent)
 	}
-	if entries, err := os.ReadDir(l.path); err == nil && len(entries) > 0 {
-		return fmt.Errorf("%s exists and is not a bare git repository: point the backup at an empty or new directory", l.path)
+	if err := notMirror(l.path); err != nil && !errors.Is(err, os.ErrNotExist) {
+		return err
 	}
 	if _, err := git.PlainInit(l.path, true); err != nil {
 		return fmt.Errorf("creating the mirror %s: %w", l.path, err)

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -79,47 +80,109 @@ type Restored struct {
 	Objects    int      // erased objects deleted from history
 }
 
-// Restore makes a working repository at dir from the mirror at from, then
-// re-applies every erasure in newest (the live repository's ledger; nil:
-// the backup's own) that the backup predates: erased files still at HEAD
-// are removed in one erasure commit that also brings the ledger up to
-// date, and erased objects are removed from all history.
-func Restore(from, dir string, newest *Ledger) (*Restored, error) {
-	from = strings.TrimPrefix(from, "file://")
-	src, err := git.PlainOpen(from)
-	if err != nil {
-		return nil, fmt.Errorf("--from %s: not a backup mirror: %w", from, err)
-	}
-	srcRefs, err := repoRefs(src)
+// StagingSuffix names the directory a restore builds in, beside the
+// target: DIR.dossier-restore becomes DIR by one rename once the
+// repository is complete and every erasure is re-applied.
+const StagingSuffix = ".dossier-restore"
+
+// Restore makes a working repository at dir from the mirror from (a
+// mounted disk or an internal host over ssh), then re-applies every
+// erasure in newest (the live repository's ledger; nil: the backup's own)
+// that the backup predates: erased files still at HEAD are removed in one
+// erasure commit that also brings the ledger up to date, and erased
+// objects are removed from all history.
+//
+// The work is done in dir+StagingSuffix and renamed to dir at the end, so
+// dir is either absent (or the empty directory it was) or the finished
+// repository. A failed restore removes its staging directory; one killed
+// half-way leaves it, possibly holding objects of erasures not yet
+// re-applied, and the next restore into dir refuses until it is removed.
+func Restore(from *Remote, dir string, newest *Ledger) (*Restored, error) {
+	srcRefs, err := mirrorRefs(from)
 	if err != nil {
 		return nil, err
 	}
 	if entries, err := os.ReadDir(dir); err == nil && len(entries) > 0 {
 		return nil, fmt.Errorf("%s exists and is not empty: restore into a new directory", dir)
 	}
+	staging := dir + StagingSuffix
+	if err := os.Mkdir(staging, 0o755); errors.Is(err, os.ErrExist) {
+		return nil, fmt.Errorf("%s is left from an interrupted restore and may hold erased data: remove it (rm -rf %s) and run the restore again", staging, staging)
+	} else if err != nil {
+		return nil, fmt.Errorf("making the restore's staging directory: %w", err)
+	}
+	done := false
+	defer func() {
+		if !done {
+			os.RemoveAll(staging)
+		}
+	}()
+	res, err := restoreInto(from, srcRefs, staging, newest)
+	if err != nil {
+		return nil, err
+	}
+	// rename(2) replaces an empty directory, so an empty target made
+	// beforehand (a mount point's folder) is fine.
+	if err := os.Rename(staging, dir); err != nil {
+		return nil, fmt.Errorf("moving the restored repository into place: %w", err)
+	}
+	done = true
+	res.Dir = dir
+	return res, nil
+}
+
+// mirrorRefs reads the refs and HEAD of the mirror a restore reads.
+func mirrorRefs(from *Remote) (Refs, error) {
+	if from.SSH() {
+		st, err := (&sshMirror{r: from}).state(false, nil)
+		if err != nil {
+			return Refs{}, fmt.Errorf("--from %s: %w", from.URL, err)
+		}
+		if !st.exists {
+			return Refs{}, fmt.Errorf("--from %s: no backup mirror at %s on %s", from.URL, from.Path, from.Host)
+		}
+		return st.refs, nil
+	}
+	src, err := git.PlainOpen(from.Path)
+	if err != nil {
+		return Refs{}, fmt.Errorf("--from %s: not a backup mirror: %w", from.Path, err)
+	}
+	return repoRefs(src)
+}
+
+// restoreSpecs are the refs a restore brings back: branches and tags.
+var restoreSpecs = []config.RefSpec{"+refs/heads/*:refs/heads/*", "+refs/tags/*:refs/tags/*"}
+
+func restoreInto(from *Remote, srcRefs Refs, dir string, newest *Ledger) (*Restored, error) {
 	r, err := repo.Init(dir)
 	if err != nil {
 		return nil, err
 	}
-	res := &Restored{Dir: dir}
-	if _, err := r.CreateRemote(&config.RemoteConfig{Name: "backup", URLs: []string{from}}); err != nil {
+	if err := fetch(r, from, dir); err != nil {
 		return nil, err
 	}
-	err = r.Fetch(&git.FetchOptions{
-		RemoteName: "backup",
-		RefSpecs:   []config.RefSpec{"+refs/heads/*:refs/heads/*", "+refs/tags/*:refs/tags/*"},
-		Tags:       git.NoTags,
-	})
+	crashPoint("after-fetch")
+	got, err := repoRefs(r)
 	if err != nil {
-		return nil, fmt.Errorf("fetching from %s: %w", from, err)
-	}
-	// The restored repository must not push back to the disk by accident.
-	if err := r.DeleteRemote("backup"); err != nil {
 		return nil, err
 	}
+	// The lock keeps a backup out while the mirror is read; a mirror
+	// changed by hand in between is caught here.
+	want := Refs{Refs: map[string]string{}}
+	for _, spec := range restoreSpecs {
+		for name, v := range srcRefs.Refs {
+			if spec.Match(plumbing.ReferenceName(name)) {
+				want.Refs[name] = v
+			}
+		}
+	}
+	if !got.Equal(want) {
+		return nil, fmt.Errorf("the mirror %s changed while it was read: run the restore again", from.URL)
+	}
+	res := &Restored{}
 	head := srcRefs.Head
 	if _, ok := srcRefs.Refs[head]; !ok {
-		return nil, fmt.Errorf("the mirror's HEAD (%s) names no branch: is %s a dossier backup?", head, from)
+		return nil, fmt.Errorf("the mirror's HEAD (%s) names no branch: is %s a dossier backup?", head, from.URL)
 	}
 	if err := r.Storer.SetReference(plumbing.NewSymbolicReference(plumbing.HEAD, plumbing.ReferenceName(head))); err != nil {
 		return nil, err
@@ -131,7 +194,7 @@ func Restore(from, dir string, newest *Ledger) (*Restored, error) {
 	if err := wt.Reset(&git.ResetOptions{Commit: plumbing.NewHash(srcRefs.Refs[head]), Mode: git.HardReset}); err != nil {
 		return nil, fmt.Errorf("checking out %s: %w", head, err)
 	}
-	res.Head, res.Refs = head, len(srcRefs.Refs)
+	res.Head, res.Refs = head, len(got.Refs)
 
 	if newest == nil {
 		if newest, err = LoadLedger(filepath.Join(dir, ledger.Dir)); err != nil {
@@ -139,14 +202,44 @@ func Restore(from, dir string, newest *Ledger) (*Restored, error) {
 		}
 	}
 	if err := reapply(r, dir, newest, res); err != nil {
-		return res, err
+		return nil, err
 	}
 	ref, err := r.Head()
 	if err != nil {
-		return res, err
+		return nil, err
 	}
 	res.HeadCommit = ref.Hash().String()
 	return res, nil
+}
+
+// fetch brings the mirror's branches and tags into the new repository at
+// dir. From a disk, go-git reads the mirror directly. Over ssh, the real
+// git: it runs the ssh client the backup admin configured (keys, agent,
+// known_hosts, GIT_SSH_COMMAND), as backup's push does. The new
+// repository gets no remote: it must not push back to the backup by
+// accident.
+func fetch(r *git.Repository, from *Remote, dir string) error {
+	if from.SSH() {
+		args := []string{"-C", dir, "fetch", "--quiet", "--no-tags", "--update-head-ok", "--", from.URL}
+		for _, spec := range restoreSpecs {
+			args = append(args, spec.String())
+		}
+		var errb bytes.Buffer
+		cmd := exec.Command("git", args...)
+		cmd.Stderr = &errb
+		if err := cmd.Run(); err != nil {
+			return fmt.Errorf("fetching from %s: git fetch: %v: %s", from.URL, err, strings.TrimSpace(errb.String()))
+		}
+		return nil
+	}
+	rem, err := r.CreateRemote(&config.RemoteConfig{Name: "backup", URLs: []string{from.Path}})
+	if err != nil {
+		return err
+	}
+	if err := rem.Fetch(&git.FetchOptions{RefSpecs: restoreSpecs, Tags: git.NoTags}); err != nil {
+		return fmt.Errorf("fetching from %s: %w", from.Path, err)
+	}
+	return r.DeleteRemote("backup")
 }
 
 func reapply(r *git.Repository, dir string, newest *Ledger, res *Restored) error {

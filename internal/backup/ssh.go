@@ -1,6 +1,7 @@
 package backup
 
 import (
+	"bufio"
 	"bytes"
 	"fmt"
 	"io"
@@ -29,28 +30,35 @@ func quote(s string) string {
 	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }
 
-// run runs a shell command line on the mirror's host.
-func (s *sshMirror) run(stdin io.Reader, script string) ([]byte, error) {
-	dest := s.r.Host
+func (s *sshMirror) dest() string {
 	if s.r.User != "" {
-		dest = s.r.User + "@" + dest
+		return s.r.User + "@" + s.r.Host
 	}
+	return s.r.Host
+}
+
+// command is the ssh client running a shell command line on the mirror's
+// host.
+func (s *sshMirror) command(script string) *exec.Cmd {
 	var args []string
 	if s.r.Port != "" {
 		args = append(args, "-p", s.r.Port)
 	}
-	args = append(args, "--", dest, script)
-	var cmd *exec.Cmd
+	args = append(args, "--", s.dest(), script)
 	if c := os.Getenv("GIT_SSH_COMMAND"); c != "" {
 		// As git runs it: through the shell, arguments appended.
-		cmd = exec.Command("sh", append([]string{"-c", c + ` "$@"`, c}, args...)...)
-	} else {
-		cmd = exec.Command("ssh", args...)
+		return exec.Command("sh", append([]string{"-c", c + ` "$@"`, c}, args...)...)
 	}
+	return exec.Command("ssh", args...)
+}
+
+// run runs a shell command line on the mirror's host.
+func (s *sshMirror) run(stdin io.Reader, script string) ([]byte, error) {
+	cmd := s.command(script)
 	var out, errb bytes.Buffer
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = stdin, &out, &errb
 	if err := cmd.Run(); err != nil {
-		return out.Bytes(), fmt.Errorf("ssh %s: %v: %s", dest, err, strings.TrimSpace(errb.String()))
+		return out.Bytes(), fmt.Errorf("ssh %s: %v: %s", s.dest(), err, strings.TrimSpace(errb.String()))
 	}
 	return out.Bytes(), nil
 }
@@ -170,4 +178,71 @@ func (s *sshMirror) writeManifest(data []byte) error {
 	tmp := quote(s.manifestPath() + ".tmp")
 	_, err := s.run(bytes.NewReader(data), "cat > "+tmp+" && mv -f "+tmp+" "+quote(s.manifestPath()))
 	return err
+}
+
+// lock takes flock(1) on LockFile in the mirror on the host, held by one
+// ssh session for as long as this side keeps the session's stdin open:
+// the locked command is "cat", which ends when release closes stdin or
+// when this process dies and the ssh client sees its stdin close. It
+// guards the mirror against runs from other machines, which the lock in
+// the live repository cannot see. A host without flock(1) (not Linux) is
+// used without it. A session cut by a network failure keeps the lock
+// until the host's sshd drops the connection (its TCP keepalive); the
+// refusal names the lock file so the admin can find the process there.
+func (s *sshMirror) lock(op Op) (func(), error) {
+	p := s.r.Path
+	l := path.Join(p, LockFile)
+	mode := "-s"
+	var b strings.Builder
+	b.WriteString("command -v flock >/dev/null 2>&1 || { echo unlocked; exit 0; }; ")
+	b.WriteString("p=" + quote(p) + "; l=" + quote(l) + "; ")
+	if op.exclusive() {
+		mode = "-x"
+		parent := quote(path.Dir(p))
+		b.WriteString("if test ! -d \"$p\"; then test -d " + parent + " || { echo " + quote(path.Dir(p)+" does not exist on "+s.r.Host) + " >&2; exit 1; }; mkdir \"$p\" || exit 1; fi; ")
+		b.WriteString("if test ! -d \"$p/objects\" && ls -A \"$p\" | grep -qvx " + quote(LockFile) + "; then echo " +
+			quote(p+" on "+s.r.Host+" exists and is not a bare git repository: point the backup at an empty or new directory") + " >&2; exit 1; fi; ")
+	} else {
+		// Nothing to read, or read-only: the run reports a missing mirror
+		// itself, and nobody writes where the lock cannot be made.
+		b.WriteString("test -d \"$p/objects\" || { echo unlocked; exit 0; }; test -e \"$l\" || test -w \"$p\" || { echo unlocked; exit 0; }; ")
+	}
+	b.WriteString("flock -n -E 75 " + mode + " \"$l\" sh -c 'printf \"%s\\n\" \"$1\" > \"$2\" 2>/dev/null; echo locked; exec cat >/dev/null' sh " +
+		quote(strings.TrimSpace(holderLine(op))) + " \"$l\"; ")
+	b.WriteString("test $? -eq 75 && { echo busy; head -c 512 \"$l\"; }; exit 0")
+
+	cmd := s.command(b.String())
+	stdin, err := cmd.StdinPipe()
+	if err != nil {
+		return nil, err
+	}
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		return nil, err
+	}
+	var errb bytes.Buffer
+	cmd.Stderr = &errb
+	if err := cmd.Start(); err != nil {
+		return nil, err
+	}
+	out := bufio.NewReader(stdout)
+	first, _ := out.ReadString('\n')
+	switch strings.TrimSpace(first) {
+	case "locked":
+		return func() {
+			stdin.Close()
+			cmd.Wait()
+		}, nil
+	case "busy":
+		rest, _ := io.ReadAll(out)
+		stdin.Close()
+		cmd.Wait()
+		return nil, &BusyError{Mirror: s.r.URL, File: s.r.Host + ":" + l, Holder: cleanHolder(rest)}
+	case "unlocked":
+		stdin.Close()
+		return nil, cmd.Wait()
+	}
+	stdin.Close()
+	err = cmd.Wait()
+	return nil, fmt.Errorf("ssh %s: locking the mirror: %v: %s", s.dest(), err, strings.TrimSpace(errb.String()))
 }
