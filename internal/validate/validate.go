@@ -201,13 +201,14 @@ func (c *Checker) run(feed func(jobs chan<- string), src Source) []Finding {
 		go func() {
 			defer wg.Done()
 			buf := make([]byte, readBufSize)
+			var parser yamltree.Parser
 			for rel := range jobs {
 				data, err := src(rel, buf)
 				var fs []Finding
 				if err != nil {
 					fs = []Finding{{File: rel, Check: "read", Message: "cannot be read: " + errText(err), Fix: "check the path"}}
 				} else {
-					fs = c.Check(rel, data)
+					fs = c.check(&parser, rel, data)
 				}
 				if len(fs) > 0 {
 					mu.Lock()
@@ -249,6 +250,13 @@ var lineRe = regexp.MustCompile(`^line (\d+): `)
 
 // Check validates one record's bytes as stored at rel.
 func (c *Checker) Check(rel string, data []byte) []Finding {
+	return c.check(new(yamltree.Parser), rel, data)
+}
+
+// check is Check parsing with parser, whose tree lives only until its
+// next parse: nothing of it outlives this call (findings copy what they
+// say).
+func (c *Checker) check(parser *yamltree.Parser, rel string, data []byte) []Finding {
 	p, err := record.Parse(rel)
 	if err != nil {
 		var le *record.LayoutError
@@ -258,7 +266,7 @@ func (c *Checker) Check(rel string, data []byte) []Finding {
 		}
 		return []Finding{{File: rel, Check: "layout", Message: msg, Fix: "move the file to its kind's folder under an opaque id"}}
 	}
-	root, err := yamltree.Parse(data)
+	root, err := parser.Parse(data)
 	if err != nil {
 		f := Finding{File: rel, Check: "yaml", Message: "malformed YAML: " + err.Error(), Fix: "correct the YAML syntax (or \"git checkout -- " + rel + "\" to restore it)"}
 		if m := lineRe.FindStringSubmatch(err.Error()); m != nil {

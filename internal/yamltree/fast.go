@@ -1,6 +1,7 @@
 package yamltree
 
 import (
+	"bytes"
 	"strings"
 
 	"gopkg.in/yaml.v3"
@@ -16,26 +17,28 @@ import (
 //
 // Validating 50,000 records on the git server is dominated by parsing, which
 // is why this exists (see bench/validate.go).
-func fastParse(b []byte) (*yaml.Node, bool) {
+func fastParse(b []byte) (*yaml.Node, bool) { return new(Parser).fast(b) }
+
+func (ps *Parser) fast(b []byte) (*yaml.Node, bool) {
+	for _, c := range b {
+		if (c < 0x20 && c != '\n') || c > 0x7e {
+			return nil, false // tabs, CR, control and non-ASCII: leave to yaml.v3
+		}
+	}
 	data := string(b) // one copy that every line and value shares
-	lines := make([]fastLine, 0, 64)
-	start := 0
-	for i := 0; i <= len(data); i++ {
-		if i < len(data) {
-			c := data[i]
-			if c == '\n' {
-				// handled below
-			} else if c < 0x20 || c > 0x7e {
-				return nil, false // tabs, CR, control and non-ASCII: leave to yaml.v3
-			} else {
-				continue
-			}
+	lines := ps.lines[:0]
+	if n := bytes.Count(b, []byte{'\n'}) + 1; cap(lines) < n {
+		lines = make([]fastLine, 0, n)
+	}
+	for start := 0; start < len(data); {
+		i := strings.IndexByte(data[start:], '\n')
+		if i < 0 {
+			i = len(data)
+		} else {
+			i += start
 		}
 		text := data[start:i]
 		start = i + 1
-		if i == len(data) && text == "" {
-			break
-		}
 		indent := 0
 		for indent < len(text) && text[indent] == ' ' {
 			indent++
@@ -48,10 +51,12 @@ func fastParse(b []byte) (*yaml.Node, bool) {
 	if len(lines) == 0 || lines[0].indent != 0 {
 		return nil, false
 	}
-	// Nodes come from one slab: a record has about two per line, and
-	// allocating each on its own was a large part of parsing.
-	p := &fastParser{lines: lines, slab: make([]yaml.Node, 0, 2*len(lines)+1)}
+	ps.lines = lines
+	p := &fastParser{lines: lines, slab: ps.nodes[:0]}
 	n, ok := p.mapping(0)
+	if p.used > cap(ps.nodes) {
+		ps.nodes = make([]yaml.Node, 0, p.used) // enough for the next one in one slab
+	}
 	if !ok || p.i != len(p.lines) {
 		return nil, false
 	}
@@ -69,13 +74,17 @@ type fastParser struct {
 	lines []fastLine
 	i     int
 	slab  []yaml.Node
+	used  int // nodes made
 }
 
-// node returns a new node set to n, from the slab while it lasts. A full
-// slab is replaced, not grown, so earlier nodes stay where they are.
+// node returns a new node set to n. Nodes come from the Parser's slab, then
+// from new slabs of 32: allocating each on its own was a large part of
+// parsing. A full slab is replaced, not grown, so earlier nodes stay where
+// they are.
 func (p *fastParser) node(n yaml.Node) *yaml.Node {
+	p.used++
 	if len(p.slab) == cap(p.slab) {
-		p.slab = make([]yaml.Node, 0, 64)
+		p.slab = make([]yaml.Node, 0, 32)
 	}
 	p.slab = append(p.slab, n)
 	return &p.slab[len(p.slab)-1]

@@ -144,3 +144,33 @@ func FuzzFastParse(f *testing.F) {
 		checkSame(t, data)
 	})
 }
+
+// A Parser reused across documents of different sizes reads each as a
+// fresh one does.
+func TestParserReuse(t *testing.T) {
+	files, _ := filepath.Glob("../../records/*/*/*.yaml")
+	docs := []string{"a: b\n", strings.Repeat("k: v\nl:\n  - m: n\n", 40), "x: |\n  y\n"}
+	for _, f := range files {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		docs = append(docs, string(data))
+	}
+	var ps Parser
+	for round := range 2 {
+		for i, d := range docs {
+			got, err := ps.Parse([]byte(d))
+			if err != nil {
+				t.Fatalf("round %d, doc %d: %v", round, i, err)
+			}
+			want, err := slowParse([]byte(d))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := sameNode(got, want, ""); diff != "" {
+				t.Fatalf("round %d, doc %d: reused parser differs at %s", round, i, diff)
+			}
+		}
+	}
+}

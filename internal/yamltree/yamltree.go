@@ -21,7 +21,21 @@ import (
 // Parse reads one YAML document. An empty input or a document whose top level
 // is not a mapping is an error, since every record is a mapping.
 func Parse(data []byte) (*yaml.Node, error) {
-	if n, ok := fastParse(data); ok {
+	return new(Parser).Parse(data)
+}
+
+// Parser reads documents one after another and reuses its memory: the
+// tree Parse returns is valid only until the Parser's next Parse.
+// Validating a repository parses every record once, and allocating the
+// nodes of tens of thousands of records was a large part of it.
+type Parser struct {
+	lines []fastLine
+	nodes []yaml.Node
+}
+
+// Parse is the package's Parse, into the Parser's memory.
+func (ps *Parser) Parse(data []byte) (*yaml.Node, error) {
+	if n, ok := ps.fast(data); ok {
 		return n, nil
 	}
 	var doc yaml.Node
