@@ -112,32 +112,51 @@ func (c *CatFile) ReadEach(hs []plumbing.Hash, fn func(i int, data []byte, err e
 	return <-written
 }
 
+// lookup returns the object at path (slash-separated, no whitespace) in
+// tree: its id, type and content. git walks the trees along the path
+// itself, so a wide folder on the way (records/) is not sent over the
+// pipe.
+func (c *CatFile) lookup(tree plumbing.Hash, path string) (plumbing.Hash, plumbing.ObjectType, []byte, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if _, err := io.WriteString(c.in, tree.String()+":"+path+"\n"); err != nil {
+		return plumbing.ZeroHash, 0, nil, err
+	}
+	return c.answerNamed()
+}
+
 // answer reads git's answer to one request.
 func (c *CatFile) answer() (plumbing.ObjectType, []byte, error) {
+	_, typ, data, err := c.answerNamed()
+	return typ, data, err
+}
+
+// answerNamed is answer with the object's id.
+func (c *CatFile) answerNamed() (plumbing.Hash, plumbing.ObjectType, []byte, error) {
 	line, err := c.out.ReadString('\n')
 	if err != nil {
-		return 0, nil, err
+		return plumbing.ZeroHash, 0, nil, err
+	}
+	if strings.HasSuffix(line, " missing\n") {
+		return plumbing.ZeroHash, 0, nil, plumbing.ErrObjectNotFound
 	}
 	fields := strings.Fields(line)
-	if len(fields) == 2 && fields[1] == "missing" {
-		return 0, nil, plumbing.ErrObjectNotFound
-	}
-	if len(fields) != 3 {
-		return 0, nil, fmt.Errorf("git cat-file: unexpected answer %q", strings.TrimSpace(line))
+	if len(fields) != 3 || !plumbing.IsHash(fields[0]) {
+		return plumbing.ZeroHash, 0, nil, fmt.Errorf("git cat-file: unexpected answer %q", strings.TrimSpace(line))
 	}
 	typ, err := plumbing.ParseObjectType(fields[1])
 	if err != nil {
-		return 0, nil, err
+		return plumbing.ZeroHash, 0, nil, err
 	}
 	size, err := strconv.Atoi(fields[2])
 	if err != nil {
-		return 0, nil, err
+		return plumbing.ZeroHash, 0, nil, err
 	}
 	data := make([]byte, size+1) // the content and its newline
 	if _, err := io.ReadFull(c.out, data); err != nil {
-		return 0, nil, err
+		return plumbing.ZeroHash, 0, nil, err
 	}
-	return typ, data[:size], nil
+	return plumbing.NewHash(fields[0]), typ, data[:size], nil
 }
 
 func (c *CatFile) EncodedObject(t plumbing.ObjectType, h plumbing.Hash) (plumbing.EncodedObject, error) {

@@ -136,6 +136,21 @@ func TestVersions(t *testing.T) {
 	if len(got) != 2 || len(got["records/c-0001/users/u.yaml"]) != 1 || got["records/c-0001/users/u.yaml"][0] != u {
 		t.Errorf("versions %v", got)
 	}
+	// A file rather than a folder, a path that never existed, and one git
+	// could not be asked for by name (the walk in Go reads it).
+	os.MkdirAll(filepath.Join(dir, "records/c 0003"), 0o755)
+	os.WriteFile(filepath.Join(dir, "records/c 0003/x.yaml"), []byte("x\n"), 0o644)
+	runGit(t, dir, "add", "-A")
+	runGit(t, dir, "commit", "-q", "-m", "odd name")
+	got, err = Versions(dir, []string{"records/c-0002/b.yaml", "records/c-0009", "records/c 0003"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := runGit(t, dir, "rev-parse", "HEAD:records/c-0002/b.yaml")
+	x := runGit(t, dir, "rev-parse", "HEAD:records/c 0003/x.yaml")
+	if len(got) != 2 || strings.Join(got["records/c-0002/b.yaml"], ",") != b || strings.Join(got["records/c 0003/x.yaml"], ",") != x {
+		t.Errorf("versions of a file, a missing folder and a spaced name: %v", got)
+	}
 }
 
 func sorted(a, b string) []string {

@@ -117,6 +117,20 @@ type versionWalk struct {
 
 // visit collects the versions of p (a file or folder) in the root tree.
 func (w *versionWalk) visit(rootTree plumbing.Hash, p string) error {
+	if cf, ok := w.s.(*CatFile); ok && !strings.ContainsAny(p, " \t\r\n") {
+		h, typ, _, err := cf.lookup(rootTree, p)
+		switch {
+		case errors.Is(err, plumbing.ErrObjectNotFound):
+			return nil
+		case err != nil:
+			return err
+		case typ == plumbing.TreeObject:
+			return w.collect(p, h, filemode.Dir)
+		case typ == plumbing.BlobObject:
+			return w.collect(p, h, filemode.Regular)
+		}
+		return nil // a submodule's commit holds nothing of ours
+	}
 	h, mode := rootTree, filemode.Dir
 	for _, name := range strings.Split(p, "/") {
 		if mode != filemode.Dir {
