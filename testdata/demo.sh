@@ -90,13 +90,19 @@ if PATH="$(dirname "$DOSSIER"):$PATH" git push origin main 2>"$DEMO/push.err"; t
 grep 'remote:' "$DEMO/push.err"
 git reset -q --hard HEAD~1
 
-step "8. A customer asks for erasure: one request, one reviewable commit, ids only"
+step "8. A user asks what we hold about her: a copy and a report in Dutch, outside the repository"
+say "$DOSSIER" requests open --type access --subject c-0001/u-0001 --received 2026-11-18
+say "$DOSSIER" export c-0001/u-0001 --request DSR-2026-0001 --out "$DEMO/access-u-0001"
+echo "(a few lines of report.html, tags stripped:)"
+sed -e 's/<[^>]*>/ /g' -e 's/  */ /g' "$DEMO/access-u-0001/report.html" | grep -E 'Doel:|Volledige naam|Paswoord|Klacht'
+
+step "9. Then she asks for erasure: one request, one reviewable commit, ids only"
 say "$DOSSIER" requests open --type erasure --subject c-0001/u-0001 --received 2026-11-20
 say "$DOSSIER" requests
-say "$DOSSIER" erase c-0001/u-0001 --request DSR-2026-0001
+say "$DOSSIER" erase c-0001/u-0001 --request DSR-2026-0002
 git log -1 --format='%B'
 
-step "9. An offline backup on a 'disk' (a directory standing in for the mounted backup disk)"
+step "10. An offline backup on a 'disk' (a directory standing in for the mounted backup disk)"
 cat > dossier.yaml <<YAML
 internal_hosts: []
 backups:
@@ -108,13 +114,13 @@ git -c core.hooksPath=/dev/null commit -qam "settings: backup disk-a"
 say "$DOSSIER" backup
 say "$DOSSIER" backup verify disk-a
 
-step "10. Erasure out of history: purge, the proof, and the backup disk follows"
-say "$DOSSIER" purge --request DSR-2026-0001
-say "$DOSSIER" verify-erasure DSR-2026-0001
-if "$DOSSIER" verify-erasure DSR-2026-0001 --mirror "$DEMO/disk-a/records.git" >/dev/null; then echo "unexpected: disk already clean"; exit 1; fi
+step "11. Erasure out of history: purge, the proof, and the backup disk follows"
+say "$DOSSIER" purge --request DSR-2026-0002
+say "$DOSSIER" verify-erasure DSR-2026-0002
+if "$DOSSIER" verify-erasure DSR-2026-0002 --mirror "$DEMO/disk-a/records.git" >/dev/null; then echo "unexpected: disk already clean"; exit 1; fi
 echo "(the disk still holds the erased data until the next backup)"
 say "$DOSSIER" backup
-say "$DOSSIER" verify-erasure DSR-2026-0001 --mirror "$DEMO/disk-a/records.git"
+say "$DOSSIER" verify-erasure DSR-2026-0002 --mirror "$DEMO/disk-a/records.git"
 
 echo
 echo "Done. Everything above ran in $DEMO (removed now); your own keys and repositories were not touched."

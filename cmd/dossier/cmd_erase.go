@@ -51,6 +51,6 @@ func printErased(e *env, res *request.Erased) {
 		}
 		fmt.Fprintf(e.stdout, "kept     %s, minimised: %s, %s\n", k.Path, k.Basis, until)
 	}
-	fmt.Fprintf(e.stdout, "%s closed (commit %s): %d object ids of erased data recorded in %s for \"dossier purge --request %s\"\n",
-		res.Request.ID, res.Commit[:12], len(res.Request.ErasedObjects), "ledger/"+res.Request.ID+".yaml", res.Request.ID)
+	fmt.Fprintf(e.stdout, "%s closed (commit %s): %s of erased data recorded in %s for \"dossier purge --request %s\"\n",
+		res.Request.ID, res.Commit[:12], count(len(res.Request.ErasedObjects), "object id", "object ids"), "ledger/"+res.Request.ID+".yaml", res.Request.ID)
 }

@@ -54,11 +54,11 @@ func runExport(e *env, args []string) error {
 	if err != nil {
 		return requestError(err)
 	}
-	note := fmt.Sprintf("%d secret values withheld", res.Withheld)
+	note := count(res.Withheld, "secret value", "secret values") + " withheld"
 	if *secrets {
 		note = "secrets included"
 	}
-	fmt.Fprintf(e.stdout, "exported %s to %s: %s (%d records, %s)\n", pos[0], res.Dir, strings.Join(res.Files, ", "), res.Records, note)
+	fmt.Fprintf(e.stdout, "exported %s to %s: %s (%s, %s)\n", pos[0], res.Dir, strings.Join(res.Files, ", "), count(res.Records, "record", "records"), note)
 	fmt.Fprintf(e.stdout, "%s closed (commit %s); hand the files over securely and delete them afterwards\n", res.Request.ID, res.Commit[:12])
 	return nil
 }

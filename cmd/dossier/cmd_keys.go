@@ -54,12 +54,12 @@ func runKeys(e *env, args []string) error {
 	}
 	switch op {
 	case keyring.Add:
-		fmt.Fprintf(e.stdout, "added %s: %d records can now be opened with it (commit %s)\n", recipient, res.Files, res.Commit.String()[:10])
+		fmt.Fprintf(e.stdout, "added %s: %s can now be opened with it (commit %s)\n", recipient, count(res.Files, "record", "records"), res.Commit.String()[:10])
 	case keyring.Remove:
-		fmt.Fprintf(e.stdout, "removed %s: %d records re-encrypted with new data keys (commit %s)\n", recipient, res.Files, res.Commit.String()[:10])
+		fmt.Fprintf(e.stdout, "removed %s: %s re-encrypted with new data keys (commit %s)\n", recipient, count(res.Files, "record", "records"), res.Commit.String()[:10])
 		fmt.Fprintln(e.stdout, "note: older versions in git history stay readable with the removed key; see \"dossier purge\"")
 	default:
-		fmt.Fprintf(e.stdout, "rotated: %d records re-encrypted with new data keys (commit %s)\n", res.Files, res.Commit.String()[:10])
+		fmt.Fprintf(e.stdout, "rotated: %s re-encrypted with new data keys (commit %s)\n", count(res.Files, "record", "records"), res.Commit.String()[:10])
 	}
 	return nil
 }

@@ -45,7 +45,7 @@ func runRetention(e *env, args []string) error {
 		for _, x := range res.Removed {
 			fmt.Fprintf(e.stdout, "removed  %s (retention ran out %s: %s, %s after %s)\n", x.Path, x.RanOut, x.Basis, x.Period, x.After)
 		}
-		fmt.Fprintf(e.stdout, "%s closed (commit %s): %d object ids of erased data recorded for \"dossier purge --request %s\"\n", res.Request.ID, res.Commit[:12], len(res.Request.ErasedObjects), res.Request.ID)
+		fmt.Fprintf(e.stdout, "%s closed (commit %s): %s of erased data recorded for \"dossier purge --request %s\"\n", res.Request.ID, res.Commit[:12], count(len(res.Request.ErasedObjects), "object id", "object ids"), res.Request.ID)
 		return nil
 	}
 	list, err := renv.Expired(*customer)
@@ -62,7 +62,7 @@ func runRetention(e *env, args []string) error {
 	for _, x := range list {
 		fmt.Fprintf(e.stdout, "%s  ran out %s  (%s: %s, %s after %s)\n", x.Path, x.RanOut, x.Basis, x.Law, x.Period, x.After)
 	}
-	fmt.Fprintf(e.stdout, "%d records; erase them with \"dossier requests open --type retention\" then \"dossier retention --apply --request ID\"\n", len(list))
+	fmt.Fprintf(e.stdout, "%s; erase them with \"dossier requests open --type retention\" then \"dossier retention --apply --request ID\"\n", count(len(list), "record", "records"))
 	return nil
 }
 

@@ -49,7 +49,7 @@ func runVerifyErasure(e *env, args []string) error {
 		verdict = "FAIL"
 	}
 	fmt.Fprintf(e.stdout, "verify-erasure %s (subject %s): %s\n", id, p.Request.Subject, verdict)
-	fmt.Fprintf(e.stdout, "  %d erased objects, %d erased paths checked\n", p.Objects, len(p.Paths))
+	fmt.Fprintf(e.stdout, "  %s, %s checked\n", count(p.Objects, "erased object", "erased objects"), count(len(p.Paths), "erased path", "erased paths"))
 	for _, s := range p.Stores {
 		state := "none survives"
 		if !s.OK() {
