@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 
+	"github.com/vts/dossier/internal/backup"
 	"github.com/vts/dossier/internal/proof"
 	"github.com/vts/dossier/internal/repo"
 )
@@ -31,6 +32,17 @@ func runVerifyErasure(e *env, args []string) error {
 	if err != nil {
 		return refused("%v", err)
 	}
+	// A mirror is read under the backup lock, shared with other readers:
+	// a backup pruning it meanwhile would make the proof unreliable.
+	var remotes []*backup.Remote
+	for _, m := range mirrors {
+		remotes = append(remotes, &backup.Remote{Name: m, URL: m, Path: m})
+	}
+	lock, err := backup.LockMirrors(root, remotes, backup.OpProof)
+	if err != nil {
+		return refused("%v", err)
+	}
+	defer lock.Release()
 	p, err := proof.Verify(root, pos[0], mirrors)
 	if err != nil {
 		return refused("%v", err)

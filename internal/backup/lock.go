@@ -32,6 +32,8 @@ const (
 	// was.
 	OpVerify  Op = "backup verify"
 	OpRestore Op = "restore"
+	// OpProof is verify-erasure reading a mirror: a reader like OpVerify.
+	OpProof Op = "verify-erasure"
 )
 
 func (op Op) exclusive() bool { return op == OpBackup }
