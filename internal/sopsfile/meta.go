@@ -103,8 +103,10 @@ func metaCount(key string, v *yaml.Node) (int, error) {
 	return 0, fmt.Errorf("line %d: %s is not a list", v.Line, key)
 }
 
-// metaEntries is a list of mappings of single values (a key service's
-// entries).
+// metaEntries is a list of mappings (a key service's entries), their
+// single values by name. Anything else in an entry is not dossier's to
+// read and is left alone, as sops leaves fields it does not know;
+// ReadMeta then finds an entry without its recipient or key.
 func metaEntries(key string, v *yaml.Node) ([]map[string]string, error) {
 	if _, err := metaCount(key, v); err != nil {
 		return nil, err
@@ -116,11 +118,9 @@ func metaEntries(key string, v *yaml.Node) ([]map[string]string, error) {
 		}
 		m := make(map[string]string, len(e.Content)/2)
 		for i := 0; i+1 < len(e.Content); i += 2 {
-			s, err := metaString(key+"."+e.Content[i].Value, e.Content[i+1])
-			if err != nil {
-				return nil, err
+			if s, err := metaString("", e.Content[i+1]); err == nil {
+				m[e.Content[i].Value] = s
 			}
-			m[e.Content[i].Value] = s
 		}
 		out = append(out, m)
 	}

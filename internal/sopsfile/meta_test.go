@@ -37,6 +37,10 @@ func TestReadMeta(t *testing.T) {
 	if strings.Join(m.Recipients.Age, ",") != "age1abc" || m.EncryptedRegex != "^(email)$" || m.Version != "3.10.2" || len(m.Cloud) != 0 {
 		t.Errorf("ReadMeta = %+v", m)
 	}
+	// A field sops may add to an entry some day is not in the way.
+	if _, err := ReadMeta(metaNode(t, strings.Replace(goodMeta, "    enc: |", "    extra: {a: 1}\n    enc: |", 1))); err != nil {
+		t.Errorf("an unknown nested field in an age entry: %v", err)
+	}
 	m, err = ReadMeta(metaNode(t, goodMeta+"kms:\n  - arn: x\ngcp_kms: null\n"))
 	if err != nil || strings.Join(m.Cloud, ",") != "kms" {
 		t.Errorf("cloud entries: %+v, %v", m, err)
@@ -50,6 +54,7 @@ func TestReadMeta(t *testing.T) {
 		"no version":         {strings.Replace(goodMeta, "version:", "versio:", 1), "version is missing"},
 		"key groups":         {goodMeta + "key_groups:\n  - age: [x]\n", "key_groups are not supported"},
 		"age without enc":    {strings.Replace(goodMeta, "enc: |", "encx: |", 1), "lacks its recipient or encrypted data key"},
+		"age enc a mapping":  {strings.Replace(goodMeta, "    enc: |\n      -----BEGIN AGE ENCRYPTED FILE-----\n      YWJj\n      -----END AGE ENCRYPTED FILE-----\n", "    enc:\n      a: b\n", 1), "lacks its recipient or encrypted data key"},
 	} {
 		_, err := ReadMeta(metaNode(t, tc.doc))
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
