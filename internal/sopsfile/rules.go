@@ -31,15 +31,11 @@ type Rule struct {
 	Recipients     Recipients
 
 	re *regexp.Regexp
-	// tail is path_regex without the "(^|/)" that dossier writes in front,
-	// anchored: the same match tried at the start and after each slash. Go's
-	// matcher backtracks through the unanchored form, which made rule
-	// lookup a tenth of keyless validation; nil when the rewrite would not
-	// mean the same.
-	tail *regexp.Regexp
-	lit  string // what tail's matches start with ("records/")
-	// needs are literal parts every match contains ("/users/", ".yaml"):
-	// a path without one of them is refused without running the regex.
+	// needs are literal parts every match contains ("records/", "/users/",
+	// ".yaml"): a path without one of them is refused without running the
+	// regex. Go's matcher backtracks through dossier's unanchored
+	// "(^|/)records/..." rules, and trying every rule on every record was
+	// a tenth of keyless validation.
 	needs []string
 }
 
@@ -59,47 +55,6 @@ func requiredLiterals(pathRegex string) []string {
 	return out
 }
 
-// anyDirPrefix is what dossier puts in front of each path_regex so that a
-// rule matches whether sops is given "records/..." or an absolute path.
-const anyDirPrefix = "(^|/)"
-
-// anchoredTail compiles the rest of a "(^|/)..." path_regex anchored at its
-// start, when that means the same: the prefix applies to the whole rest (no
-// top-level "|") and nothing in the rest looks behind its own start ("^",
-// "\A", "\b", "\B"). Anything else is left to the full regex.
-func anchoredTail(pathRegex string) *regexp.Regexp {
-	rest, ok := strings.CutPrefix(pathRegex, anyDirPrefix)
-	if !ok {
-		return nil
-	}
-	whole, err := syntax.Parse(pathRegex, syntax.Perl)
-	if err != nil || whole.Op == syntax.OpAlternate {
-		return nil
-	}
-	tail, err := syntax.Parse(rest, syntax.Perl)
-	if err != nil || looksBehind(tail) {
-		return nil
-	}
-	re, err := regexp.Compile("^(?:" + rest + ")")
-	if err != nil {
-		return nil
-	}
-	return re
-}
-
-func looksBehind(re *syntax.Regexp) bool {
-	switch re.Op {
-	case syntax.OpBeginLine, syntax.OpBeginText, syntax.OpWordBoundary, syntax.OpNoWordBoundary:
-		return true
-	}
-	for _, sub := range re.Sub {
-		if looksBehind(sub) {
-			return true
-		}
-	}
-	return false
-}
-
 // match reports whether rel matches the rule's path_regex.
 func (r *Rule) match(rel string) bool {
 	for _, lit := range r.needs {
@@ -107,19 +62,7 @@ func (r *Rule) match(rel string) bool {
 			return false
 		}
 	}
-	if r.tail == nil {
-		return r.re.MatchString(rel)
-	}
-	for i := 0; ; {
-		if strings.HasPrefix(rel[i:], r.lit) && r.tail.MatchString(rel[i:]) {
-			return true
-		}
-		slash := strings.IndexByte(rel[i:], '/')
-		if slash < 0 {
-			return false
-		}
-		i += slash + 1
-	}
+	return r.re.MatchString(rel)
 }
 
 // Recipients are the master keys a file's data key is encrypted to.
@@ -229,9 +172,6 @@ func ParseRules(data []byte) (*Rules, error) {
 			return nil, fmt.Errorf("%s: creation rule %d: path_regex: %v", ConfigFile, i+1, err)
 		}
 		r.needs = requiredLiterals(r.PathRegex)
-		if r.tail = anchoredTail(r.PathRegex); r.tail != nil {
-			r.lit, _ = r.tail.LiteralPrefix()
-		}
 		for field, dst := range map[string]*[]string{"age": &r.Recipients.Age, "pgp": &r.Recipients.PGP, "hc_vault_transit_uri": &r.Recipients.Vault} {
 			if *dst, err = keyList(m[field]); err != nil {
 				return nil, fmt.Errorf("%s: creation rule %d: %s: %v", ConfigFile, i+1, field, err)
