@@ -112,11 +112,13 @@ func (c *CatFile) ReadEach(hs []plumbing.Hash, fn func(i int, data []byte, err e
 	return <-written
 }
 
-// lookup returns the object at path (slash-separated, no whitespace) in
-// tree: its id, type and content. git walks the trees along the path
-// itself, so a wide folder on the way (records/) is not sent over the
-// pipe.
+// lookup returns the object at path (slash-separated) in tree: its id,
+// type and content. git walks the trees along the path itself, so a wide
+// folder on the way (records/) is not sent over the pipe.
 func (c *CatFile) lookup(tree plumbing.Hash, path string) (plumbing.Hash, plumbing.ObjectType, []byte, error) {
+	if strings.ContainsRune(path, '\n') {
+		return plumbing.ZeroHash, 0, nil, fmt.Errorf("path %q: a newline cannot be asked of git cat-file", path)
+	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if _, err := io.WriteString(c.in, tree.String()+":"+path+"\n"); err != nil {

@@ -136,8 +136,8 @@ func TestVersions(t *testing.T) {
 	if len(got) != 2 || len(got["records/c-0001/users/u.yaml"]) != 1 || got["records/c-0001/users/u.yaml"][0] != u {
 		t.Errorf("versions %v", got)
 	}
-	// A file rather than a folder, a path that never existed, and one git
-	// could not be asked for by name (the walk in Go reads it).
+	// A file rather than a folder, a path that never existed, and a name
+	// with a space (git cat-file takes the whole line as the name).
 	os.MkdirAll(filepath.Join(dir, "records/c 0003"), 0o755)
 	os.WriteFile(filepath.Join(dir, "records/c 0003/x.yaml"), []byte("x\n"), 0o644)
 	runGit(t, dir, "add", "-A")

@@ -1,12 +1,8 @@
 package repo
 
 import (
-	"bytes"
 	"errors"
-	"fmt"
-	"io"
 	"sort"
-	"strings"
 
 	"github.com/go-git/go-git/v5"
 	"github.com/go-git/go-git/v5/plumbing"
@@ -20,11 +16,10 @@ import (
 // tags, remote-tracking refs and the stash. It returns, per file path, the
 // blob ids of its versions, sorted.
 //
-// The walk reads, per commit, only the trees along the paths, and skips a
-// tree it has already seen, so its cost follows the number of commits and
-// the size of the subject's folders, not the width of the repository
-// (tree entries are found by scanning the raw tree object, without
-// decoding the thousands of entries of records/).
+// The walk asks git, per commit, for the object at each path, and skips a
+// root tree or folder it has already seen, so its cost follows the number
+// of commits and the size of the subject's folders, not the width of the
+// repository.
 func Versions(root string, paths []string) (map[string][]string, error) {
 	r, objects, err := openObjects(root)
 	if err != nil {
@@ -109,41 +104,28 @@ func refCommits(r *git.Repository, objects storer.EncodedObjectStorer) ([]plumbi
 }
 
 type versionWalk struct {
-	s        storer.EncodedObjectStorer
+	s        *CatFile
 	found    map[string]map[plumbing.Hash]bool
 	seenTree map[plumbing.Hash]bool // root trees already visited
 	seenSub  map[string]bool        // path + object id already collected
 }
 
 // visit collects the versions of p (a file or folder) in the root tree.
+// git finds p itself (cat-file's <tree>:<path>), so the wide records/ tree
+// on the way is read in C and never crosses the pipe.
 func (w *versionWalk) visit(rootTree plumbing.Hash, p string) error {
-	if cf, ok := w.s.(*CatFile); ok && !strings.ContainsAny(p, " \t\r\n") {
-		h, typ, _, err := cf.lookup(rootTree, p)
-		switch {
-		case errors.Is(err, plumbing.ErrObjectNotFound):
-			return nil
-		case err != nil:
-			return err
-		case typ == plumbing.TreeObject:
-			return w.collect(p, h, filemode.Dir)
-		case typ == plumbing.BlobObject:
-			return w.collect(p, h, filemode.Regular)
-		}
-		return nil // a submodule's commit holds nothing of ours
+	h, typ, _, err := w.s.lookup(rootTree, p)
+	switch {
+	case errors.Is(err, plumbing.ErrObjectNotFound):
+		return nil
+	case err != nil:
+		return err
+	case typ == plumbing.TreeObject:
+		return w.collect(p, h, filemode.Dir)
+	case typ == plumbing.BlobObject:
+		return w.collect(p, h, filemode.Regular)
 	}
-	h, mode := rootTree, filemode.Dir
-	for _, name := range strings.Split(p, "/") {
-		if mode != filemode.Dir {
-			return nil
-		}
-		var ok bool
-		var err error
-		h, mode, ok, err = findEntry(w.s, h, name)
-		if err != nil || !ok {
-			return err
-		}
-	}
-	return w.collect(p, h, mode)
+	return nil // a submodule's commit holds nothing of ours
 }
 
 func (w *versionWalk) collect(p string, h plumbing.Hash, mode filemode.FileMode) error {
@@ -172,55 +154,4 @@ func (w *versionWalk) collect(p string, h plumbing.Hash, mode filemode.FileMode)
 		}
 	}
 	return nil
-}
-
-// findEntry looks name up in tree h by scanning the raw tree object
-// ("<mode> <name>\0<20-byte id>" entries).
-func findEntry(s storer.EncodedObjectStorer, h plumbing.Hash, name string) (plumbing.Hash, filemode.FileMode, bool, error) {
-	data, err := treeBytes(s, h)
-	if err != nil {
-		return plumbing.ZeroHash, 0, false, fmt.Errorf("reading tree %s: %w", h, err)
-	}
-	want := []byte(name)
-	for len(data) > 0 {
-		sp := bytes.IndexByte(data, ' ')
-		nul := bytes.IndexByte(data, 0)
-		if sp < 0 || nul < sp || len(data) < nul+1+20 {
-			return plumbing.ZeroHash, 0, false, fmt.Errorf("tree %s is malformed", h)
-		}
-		if bytes.Equal(data[sp+1:nul], want) {
-			mode, err := filemode.New(string(data[:sp]))
-			if err != nil {
-				return plumbing.ZeroHash, 0, false, err
-			}
-			var id plumbing.Hash
-			copy(id[:], data[nul+1:nul+21])
-			return id, mode, true, nil
-		}
-		data = data[nul+21:]
-	}
-	return plumbing.ZeroHash, 0, false, nil
-}
-
-// treeBytes is the raw content of tree h. Read through git cat-file it is
-// not copied again: records/ of a wide repository is a tree of thousands
-// of entries, read once per commit of an erasure's history walk.
-func treeBytes(s storer.EncodedObjectStorer, h plumbing.Hash) ([]byte, error) {
-	if cf, ok := s.(*CatFile); ok {
-		typ, data, err := cf.read(h)
-		if err == nil && typ != plumbing.TreeObject {
-			err = fmt.Errorf("%s is a %s, not a tree", h, typ)
-		}
-		return data, err
-	}
-	obj, err := s.EncodedObject(plumbing.TreeObject, h)
-	if err != nil {
-		return nil, err
-	}
-	rd, err := obj.Reader()
-	if err != nil {
-		return nil, err
-	}
-	defer rd.Close()
-	return io.ReadAll(rd)
 }
