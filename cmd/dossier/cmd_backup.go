@@ -4,11 +4,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"strings"
 
 	"github.com/vts/dossier/internal/backup"
 	"github.com/vts/dossier/internal/ledger"
+	"github.com/vts/dossier/internal/progress"
 	"github.com/vts/dossier/internal/repo"
 	"github.com/vts/dossier/internal/settings"
 	"github.com/vts/dossier/internal/sopsfile"
@@ -69,9 +69,7 @@ func runBackup(e *env, args []string) error {
 	}
 	defer lock.Release()
 	opts := backup.Options{Root: root, Ledger: reqs}
-	if isTerminal(e.stderr) {
-		opts.Progress = e.stderr
-	}
+	opts.Progress = progress.Terminal(e.stderr)
 	failed := false
 	for _, r := range remotes {
 		var problems backup.Problems
@@ -159,14 +157,4 @@ func printUnpurged(w io.Writer, name string, ids []string) {
 	if len(ids) > 0 {
 		fmt.Fprintf(w, "%s: erased but not yet purged in the live repository, so still in its history and this backup: %s (run \"dossier purge --request ID\", then back up again)\n", name, strings.Join(ids, ", "))
 	}
-}
-
-// isTerminal reports whether w is a terminal, for progress output.
-func isTerminal(w io.Writer) bool {
-	f, ok := w.(*os.File)
-	if !ok {
-		return false
-	}
-	info, err := f.Stat()
-	return err == nil && info.Mode()&os.ModeCharDevice != 0
 }

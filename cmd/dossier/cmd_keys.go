@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/vts/dossier/internal/keyring"
+	"github.com/vts/dossier/internal/progress"
 	"github.com/vts/dossier/internal/repo"
 )
 
@@ -48,7 +49,7 @@ func runKeys(e *env, args []string) error {
 	if ids.Empty() {
 		return refused("no age key found (looked in %s): re-encrypting needs a key that opens every record; set SOPS_AGE_KEY_FILE", ids.Where)
 	}
-	res, err := keyring.Change(root, ids, op, recipient)
+	res, err := keyring.Change(root, ids, op, recipient, progress.Terminal(e.stderr))
 	if err != nil {
 		return refused("%v", err)
 	}

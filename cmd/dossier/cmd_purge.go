@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/vts/dossier/internal/progress"
 	"github.com/vts/dossier/internal/purge"
 	"github.com/vts/dossier/internal/repo"
 )
@@ -43,7 +44,7 @@ func runPurge(e *env, args []string) error {
 	if err != nil {
 		return refused("%v", err)
 	}
-	opts := purge.Options{Requests: ids, AllPending: *all, MapFile: *mapFile,
+	opts := purge.Options{Requests: ids, AllPending: *all, MapFile: *mapFile, Progress: progress.Terminal(e.stderr),
 		CrashAt: os.Getenv("DOSSIER_PURGE_CRASH")} // test only, see purge.Options
 	if opts.MapFile != "" && !filepath.IsAbs(opts.MapFile) {
 		opts.MapFile = filepath.Join(e.dir, opts.MapFile)

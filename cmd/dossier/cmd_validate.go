@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/vts/dossier/internal/githook"
+	"github.com/vts/dossier/internal/progress"
 	"github.com/vts/dossier/internal/repo"
 	"github.com/vts/dossier/internal/report"
 	"github.com/vts/dossier/internal/validate"
@@ -64,7 +65,9 @@ func runValidate(e *env, args []string) error {
 			}
 			res.Files, res.Findings = files, findings
 		} else if len(pos) == 0 {
+			checker.Done = progress.New(progress.Terminal(e.stderr), "validate: records checked", 0)
 			files, findings, err := checker.RunTree(root)
+			checker.Done.Done()
 			if err != nil {
 				return err
 			}

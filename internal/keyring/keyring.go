@@ -13,6 +13,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -27,6 +28,7 @@ import (
 	"github.com/go-git/go-git/v5/plumbing/object"
 	"gopkg.in/yaml.v3"
 
+	"github.com/vts/dossier/internal/progress"
 	"github.com/vts/dossier/internal/repo"
 	"github.com/vts/dossier/internal/safefile"
 	"github.com/vts/dossier/internal/sopsfile"
@@ -190,8 +192,9 @@ func setList(rule *yaml.Node, field string, v *yaml.Node, keys []string) {
 }
 
 // Change applies op (Add or Remove with recipient, or Rotate) to the
-// repository at root and commits it. ids must open every record.
-func Change(root string, ids *sopsfile.Identities, op, recipient string) (*Result, error) {
+// repository at root and commits it. ids must open every record. The count
+// of records re-encrypted is shown on progressTo (nil: nowhere).
+func Change(root string, ids *sopsfile.Identities, op, recipient string, progressTo io.Writer) (*Result, error) {
 	r, err := git.PlainOpen(root)
 	if err != nil {
 		return nil, fmt.Errorf("opening the git repository: %w", err)
@@ -233,7 +236,9 @@ func Change(root string, ids *sopsfile.Identities, op, recipient string) (*Resul
 			headIDs[rel] = e.Hash
 		}
 	}
-	old, updated, err := reencryptAll(root, headIDs, files, rules, ids, op)
+	done := progress.New(progressTo, "keys: re-encrypting records", len(files))
+	old, updated, err := reencryptAll(root, headIDs, files, rules, ids, op, done)
+	done.Done()
 	if err != nil {
 		return nil, err
 	}
@@ -329,7 +334,7 @@ func sameAsHead(head *object.Tree, rel string, data []byte) error {
 
 // reencryptAll computes every record's new content in memory, in
 // parallel. Nothing is written: one failure leaves the repository as it is.
-func reencryptAll(root string, headIDs map[string]plumbing.Hash, files []string, rules *sopsfile.Rules, ids *sopsfile.Identities, op string) (old, updated map[string][]byte, err error) {
+func reencryptAll(root string, headIDs map[string]plumbing.Hash, files []string, rules *sopsfile.Rules, ids *sopsfile.Identities, op string, done *progress.Counter) (old, updated map[string][]byte, err error) {
 	old, updated = map[string][]byte{}, map[string][]byte{}
 	var mu sync.Mutex
 	var errs []error
@@ -341,6 +346,7 @@ func reencryptAll(root string, headIDs map[string]plumbing.Hash, files []string,
 			defer wg.Done()
 			for rel := range jobs {
 				before, after, err := reencrypt(root, headIDs[rel], rel, rules, ids, op)
+				done.Add(1)
 				mu.Lock()
 				if err != nil {
 					errs = append(errs, err)

@@ -32,6 +32,7 @@ import (
 	"github.com/go-git/go-git/v5/storage/filesystem"
 
 	"github.com/vts/dossier/internal/ledger"
+	"github.com/vts/dossier/internal/progress"
 	"github.com/vts/dossier/internal/repo"
 	"github.com/vts/dossier/internal/safefile"
 )
@@ -54,6 +55,9 @@ type Options struct {
 	// so the interruption tests can stop a purge at a chosen step.
 	CrashAt string
 	Now     time.Time
+	// Progress is where the count of commits read and the phases are shown
+	// (a terminal); nil shows nothing.
+	Progress io.Writer
 }
 
 // Result is what a purge did.
@@ -138,6 +142,7 @@ func Run(root string, opts Options) (*Result, error) {
 		return nil, err
 	}
 	rw := newRewriter(st, erased, pack)
+	rw.done = progress.New(opts.Progress, "purge: reading history, commits", 0)
 	refs, err := allRefs(gr)
 	if err != nil {
 		return nil, pack.abort(err)
@@ -163,6 +168,7 @@ func Run(root string, opts Options) (*Result, error) {
 			return nil, pack.abort(refusal("%s still holds erased objects at its tip: run \"dossier erase\" for %s first, then commit", branch.Short(), strings.Join(ids, ", ")))
 		}
 	}
+	rw.done.Done()
 	if _, err := pack.Close(); err != nil {
 		return nil, errPack(err)
 	}
@@ -396,6 +402,9 @@ func finish(root, gitDir string, j *journal, opts Options) error {
 		return fmt.Errorf("recording the purge in the ledger: %w", err)
 	}
 	crash(opts, "before-cleanup")
+	if opts.Progress != nil {
+		fmt.Fprintln(opts.Progress, "purge: repacking, so that the old objects leave the disk (git repack, prune)")
+	}
 	if err := forgetOldObjects(root, gitDir); err != nil {
 		return err
 	}

@@ -10,6 +10,8 @@ import (
 
 	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/go-git/go-git/v5/plumbing/storer"
+
+	"github.com/vts/dossier/internal/progress"
 )
 
 // rewriter removes a set of blobs from every commit, tree and tag reachable
@@ -31,6 +33,8 @@ type rewriter struct {
 
 	rewritten int // commits whose id changed, dropped ones included
 	dropped   int
+
+	done *progress.Counter // commits read, for the person waiting
 
 	prev, spare map[string]*treeState // big trees by path, see treeState
 	buf         []byte
@@ -329,6 +333,7 @@ func (r *rewriter) commit(tip plumbing.Hash) (commitResult, error) {
 		}
 		stack = stack[:len(stack)-1]
 		delete(inStack, p.id)
+		r.done.Add(1)
 		res, err := r.rewriteCommit(p)
 		if err != nil {
 			return commitResult{}, err

@@ -21,6 +21,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/vts/dossier/internal/progress"
 	"github.com/vts/dossier/internal/record"
 	"github.com/vts/dossier/internal/schema"
 	"github.com/vts/dossier/internal/sopsfile"
@@ -67,6 +68,9 @@ type Checker struct {
 	Rules   *sopsfile.Rules
 	// Identities open files in keyed mode; nil means keyless.
 	Identities *sopsfile.Identities
+	// Done counts the files checked, for a person at a terminal; nil
+	// counts nothing.
+	Done *progress.Counter
 }
 
 // Setup loads schema and creation rules from a repository root. A broken
@@ -210,6 +214,7 @@ func (c *Checker) run(feed func(jobs chan<- string), src Source) []Finding {
 				} else {
 					fs = c.check(&parser, rel, data)
 				}
+				c.Done.Add(1)
 				if len(fs) > 0 {
 					mu.Lock()
 					all = append(all, fs...)
