@@ -62,3 +62,21 @@ func TestReadMeta(t *testing.T) {
 		}
 	}
 }
+
+// FuzzReadMeta: the sops metadata of every pushed record is read by the
+// server; whatever it holds, ReadMeta answers without panicking.
+func FuzzReadMeta(f *testing.F) {
+	f.Add([]byte(goodMeta))
+	f.Add([]byte("age: [x]\n"))
+	f.Add([]byte("pgp:\n  - fp: {a: b}\nkms: x\n"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		var doc yaml.Node
+		if yaml.Unmarshal(data, &doc) != nil || len(doc.Content) != 1 {
+			return
+		}
+		m, err := ReadMeta(doc.Content[0])
+		if err == nil && m.Recipients.Empty() && len(m.Cloud) == 0 {
+			t.Errorf("metadata without any recipient accepted:\n%s", data)
+		}
+	})
+}
