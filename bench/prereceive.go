@@ -81,13 +81,17 @@ func prereceiveRun(ctx *benchContext, r *synthRepo, big int) (*prereceiveResult,
 	if err != nil {
 		return nil, err
 	}
+	rules, err := sopsfile.LoadRules(client)
+	if err != nil {
+		return nil, err
+	}
 	all := r.AllRecords()
 	next := 0
 	push := func(n int) (hookTime, wall time.Duration, err error) {
 		for range n {
 			rel := all[next%len(all)]
 			next += 7919 // spread over customers
-			if err := touchRecord(filepath.Join(client, filepath.FromSlash(rel)), ids); err != nil {
+			if err := touchRecord(client, rel, ids, rules); err != nil {
 				return 0, 0, fmt.Errorf("%s: %w", rel, err)
 			}
 		}
@@ -132,9 +136,12 @@ func prereceiveRun(ctx *benchContext, r *synthRepo, big int) (*prereceiveResult,
 	return res, nil
 }
 
-// touchRecord re-encrypts a record with its own data key: same content,
-// new IVs and MAC.
-func touchRecord(path string, ids *sopsfile.Identities) error {
+// touchRecord encrypts a record again with a new data key, as "dossier
+// keys rotate" does: same content, every ciphertext and the MAC new. (A
+// re-encryption with the same key keeps the IVs of unchanged values, and
+// within the second the record was generated it changes nothing at all.)
+func touchRecord(root, rel string, ids *sopsfile.Identities, rules *sopsfile.Rules) error {
+	path := filepath.Join(root, filepath.FromSlash(rel))
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return err
@@ -143,11 +150,11 @@ func touchRecord(path string, ids *sopsfile.Identities) error {
 	if err != nil {
 		return err
 	}
-	plain, err := f.Plain()
+	rule, err := rules.For(rel)
 	if err != nil {
 		return err
 	}
-	out, err := f.Reencrypt(plain)
+	out, err := f.Rekey(rule)
 	if err != nil {
 		return err
 	}
