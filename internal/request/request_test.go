@@ -1,6 +1,7 @@
 package request
 
 import (
+	"os"
 	"reflect"
 	"strings"
 	"testing"
@@ -230,5 +231,27 @@ func TestPresentWithholdsSecrets(t *testing.T) {
 	pr = &presenter{secrets: true}
 	if got := pr.present(n, v).(map[string]any); got["password"] != "p" || len(got["users"].([]any)) != 2 {
 		t.Errorf("with secrets, for a customer: %v", got)
+	}
+}
+
+// The report says, in the customer's language, how long a kind is kept and
+// what stays during an erasure, naming fields by their labels.
+func TestRetentionText(t *testing.T) {
+	set, err := schema.Load(os.DirFS("../.."), "schema")
+	if err != nil {
+		t.Fatal(err)
+	}
+	k := set.Kinds["contract"]
+	if got, want := Dutch.retention(k), "Bewaard gedurende 7 jaar, gerekend vanaf ‘Einddatum’ (wettelijke verplichting: fiscale bewaarplicht voor facturen en contracten). Vraagt u binnen die termijn om wissing, dan bewaren wij tot het einde ervan enkel: Soort gegeven, Referentie, Klant, Soort, Begindatum, Einddatum, Maandbedrag, Facturatienaam."; got != want {
+		t.Errorf("Dutch:\n got %s\nwant %s", got, want)
+	}
+	if got, want := English.retention(k), "Kept for 7 years after end date (legal obligation: fiscal record-keeping obligation for invoices and contracts). If you ask for erasure during that period, we keep only kind, id, customer, type, start_date, end_date, monthly_fee, billing_name until it ends."; got != want {
+		t.Errorf("English:\n got %s\nwant %s", got, want)
+	}
+	if got := Dutch.retention(set.Kinds["user"]); !strings.HasPrefix(got, "Bewaard zolang wij u ondersteunen") {
+		t.Errorf("Dutch, no retention period: %s", got)
+	}
+	if got := Dutch.period(schema.Period{Years: 1, Months: 6}); got != "1 jaar en 6 maanden" {
+		t.Errorf("period: %s", got)
 	}
 }
