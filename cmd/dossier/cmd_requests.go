@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/json"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/vts/dossier/internal/ledger"
@@ -13,7 +14,7 @@ import (
 func init() {
 	register(&command{
 		name:    "requests",
-		args:    "[--format text|json] | open --type TYPE [--subject ID] [--received DATE] | close ID",
+		args:    "[--format text|json] [--due-within DAYS] | open --type TYPE [--subject ID] [--received DATE] | close ID",
 		summary: "data-subject requests: list open ones by deadline, open a new one, close one without action",
 		run:     runRequests,
 	})
@@ -52,6 +53,7 @@ func runRequests(e *env, args []string) error {
 	}
 	fs := flags(e, commands["requests"])
 	format := fs.String("format", "text", "output format: text or json")
+	dueWithin := fs.Int("due-within", -1, "list only the requests overdue or due within DAYS days, and exit 1 if there is one (a daily check that alerts the privacy officer)")
 	pos, err := parse(fs, args)
 	if err != nil {
 		return err
@@ -70,12 +72,33 @@ func runRequests(e *env, args []string) error {
 	if err != nil {
 		return requestError(err)
 	}
-	if *format == "json" {
+	if *dueWithin >= 0 {
+		list = slices.DeleteFunc(list, func(p request.Pending) bool { return p.DaysLeft > *dueWithin })
+	}
+	if err := printRequests(e, list, *format, *dueWithin); err != nil {
+		return err
+	}
+	if *dueWithin >= 0 && len(list) > 0 {
+		return silentFailure(exitFindings)
+	}
+	return nil
+}
+
+// printRequests lists open requests, overdue first.
+func printRequests(e *env, list []request.Pending, format string, dueWithin int) error {
+	if format == "json" {
 		enc := json.NewEncoder(e.stdout)
 		enc.SetIndent("", "  ")
+		if list == nil {
+			list = []request.Pending{}
+		}
 		return enc.Encode(list)
 	}
 	if len(list) == 0 {
+		if dueWithin >= 0 {
+			fmt.Fprintf(e.stdout, "no open request is overdue or due within %s\n", count(dueWithin, "day", "days"))
+			return nil
+		}
 		fmt.Fprintln(e.stdout, "no open requests")
 		return nil
 	}
@@ -83,7 +106,7 @@ func runRequests(e *env, args []string) error {
 		left := fmt.Sprintf("%d days left", p.DaysLeft)
 		switch {
 		case p.Overdue:
-			left = fmt.Sprintf("OVERDUE by %d days", -p.DaysLeft)
+			left = "OVERDUE by " + count(-p.DaysLeft, "day", "days")
 		case p.DaysLeft == 0:
 			left = "due today"
 		case p.DaysLeft == 1:
