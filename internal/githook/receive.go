@@ -29,6 +29,7 @@ import (
 	"github.com/vts/dossier/internal/repo"
 	"github.com/vts/dossier/internal/sopsfile"
 	"github.com/vts/dossier/internal/validate"
+	"github.com/vts/dossier/internal/yamltree"
 )
 
 // Update is one line of pre-receive input: a ref moving from Old to New.
@@ -571,12 +572,13 @@ func (s *server) validate(c *validate.Checker, versions []version) []Problem {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			var parser yamltree.Parser
 			for j := range jobs {
 				var fs []validate.Finding
 				if j.err != nil {
 					fs = []validate.Finding{{File: j.v.rel, Check: "read", Message: "cannot be read on the server: " + j.err.Error(), Fix: "push again; if it persists, run \"git fsck\" on the server"}}
 				} else {
-					fs = c.Check(j.v.rel, j.data)
+					fs = c.CheckWith(&parser, j.v.rel, j.data)
 				}
 				if len(fs) == 0 {
 					continue

@@ -212,7 +212,7 @@ func (c *Checker) run(feed func(jobs chan<- string), src Source) []Finding {
 				if err != nil {
 					fs = []Finding{{File: rel, Check: "read", Message: "cannot be read: " + errText(err), Fix: "check the path"}}
 				} else {
-					fs = c.check(&parser, rel, data)
+					fs = c.CheckWith(&parser, rel, data)
 				}
 				c.Done.Add(1)
 				if len(fs) > 0 {
@@ -255,13 +255,13 @@ var lineRe = regexp.MustCompile(`^line (\d+): `)
 
 // Check validates one record's bytes as stored at rel.
 func (c *Checker) Check(rel string, data []byte) []Finding {
-	return c.check(new(yamltree.Parser), rel, data)
+	return c.CheckWith(new(yamltree.Parser), rel, data)
 }
 
-// check is Check parsing with parser, whose tree lives only until its
-// next parse: nothing of it outlives this call (findings copy what they
-// say).
-func (c *Checker) check(parser *yamltree.Parser, rel string, data []byte) []Finding {
+// CheckWith is Check parsing into parser, which a worker keeps from record
+// to record: the tree lives only until the parser's next parse, and
+// nothing of it outlives this call (findings copy what they say).
+func (c *Checker) CheckWith(parser *yamltree.Parser, rel string, data []byte) []Finding {
 	p, err := record.Parse(rel)
 	if err != nil {
 		var le *record.LayoutError
