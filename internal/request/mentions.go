@@ -589,3 +589,26 @@ func (e *Env) MentionsOf(subj record.Subject, files []record.Path) (out []Mentio
 	}
 	return out, true, nil
 }
+
+// exportMentions is MentionsOf less the fields that the copy already holds
+// (a record or part included because it refers to the user).
+func (e *Env) exportMentions(subj record.Subject, files []record.Path, held []Held) ([]Mention, error) {
+	ms, _, err := e.MentionsOf(subj, files)
+	if err != nil {
+		return nil, err
+	}
+	var out []Mention
+	for _, m := range ms {
+		covered := false
+		for _, h := range held {
+			if h.Path == m.Path && (h.Part == "" || m.Field == h.Part || strings.HasPrefix(m.Field, h.Part+".")) {
+				covered = true
+				break
+			}
+		}
+		if !covered {
+			out = append(out, m)
+		}
+	}
+	return out, nil
+}
