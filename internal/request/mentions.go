@@ -241,6 +241,13 @@ type mentionScan struct {
 	opened map[string]*opened // decrypted records, by path, reused by the erasure
 }
 
+// nameKey reports whether a field holds a person's name: full_name,
+// contact_name, billing_name, signed_by.
+func nameKey(key string) bool { return strings.Contains(key, "name") || strings.HasSuffix(key, "_by") }
+
+// normName is a name in lower case with single spaces.
+func normName(s string) string { return strings.Join(strings.Fields(strings.ToLower(s)), " ") }
+
 // errNoKey is what openKeyed returns when no available key opens a record.
 var errNoKey = errors.New("no key opens this record")
 
@@ -280,10 +287,12 @@ func (e *Env) openKeyed(p record.Path) (*opened, error) {
 
 // scanMentions decrypts the subject user's record and every other record of
 // the customer, and builds the finder from the user's personal values.
-// Other users' first names are read so that a first name shared with a
-// colleague is not taken for the subject's. Without a key for the user's
-// record nothing is searched (noKey); a record no key opens is left out
-// of opened, and the erasure names it as not searched.
+// The other names in the customer's name fields (a colleague's full name,
+// another contact person, whoever signed a contract) are read so that a
+// first name shared with someone else is not taken for the subject's.
+// Without a key for the user's record nothing is searched (noKey); a
+// record no key opens is left out of opened, and the erasure names it as
+// not searched.
 func (e *Env) scanMentions(subj record.Subject, files []record.Path) (*mentionScan, error) {
 	sc := &mentionScan{opened: map[string]*opened{}}
 	self := record.For(subj.Customer, "user", subj.User)
@@ -299,6 +308,13 @@ func (e *Env) scanMentions(subj record.Subject, files []record.Path) (*mentionSc
 	if err != nil {
 		return nil, err
 	}
+	values := personalStrings(own.kind.Root, v)
+	hers := map[string]bool{}
+	for _, fv := range values {
+		if nameKey(fv.key) {
+			hers[normName(fv.value)] = true
+		}
+	}
 	taken := map[string]bool{}
 	for _, p := range files {
 		if p.Rel == self {
@@ -312,18 +328,17 @@ func (e *Env) scanMentions(subj record.Subject, files []record.Path) (*mentionSc
 			return nil, err
 		}
 		sc.opened[p.Rel] = o
-		if p.Kind != "user" {
-			continue
-		}
 		ov, err := o.value()
 		if err != nil {
 			return nil, err
 		}
-		if name, _ := ov["full_name"].(string); strings.TrimSpace(name) != "" {
-			taken[strings.ToLower(strings.Fields(name)[0])] = true
+		for _, fv := range personalStrings(o.kind.Root, ov) {
+			if n := normName(fv.value); nameKey(fv.key) && n != "" && !hers[n] {
+				taken[strings.Fields(n)[0]] = true
+			}
 		}
 	}
-	sc.find = newFinder(personalStrings(own.kind.Root, v), taken)
+	sc.find = newFinder(values, taken)
 	return sc, nil
 }
 

@@ -83,3 +83,33 @@ func TestScrubFitsSchema(t *testing.T) {
 		t.Errorf("scrubbed: %+v", s)
 	}
 }
+
+// A contract under its fiscal retention keeps the billing name even when
+// it is the subject's (a sole trader); the signature goes.
+func TestScrubKeepsRetainedFields(t *testing.T) {
+	set, err := schema.Load(os.DirFS("../.."), "schema")
+	if err != nil {
+		t.Fatal(err)
+	}
+	k := set.Kinds["contract"]
+	root, err := yamltree.Parse([]byte("kind: contract\nid: ct-0001\ncustomer: c-0001\ntype: support\nstart_date: \"2021-01-01\"\nmonthly_fee: 10\nbilling_name: Anna Demo\nsigned_by: Anna Demo\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	o := &opened{path: record.Path{Rel: "records/c-0001/contracts/ct-0001.yaml", Kind: "contract", Customer: "c-0001", ID: "ct-0001"}, kind: k, root: root}
+	sc := &mentionScan{find: newFinder([]fieldValue{{key: "full_name", value: "Anna Demo"}}, nil)}
+	s, err := sc.scrub(&Env{Now: time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)}, o, "DSR-2026-0007")
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, err := o.value()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v["billing_name"] != "Anna Demo" || v["signed_by"] != "[gewist DSR-2026-0007]" {
+		t.Errorf("scrubbed record: %v", v)
+	}
+	if s.Removed != 1 || strings.Join(s.Retained, ",") != "billing_name" || strings.Join(s.Fields, ",") != "signed_by" {
+		t.Errorf("scrubbed: %+v", s)
+	}
+}
