@@ -4,8 +4,10 @@
 // anyone who can read the repository, and by backup and purge without keys.
 //
 // For an erasure it lists the object ids of every version of every removed
-// file: the list that purge removes from history and that verify-erasure
-// and backup check every copy against.
+// file (and of every file a mention of the subject was removed from): the
+// list that purge removes from history and that verify-erasure and backup
+// check every copy against; and the version each file it rewrote became,
+// which a restore puts back.
 package ledger
 
 import (
