@@ -113,3 +113,23 @@ func TestScrubKeepsRetainedFields(t *testing.T) {
 		t.Errorf("scrubbed: %+v", s)
 	}
 }
+
+// FuzzFinderReplace: whatever a record's free text holds, replacing never
+// panics and leaves no match behind (a second pass finds nothing).
+func FuzzFinderReplace(f *testing.F) {
+	for _, s := range []string{"Reset the laptop of Wilhelmina Testperson", "mail w.t@x.invalid.", "call +32 470 12 34 56", "Wilhelmina  Testperson Wilhelmina", "é\u00a0Wilhelmina\xff"} {
+		f.Add(s)
+	}
+	fd := newFinder([]fieldValue{
+		{key: "full_name", value: "Wilhelmina Testperson"},
+		{key: "email", value: "w.t@x.invalid"},
+		{key: "phone", value: "+32 470 12 34 56"},
+		{key: "login", value: "wtest"},
+	}, nil)
+	f.Fuzz(func(t *testing.T, s string) {
+		out, _ := fd.replace(s, "[gewist DSR-2026-0001]")
+		if _, n := fd.replace(out, "[gewist DSR-2026-0001]"); n != 0 {
+			t.Errorf("replace(%q) = %q still holds %d matches", s, out, n)
+		}
+	})
+}
