@@ -279,6 +279,7 @@ func reapply(r *git.Repository, dir string, newest *Ledger, res *Restored) error
 	erased := map[plumbing.Hash]bool{}
 	removed := map[string]bool{}
 	rewrite := map[string]rewriteTo{}
+	var live map[string]plumbing.Hash // the live repository's HEAD, read when needed
 	for _, q := range newest.Requests {
 		objs := map[plumbing.Hash]bool{}
 		for _, o := range q.ErasedObjects {
@@ -302,7 +303,20 @@ func reapply(r *git.Repository, dir string, newest *Ledger, res *Restored) error
 				continue
 			}
 			if kept[p] {
-				return fmt.Errorf("%s: erasure %s kept it minimised, but its ledger entry does not say which version it wrote (a ledger from before restore could put it back): restore it by hand from the live repository; nothing was restored", p, q.ID)
+				// A ledger entry written before erasures recorded what
+				// they wrote: the live repository's version, if it is
+				// not one of the erased ones.
+				if live == nil {
+					if live, err = liveFiles(newest.Repo); err != nil {
+						return err
+					}
+				}
+				b := live[p]
+				if b.IsZero() || objs[b] {
+					return fmt.Errorf("%s: erasure %s kept it minimised, but its ledger entry does not say which version it wrote, and no live repository (--ledger) has it: restore it from the live repository by hand; nothing was restored", p, q.ID)
+				}
+				rewrite[p], hit = rewriteTo{blob: b, request: q.ID}, true
+				continue
 			}
 			removed[p], hit = true, true
 		}
@@ -382,6 +396,23 @@ func reapply(r *git.Repository, dir string, newest *Ledger, res *Restored) error
 		}
 	}
 	return nil
+}
+
+// liveFiles maps the files at HEAD of the live repository at live to
+// their blobs; empty without a live repository.
+func liveFiles(live string) (map[string]plumbing.Hash, error) {
+	if live == "" {
+		return map[string]plumbing.Hash{}, nil
+	}
+	lr, err := git.PlainOpen(live)
+	if err != nil {
+		return nil, fmt.Errorf("--ledger %s: %w", live, err)
+	}
+	files, err := headFiles(lr)
+	if err != nil {
+		return nil, fmt.Errorf("--ledger %s: %w", live, err)
+	}
+	return files, nil
 }
 
 // rewriteTo is the version an erasure wrote at a path.
