@@ -1,0 +1,55 @@
+package identity
+
+import (
+	"testing"
+
+	"github.com/vts/dossier/internal/record"
+)
+
+func TestIdentifies(t *testing.T) {
+	user := record.Subject{Customer: "c-0001", User: "u-0001"}
+	cust := record.Subject{Customer: "c-0001"}
+	tests := []struct {
+		name       string
+		text       string
+		user, cust bool
+	}{
+		{"user record", "kind: user\nid: u-0001\ncustomer: c-0001\nfull_name: ENC[x]\n", true, true},
+		{"quoted, commented", "kind: 'user'\nid: \"u-0001\" # renumbered\ncustomer: c-0001\r\n", true, true},
+		{"other user", "kind: user\nid: u-0002\ncustomer: c-0001\n", false, true},
+		{"same id, other customer", "kind: user\nid: u-0001\ncustomer: c-0002\n", false, false},
+		{"customer record", "kind: customer\nid: c-0001\ncompany_name: ENC[x]\n", false, true},
+		{"longer id", "kind: customer\nid: c-00012\n", false, false},
+		{"maintenance naming the user", "kind: maintenance\nid: mnt-0001\ncustomer: c-0001\nusers:\n  - u-0001\n", false, true},
+		{"nested keys do not count", "kind: note\nitems:\n  - id: u-0001\n    customer: c-0001\n", false, false},
+		{"patch", "diff --git a/x b/x\n+kind: user\n+id: u-0001\n+customer: c-0001\n", true, true},
+		{"rerere image", "<<<<<<<\n kind: user\nid: u-0001\ncustomer: c-0001\n=======\n>>>>>>>\n", true, true},
+		{"ledger", "id: DSR-2026-0001\ntype: erasure\nsubject: c-0001/u-0001\n", false, false},
+		{"no newline at end", "kind: user\nid: u-0001\ncustomer: c-0001", true, true},
+		{"key without space", "kind:user\nid:u-0001\ncustomer:c-0001\n", false, false},
+		{"empty", "", false, false},
+	}
+	for _, tt := range tests {
+		f := Read([]byte(tt.text))
+		if got := Identifies(f, user); got != tt.user {
+			t.Errorf("%s: identifies %s = %v, want %v", tt.name, user, got, tt.user)
+		}
+		if got := Identifies(f, cust); got != tt.cust {
+			t.Errorf("%s: identifies %s = %v, want %v", tt.name, cust, got, tt.cust)
+		}
+	}
+}
+
+func FuzzRead(f *testing.F) {
+	f.Add([]byte("kind: user\nid: u-0001\ncustomer: c-0001\n"))
+	f.Add([]byte("+id: 'x' # y\n-kind:\n"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		for k, vs := range Read(data) {
+			for _, v := range vs {
+				if v == "" {
+					t.Fatalf("empty value for %s", k)
+				}
+			}
+		}
+	})
+}
