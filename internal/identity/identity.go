@@ -41,6 +41,8 @@ type Found struct {
 	// cannot delete what they hold.
 	Alternates []string
 	Blobs      int // blobs read
+
+	candidates []candidate // blobs read that may belong to a subject
 }
 
 // Identifies reports whether fields read from a record name subject s: for
@@ -207,6 +209,9 @@ func ScanObjects(gitDir string, subjects []record.Subject) (*Found, error) {
 	case readWait != nil:
 		return nil, fmt.Errorf("git cat-file --batch in %s: %v: %s", gitDir, readWait, strings.TrimSpace(readErr.String()))
 	}
+	if err := found.resolve(subjects, liveAtHead(gitDir)); err != nil {
+		return nil, err
+	}
 	for k := range found.Objects {
 		sort.Strings(found.Objects[k])
 	}
@@ -289,12 +294,159 @@ func parseBatch(r *bufio.Reader, subjects []record.Subject, found *Found) error 
 			continue
 		}
 		f := Read(data)
-		for _, s := range subjects {
-			if Identifies(f, s) {
-				found.Objects[s.String()] = append(found.Objects[s.String()], fields[0])
+		if len(f) == 0 {
+			continue
+		}
+		found.candidates = append(found.candidates, candidate{id: fields[0], f: f, keys: dataKeys(data)})
+	}
+}
+
+// candidate is a blob that may belong to a subject: its readable fields
+// and the fingerprints of its SOPS data key.
+type candidate struct {
+	id   string
+	f    Fields
+	keys []string
+}
+
+// dataKeys are the encrypted data keys in a SOPS file's metadata (an age
+// or PGP armored block, or a one-line enc: value such as Vault's). sops
+// keeps them as they are when it edits a file, and a new file gets a new
+// data key, so they tie every version of one record together, whatever
+// its id or path became: a record renumbered with "git mv" and a changed
+// id is still the same person's record.
+func dataKeys(data []byte) []string {
+	var out []string
+	var block strings.Builder
+	in := false
+	for _, line := range strings.Split(string(data), "\n") {
+		t := strings.TrimSpace(line)
+		if len(t) > 0 && (t[0] == '+' || t[0] == '-') && !strings.HasPrefix(t, "-----") {
+			t = strings.TrimSpace(t[1:]) // a diff marker or a list item
+		}
+		t = strings.TrimSpace(strings.TrimPrefix(t, "- "))
+		switch {
+		case strings.HasPrefix(t, "-----BEGIN "):
+			in = true
+			block.Reset()
+		case strings.HasPrefix(t, "-----END "):
+			if in && block.Len() > 0 {
+				out = append(out, block.String())
 			}
+			in = false
+		case in:
+			block.WriteString(t)
+		case strings.HasPrefix(t, "enc: ") && t != "enc: |" && len(t) > 20:
+			out = append(out, strings.TrimPrefix(t, "enc: "))
 		}
 	}
+	return out
+}
+
+// resolve assigns the candidates to subjects: those that identify a
+// subject, then, to a fixed point, those that share a data key with one
+// already assigned (an earlier id of the same record). A record that
+// shares a data key but is another record at HEAD (made by copying the
+// subject's file) is not the subject's: live says which are.
+func (found *Found) resolve(subjects []record.Subject, live func([]candidate) (map[string]bool, error)) error {
+	for _, s := range subjects {
+		mine := map[string]bool{}
+		keys := map[string]bool{}
+		var linked []candidate
+		for _, c := range found.candidates {
+			if Identifies(c.f, s) {
+				mine[c.id] = true
+				for _, k := range c.keys {
+					keys[k] = true
+				}
+			}
+		}
+		for changed := true; changed; {
+			changed = false
+			for _, c := range found.candidates {
+				if mine[c.id] || !shares(c.keys, keys) {
+					continue
+				}
+				mine[c.id] = true
+				linked = append(linked, c)
+				for _, k := range c.keys {
+					keys[k] = true
+				}
+				changed = true
+			}
+		}
+		if len(linked) > 0 {
+			isLive, err := live(linked)
+			if err != nil {
+				return err
+			}
+			for _, c := range linked {
+				if isLive[c.id] {
+					delete(mine, c.id)
+				}
+			}
+		}
+		for id := range mine {
+			found.Objects[s.String()] = append(found.Objects[s.String()], id)
+		}
+	}
+	found.candidates = nil
+	return nil
+}
+
+func shares(keys []string, set map[string]bool) bool {
+	for _, k := range keys {
+		if set[k] {
+			return true
+		}
+	}
+	return false
+}
+
+// liveAtHead says which candidates are, by their fields, a record that
+// exists at gitDir's HEAD (its path, which the layout derives from kind,
+// customer and id, is in HEAD's tree).
+func liveAtHead(gitDir string) func([]candidate) (map[string]bool, error) {
+	return func(cs []candidate) (map[string]bool, error) {
+		var b strings.Builder
+		var asked []string
+		for _, c := range cs {
+			kind, id, cust := first(c.f["kind"]), first(c.f["id"]), first(c.f["customer"])
+			if kind == "customer" {
+				cust = id
+			}
+			p := record.For(cust, kind, id)
+			if p == "" || strings.ContainsAny(p, "\n") {
+				continue
+			}
+			b.WriteString("HEAD:" + p + "\n")
+			asked = append(asked, c.id)
+		}
+		out := map[string]bool{}
+		if len(asked) == 0 {
+			return out, nil
+		}
+		cmd := gitCmd(gitDir, "cat-file", "--batch-check=%(objecttype)")
+		cmd.Stdin = strings.NewReader(b.String())
+		res, err := cmd.Output()
+		if err != nil {
+			return nil, fmt.Errorf("git cat-file --batch-check in %s: %w", gitDir, err)
+		}
+		lines := strings.Split(strings.TrimRight(string(res), "\n"), "\n")
+		for i, id := range asked {
+			if i < len(lines) && lines[i] == "blob" {
+				out[id] = true
+			}
+		}
+		return out, nil
+	}
+}
+
+func first(vs []string) string {
+	if len(vs) == 0 {
+		return ""
+	}
+	return vs[0]
 }
 
 func customerNeedles(subjects []record.Subject) [][]byte {
