@@ -253,10 +253,21 @@ func feedBlobs(list io.Reader, w io.WriteCloser) error {
 }
 
 // ParseBatch reads "git cat-file --batch" output (of blobs) from r and
-// adds what identifies a subject to found. It is exported for a mirror on
-// another host, whose cat-file output arrives over ssh.
-func ParseBatch(r io.Reader, subjects []record.Subject, found *Found) error {
-	return parseBatch(bufio.NewReaderSize(r, 256<<10), subjects, found)
+// returns what identifies a subject; headHas answers for the same
+// repository. It is for a mirror on another host, whose cat-file output
+// arrives over ssh.
+func ParseBatch(r io.Reader, subjects []record.Subject, headHas HeadHas) (*Found, error) {
+	found := &Found{Objects: map[string][]string{}, Files: map[string][]string{}}
+	if err := parseBatch(bufio.NewReaderSize(r, 256<<10), subjects, found); err != nil {
+		return nil, err
+	}
+	if err := found.resolve(subjects, headHas); err != nil {
+		return nil, err
+	}
+	for k := range found.Objects {
+		sort.Strings(found.Objects[k])
+	}
+	return found, nil
 }
 
 func parseBatch(r *bufio.Reader, subjects []record.Subject, found *Found) error {
@@ -348,7 +359,7 @@ func dataKeys(data []byte) []string {
 // already assigned (an earlier id of the same record). A record that
 // shares a data key but is another record at HEAD (made by copying the
 // subject's file) is not the subject's: live says which are.
-func (found *Found) resolve(subjects []record.Subject, live func([]candidate) (map[string]bool, error)) error {
+func (found *Found) resolve(subjects []record.Subject, headHas HeadHas) error {
 	for _, s := range subjects {
 		mine := map[string]bool{}
 		keys := map[string]bool{}
@@ -376,7 +387,7 @@ func (found *Found) resolve(subjects []record.Subject, live func([]candidate) (m
 			}
 		}
 		if len(linked) > 0 {
-			isLive, err := live(linked)
+			isLive, err := livePaths(linked, headHas)
 			if err != nil {
 				return err
 			}
@@ -403,43 +414,67 @@ func shares(keys []string, set map[string]bool) bool {
 	return false
 }
 
-// liveAtHead says which candidates are, by their fields, a record that
-// exists at gitDir's HEAD (its path, which the layout derives from kind,
-// customer and id, is in HEAD's tree).
-func liveAtHead(gitDir string) func([]candidate) (map[string]bool, error) {
-	return func(cs []candidate) (map[string]bool, error) {
-		var b strings.Builder
-		var asked []string
-		for _, c := range cs {
-			kind, id, cust := first(c.f["kind"]), first(c.f["id"]), first(c.f["customer"])
-			if kind == "customer" {
-				cust = id
-			}
-			p := record.For(cust, kind, id)
-			if p == "" || strings.ContainsAny(p, "\n") {
-				continue
-			}
-			b.WriteString("HEAD:" + p + "\n")
-			asked = append(asked, c.id)
-		}
-		out := map[string]bool{}
-		if len(asked) == 0 {
-			return out, nil
-		}
+// HeadHas says, for each path, whether a repository's HEAD holds a blob
+// there.
+type HeadHas func(paths []string) ([]bool, error)
+
+// liveAtHead asks git which paths gitDir's HEAD holds.
+func liveAtHead(gitDir string) HeadHas {
+	return func(paths []string) ([]bool, error) {
 		cmd := gitCmd(gitDir, "cat-file", "--batch-check=%(objecttype)")
-		cmd.Stdin = strings.NewReader(b.String())
-		res, err := cmd.Output()
-		if err != nil {
-			return nil, fmt.Errorf("git cat-file --batch-check in %s: %w", gitDir, err)
+		return HeadHasFrom(cmd, paths)
+	}
+}
+
+// HeadHasFrom runs cmd, a "git cat-file --batch-check=%(objecttype)" of
+// some repository (here or on another host), for paths at HEAD.
+func HeadHasFrom(cmd *exec.Cmd, paths []string) ([]bool, error) {
+	var b strings.Builder
+	for _, p := range paths {
+		b.WriteString("HEAD:" + p + "\n")
+	}
+	cmd.Stdin = strings.NewReader(b.String())
+	res, err := cmd.Output()
+	if err != nil {
+		return nil, fmt.Errorf("git cat-file --batch-check: %w", err)
+	}
+	lines := strings.Split(strings.TrimRight(string(res), "\n"), "\n")
+	out := make([]bool, len(paths))
+	for i := range paths {
+		out[i] = i < len(lines) && lines[i] == "blob"
+	}
+	return out, nil
+}
+
+// livePaths maps candidates to the path their fields place them at.
+func livePaths(cs []candidate, headHas HeadHas) (map[string]bool, error) {
+	var paths, asked []string
+	for _, c := range cs {
+		kind, id, cust := first(c.f["kind"]), first(c.f["id"]), first(c.f["customer"])
+		if kind == "customer" {
+			cust = id
 		}
-		lines := strings.Split(strings.TrimRight(string(res), "\n"), "\n")
-		for i, id := range asked {
-			if i < len(lines) && lines[i] == "blob" {
-				out[id] = true
-			}
+		p := record.For(cust, kind, id)
+		if p == "" || strings.ContainsAny(p, "\n") {
+			continue
 		}
+		paths = append(paths, p)
+		asked = append(asked, c.id)
+	}
+	out := map[string]bool{}
+	if len(paths) == 0 {
 		return out, nil
 	}
+	has, err := headHas(paths)
+	if err != nil {
+		return nil, err
+	}
+	for i, id := range asked {
+		if has[i] {
+			out[id] = true
+		}
+	}
+	return out, nil
 }
 
 func first(vs []string) string {
