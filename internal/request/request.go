@@ -164,7 +164,11 @@ func (e *Env) erasable(s string) (record.Subject, error) {
 		return subj, scanErr
 	}
 	if len(found.Objects[subj.String()]) == 0 {
-		return subj, refuse("unknown subject: no %s in this repository, at HEAD or in any version git holds (nothing was changed)", subj)
+		what := "customer " + subj.Customer
+		if subj.User != "" {
+			what = "user " + subj.String()
+		}
+		return subj, refuse("unknown subject: no %s in this repository, at HEAD or in any version git holds (nothing was changed)", what)
 	}
 	return subj, nil
 }
