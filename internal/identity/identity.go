@@ -14,6 +14,8 @@ package identity
 import (
 	"bufio"
 	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -272,6 +274,20 @@ func ParseBatch(r io.Reader, subjects []record.Subject, headHas HeadHas) (*Found
 
 func parseBatch(r *bufio.Reader, subjects []record.Subject, found *Found) error {
 	needles := customerNeedles(subjects)
+	return readBatch(r, func(id, typ string, data []byte) {
+		found.Blobs++
+		if typ != "blob" || !containsAny(data, needles) {
+			return
+		}
+		if f := Read(data); len(f) > 0 {
+			found.candidates = append(found.candidates, candidate{id: id, f: f, keys: dataKeys(data)})
+		}
+	})
+}
+
+// readBatch calls fn with each object of "git cat-file --batch" output;
+// data is only valid during the call.
+func readBatch(r *bufio.Reader, fn func(id, typ string, data []byte)) error {
 	var buf []byte
 	for {
 		header, err := r.ReadSlice('\n')
@@ -299,16 +315,7 @@ func parseBatch(r *bufio.Reader, subjects []record.Subject, found *Found) error 
 		if _, err := io.ReadFull(r, data); err != nil {
 			return fmt.Errorf("reading git cat-file: %w", err)
 		}
-		data = data[:size]
-		found.Blobs++
-		if fields[1] != "blob" || !containsAny(data, needles) {
-			continue
-		}
-		f := Read(data)
-		if len(f) == 0 {
-			continue
-		}
-		found.candidates = append(found.candidates, candidate{id: fields[0], f: f, keys: dataKeys(data)})
+		fn(fields[0], fields[1], data[:size])
 	}
 }
 
@@ -342,13 +349,13 @@ func dataKeys(data []byte) []string {
 			block.Reset()
 		case strings.HasPrefix(t, "-----END "):
 			if in && block.Len() > 0 {
-				out = append(out, block.String())
+				out = append(out, fingerprint(block.String()))
 			}
 			in = false
 		case in:
 			block.WriteString(t)
 		case strings.HasPrefix(t, "enc: ") && t != "enc: |" && len(t) > 20:
-			out = append(out, strings.TrimPrefix(t, "enc: "))
+			out = append(out, fingerprint(strings.TrimPrefix(t, "enc: ")))
 		}
 	}
 	return out
@@ -403,6 +410,13 @@ func (found *Found) resolve(subjects []record.Subject, headHas HeadHas) error {
 	}
 	found.candidates = nil
 	return nil
+}
+
+// fingerprint is a short hash of an encrypted data key: enough to tell
+// keys apart, small enough to cache.
+func fingerprint(key string) string {
+	h := sha256.Sum256([]byte(key))
+	return hex.EncodeToString(h[:12])
 }
 
 func shares(keys []string, set map[string]bool) bool {
@@ -541,6 +555,7 @@ func alternates(gitDir string) ([]string, error) {
 func scanFiles(gitDir string, subjects []record.Subject, found *Found) error {
 	needles := customerNeedles(subjects)
 	objects := filepath.Join(gitDir, "objects")
+	cache := filepath.Join(gitDir, filepath.FromSlash(CacheFile))
 	return filepath.WalkDir(gitDir, func(p string, d os.DirEntry, err error) error {
 		if err != nil {
 			if errors.Is(err, os.ErrNotExist) {
@@ -554,8 +569,8 @@ func scanFiles(gitDir string, subjects []record.Subject, found *Found) error {
 			}
 			return nil
 		}
-		if !d.Type().IsRegular() {
-			return nil
+		if !d.Type().IsRegular() || p == cache {
+			return nil // the cache holds ids and hashes only
 		}
 		data, err := os.ReadFile(p)
 		if errors.Is(err, os.ErrNotExist) {

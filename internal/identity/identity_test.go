@@ -58,10 +58,10 @@ func TestDataKeys(t *testing.T) {
 	v1 := "kind: user\nsops:\n  age:\n    - enc: |\n        -----BEGIN AGE ENCRYPTED FILE-----\n        YWdl\n        QUJD\n        -----END AGE ENCRYPTED FILE-----\n      recipient: age1x\n"
 	v2 := "kind: user\nsops:\n    age:\n        - enc: |\n            -----BEGIN AGE ENCRYPTED FILE-----\n            YWdl\n            QUJD\n            -----END AGE ENCRYPTED FILE-----\n          recipient: age1x\n    hc_vault:\n        - enc: vault:v1:abcdefghijklmnopqrstuvwxyz\n"
 	k1, k2 := dataKeys([]byte(v1)), dataKeys([]byte(v2))
-	if len(k1) != 1 || k1[0] != "YWdlQUJD" {
+	if len(k1) != 1 || k1[0] != fingerprint("YWdlQUJD") {
 		t.Fatalf("keys of v1 = %q", k1)
 	}
-	if len(k2) != 2 || k2[0] != k1[0] || k2[1] != "vault:v1:abcdefghijklmnopqrstuvwxyz" {
+	if len(k2) != 2 || k2[0] != k1[0] || k2[1] != fingerprint("vault:v1:abcdefghijklmnopqrstuvwxyz") {
 		t.Fatalf("keys of v2 = %q", k2)
 	}
 }

@@ -188,7 +188,7 @@ func (e *Env) clearUser(p record.Path, user string) ([]byte, error) {
 // commit, a deleted branch) and copies in git's caches (textconv notes).
 // The minimised versions this erasure writes are not among them.
 func (e *Env) identityVersions(subj record.Subject, ch repo.Change) ([]string, error) {
-	found, err := identity.ScanRepo(e.WS.Root, []record.Subject{subj})
+	found, err := identity.ScanCached(e.WS.Root, []record.Subject{subj})
 	if err != nil {
 		return nil, err
 	}

@@ -159,7 +159,7 @@ func (e *Env) erasable(s string) (record.Subject, error) {
 	if err == nil || !IsRefusal(err) || subj.Customer == "" {
 		return subj, err
 	}
-	found, scanErr := identity.ScanRepo(e.WS.Root, []record.Subject{subj})
+	found, scanErr := identity.ScanCached(e.WS.Root, []record.Subject{subj})
 	if scanErr != nil {
 		return subj, scanErr
 	}
