@@ -103,8 +103,8 @@ func Read(data []byte) Fields {
 				continue
 			}
 			v := scalar(line[len(k):])
-			if v == "" {
-				break
+			if !opaque(v) {
+				break // not an id or a kind: it cannot name a subject
 			}
 			if f == nil {
 				f = Fields{}
@@ -115,6 +115,34 @@ func Read(data []byte) Fields {
 		}
 	}
 	return f
+}
+
+// opaque reports whether v can be a kind or an id (c-0042, u-0017): lower
+// case letters, optionally a dash and digits. Only such values are kept,
+// so that what a scan remembers (its cache) never holds a personal value.
+func opaque(v string) bool {
+	if v == "" || len(v) > 32 {
+		return false
+	}
+	i := 0
+	for i < len(v) && v[i] >= 'a' && v[i] <= 'z' {
+		i++
+	}
+	if i == 0 {
+		return false
+	}
+	if i == len(v) {
+		return true
+	}
+	if v[i] != '-' || i+1 == len(v) {
+		return false
+	}
+	for _, c := range v[i+1:] {
+		if c < '0' || c > '9' {
+			return false
+		}
+	}
+	return true
 }
 
 // scalar is a plain or quoted YAML scalar after a key's colon, without a

@@ -1,6 +1,11 @@
 package identity
 
 import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"strings"
 	"testing"
 
 	"github.com/vts/dossier/internal/record"
@@ -63,5 +68,72 @@ func TestDataKeys(t *testing.T) {
 	}
 	if len(k2) != 2 || k2[0] != k1[0] || k2[1] != fingerprint("vault:v1:abcdefghijklmnopqrstuvwxyz") {
 		t.Fatalf("keys of v2 = %q", k2)
+	}
+}
+
+func TestReadKeepsOnlyOpaqueValues(t *testing.T) {
+	f := Read([]byte("kind: user\nid: Wilhelmina Testperson\ncustomer: c-0001\nid: u-12a\nid: u-0001\n"))
+	if got := f["id"]; len(got) != 1 || got[0] != "u-0001" {
+		t.Fatalf("ids = %q, want only u-0001", got)
+	}
+}
+
+// TestScanCached checks the cached scan against the full one on a real
+// repository, with a cache cut short by a crash.
+func TestScanCached(t *testing.T) {
+	dir := t.TempDir()
+	git := func(stdin string, args ...string) string {
+		t.Helper()
+		cmd := exec.Command("git", append([]string{"-C", dir}, args...)...)
+		cmd.Stdin = strings.NewReader(stdin)
+		cmd.Env = append(os.Environ(), "GIT_CONFIG_NOSYSTEM=1", "HOME="+dir)
+		out, err := cmd.CombinedOutput()
+		if err != nil {
+			t.Fatalf("git %v: %v: %s", args, err, out)
+		}
+		return strings.TrimSpace(string(out))
+	}
+	git("", "init", "-q")
+	var want []string
+	for i, text := range []string{
+		"kind: user\nid: u-0001\ncustomer: c-0001\nfull_name: ENC[x]\n",
+		"kind: user\nid: u-0001\ncustomer: c-0001\nrole: admin\n",
+		"kind: user\nid: u-0002\ncustomer: c-0001\n",
+		"not a record\n",
+	} {
+		id := git(text, "hash-object", "-w", "--stdin")
+		if i < 2 {
+			want = append(want, id)
+		}
+	}
+	sort.Strings(want)
+	subj := []record.Subject{{Customer: "c-0001", User: "u-0001"}}
+	full, err := ScanObjects(filepath.Join(dir, ".git"), subj)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := full.Objects[subj[0].String()]; strings.Join(got, " ") != strings.Join(want, " ") {
+		t.Fatalf("full scan found %q, want %q", got, want)
+	}
+	for round := 0; round < 3; round++ {
+		got, err := ScanCached(dir, subj)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ids := got.Objects[subj[0].String()]; strings.Join(ids, " ") != strings.Join(want, " ") {
+			t.Fatalf("round %d: cached scan found %q, want %q", round, ids, want)
+		}
+		cache := filepath.Join(dir, ".git", filepath.FromSlash(CacheFile))
+		data, err := os.ReadFile(cache)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if strings.Contains(string(data), "ENC[") || strings.Contains(string(data), "admin") {
+			t.Fatalf("the cache holds record content:\n%s", data)
+		}
+		// A crash cut the last line short.
+		if err := os.WriteFile(cache, data[:len(data)-7], 0o600); err != nil {
+			t.Fatal(err)
+		}
 	}
 }
