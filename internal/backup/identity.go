@@ -40,7 +40,9 @@ func liveSubjects(root string, reqs []*ledger.Request) (*erasedSubjects, error) 
 	if len(e.subjects) == 0 {
 		return e, nil
 	}
-	found, err := identity.ScanRepo(root, e.subjects)
+	// The cached scan is safe here: what it might miss only makes the
+	// allowed set smaller, so the mirror is pruned more, never less.
+	found, err := identity.ScanCached(root, e.subjects)
 	if err != nil {
 		return nil, fmt.Errorf("the live repository: %w", err)
 	}
