@@ -73,6 +73,7 @@ func ScanCached(root string, subjects []record.Subject) (*Found, error) {
 			found.candidates = append(found.candidates, c)
 		}
 	}
+	found.others = linkedEntries(all, cache, found.candidates)
 	if err := found.resolve(subjects, liveAtHead(gitDir)); err != nil {
 		return nil, err
 	}
@@ -80,6 +81,57 @@ func ScanCached(root string, subjects []record.Subject) (*Found, error) {
 		sort.Strings(found.Objects[k])
 	}
 	return found, nil
+}
+
+// linkedEntries are the cached records, among ids, that share a data key
+// with a candidate or with each other, to a fixed point: the earlier
+// versions of a record whose customer id changed. Only the key part of
+// each entry is looked at; a match is parsed.
+func linkedEntries(ids []string, cache map[string]string, candidates []candidate) []candidate {
+	keys := map[string]bool{}
+	taken := map[string]bool{}
+	for _, c := range candidates {
+		taken[c.id] = true
+		for _, k := range c.keys {
+			keys[k] = true
+		}
+	}
+	var out []candidate
+	for grew := len(keys) > 0; grew; {
+		grew = false
+		for _, id := range ids {
+			rest := cache[id]
+			if rest == "" || taken[id] {
+				continue
+			}
+			i := strings.LastIndexByte(rest, '\t')
+			if i < 0 || !anyKey(rest[i+1:], keys) {
+				continue
+			}
+			taken[id] = true
+			if c, ok := parseEntry(id, rest); ok {
+				out = append(out, c)
+				for _, k := range c.keys {
+					keys[k] = true
+				}
+				grew = true
+			}
+		}
+	}
+	return out
+}
+
+// anyKey reports whether one of the comma-separated fingerprints in list
+// is in keys.
+func anyKey(list string, keys map[string]bool) bool {
+	for list != "" {
+		var k string
+		k, list, _ = strings.Cut(list, ",")
+		if keys[k] {
+			return true
+		}
+	}
+	return false
 }
 
 func mentions(s string, needles [][]byte) bool {

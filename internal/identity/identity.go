@@ -44,7 +44,8 @@ type Found struct {
 	Alternates []string
 	Blobs      int // blobs read
 
-	candidates []candidate // blobs read that may belong to a subject
+	candidates []candidate // blobs read that name a subject's customer
+	others     []candidate // other SOPS files: linked to a subject by data key only
 }
 
 // Identifies reports whether fields read from a record name subject s: for
@@ -302,13 +303,25 @@ func ParseBatch(r io.Reader, subjects []record.Subject, headHas HeadHas) (*Found
 
 func parseBatch(r *bufio.Reader, subjects []record.Subject, found *Found) error {
 	needles := customerNeedles(subjects)
+	sops := []byte("sops:")
 	return readBatch(r, func(id, typ string, data []byte) {
 		found.Blobs++
-		if typ != "blob" || !containsAny(data, needles) {
+		if typ != "blob" {
 			return
 		}
-		if f := Read(data); len(f) > 0 {
-			found.candidates = append(found.candidates, candidate{id: id, f: f, keys: dataKeys(data)})
+		if containsAny(data, needles) {
+			if f := Read(data); len(f) > 0 {
+				found.candidates = append(found.candidates, candidate{id: id, f: f, keys: dataKeys(data)})
+			}
+			return
+		}
+		// Another record may be an earlier version of a subject's record,
+		// under another customer id (a customer renumbered): its data key
+		// tells, in resolve.
+		if bytes.Contains(data, sops) {
+			if keys := dataKeys(data); len(keys) > 0 {
+				found.others = append(found.others, candidate{id: id, f: Read(data), keys: keys})
+			}
 		}
 	})
 }
@@ -363,27 +376,35 @@ type candidate struct {
 // id is still the same person's record.
 func dataKeys(data []byte) []string {
 	var out []string
-	var block strings.Builder
+	var block []byte
 	in := false
-	for _, line := range strings.Split(string(data), "\n") {
-		t := strings.TrimSpace(line)
-		if len(t) > 0 && (t[0] == '+' || t[0] == '-') && !strings.HasPrefix(t, "-----") {
-			t = strings.TrimSpace(t[1:]) // a diff marker or a list item
+	for len(data) > 0 {
+		line := data
+		if i := bytes.IndexByte(data, '\n'); i >= 0 {
+			line, data = data[:i], data[i+1:]
+		} else {
+			data = nil
 		}
-		t = strings.TrimSpace(strings.TrimPrefix(t, "- "))
+		t := bytes.TrimSpace(line)
+		if len(t) > 0 && (t[0] == '+' || t[0] == '-') && !bytes.HasPrefix(t, []byte("-----")) {
+			t = bytes.TrimSpace(t[1:]) // a diff marker or a list item
+		}
+		if bytes.HasPrefix(t, []byte("- ")) {
+			t = bytes.TrimSpace(t[2:])
+		}
 		switch {
-		case strings.HasPrefix(t, "-----BEGIN "):
+		case bytes.HasPrefix(t, []byte("-----BEGIN ")):
 			in = true
-			block.Reset()
-		case strings.HasPrefix(t, "-----END "):
-			if in && block.Len() > 0 {
-				out = append(out, fingerprint(block.String()))
+			block = block[:0]
+		case bytes.HasPrefix(t, []byte("-----END ")):
+			if in && len(block) > 0 {
+				out = append(out, fingerprint(string(block)))
 			}
 			in = false
 		case in:
-			block.WriteString(t)
-		case strings.HasPrefix(t, "enc: ") && t != "enc: |" && len(t) > 20:
-			out = append(out, fingerprint(strings.TrimPrefix(t, "enc: ")))
+			block = append(block, t...)
+		case bytes.HasPrefix(t, []byte("enc: ")) && string(t) != "enc: |" && len(t) > 20:
+			out = append(out, fingerprint(string(t[len("enc: "):])))
 		}
 	}
 	return out
@@ -407,9 +428,10 @@ func (found *Found) resolve(subjects []record.Subject, headHas HeadHas) error {
 				}
 			}
 		}
+		pool := append(append([]candidate(nil), found.candidates...), found.others...)
 		for changed := true; changed; {
 			changed = false
-			for _, c := range found.candidates {
+			for _, c := range pool {
 				if mine[c.id] || !shares(c.keys, keys) {
 					continue
 				}
@@ -436,7 +458,7 @@ func (found *Found) resolve(subjects []record.Subject, headHas HeadHas) error {
 			found.Objects[s.String()] = append(found.Objects[s.String()], id)
 		}
 	}
-	found.candidates = nil
+	found.candidates, found.others = nil, nil
 	return nil
 }
 
