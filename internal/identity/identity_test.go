@@ -49,10 +49,11 @@ func FuzzRead(f *testing.F) {
 	f.Add([]byte("kind: user\nid: u-0001\ncustomer: c-0001\n"))
 	f.Add([]byte("+id: 'x' # y\n-kind:\n"))
 	f.Fuzz(func(t *testing.T, data []byte) {
+		dataKeys(data)
 		for k, vs := range Read(data) {
 			for _, v := range vs {
-				if v == "" {
-					t.Fatalf("empty value for %s", k)
+				if !opaque(v) {
+					t.Fatalf("value %q of %s is no opaque id", v, k)
 				}
 			}
 		}
