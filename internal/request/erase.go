@@ -43,9 +43,10 @@ type KeptRecord struct {
 // The ledger lists the blob ids of every version, in all of history, of
 // every removed or minimised file, and of every blob anywhere in the
 // object database that identifies the subject (see identityVersions):
-// what "dossier purge" removes from history. Files whose only change is a cleared user reference are not
-// listed: their older versions hold the user only as an opaque id, and
-// purging them would destroy the unrelated history of those records.
+// what "dossier purge" removes from history. Files whose only change is
+// a cleared user reference are not listed: their older versions hold the
+// user only as an opaque id, and purging them would destroy the unrelated
+// history of those records.
 func (e *Env) Erase(subject, requestID string) (*Erased, error) {
 	req, subj, err := e.begin(requestID, ledger.Erasure, subject)
 	if err != nil {
