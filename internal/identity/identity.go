@@ -697,3 +697,35 @@ func ScanRepo(root string, subjects []record.Subject) (*Found, error) {
 	}
 	return Scan(dir, subjects)
 }
+
+// NotesOn are the note blobs that any refs/notes/* ref of gitDir attaches
+// to one of objects. git's textconv cache (refs/notes/textconv/<driver>)
+// keeps a record's decrypted text as a note on its blob; for a record kept
+// under retention that text is the kept record itself, and is allowed
+// where the record is.
+func NotesOn(gitDir string, objects []string) ([]string, error) {
+	if len(objects) == 0 {
+		return nil, nil
+	}
+	want := map[string]bool{}
+	for _, o := range objects {
+		want[o] = true
+	}
+	refs, err := gitCmd(gitDir, "for-each-ref", "--format=%(refname)", "refs/notes/").Output()
+	if err != nil {
+		return nil, fmt.Errorf("git for-each-ref in %s: %w", gitDir, err)
+	}
+	var out []string
+	for _, ref := range strings.Fields(string(refs)) {
+		list, err := gitCmd(gitDir, "notes", "--ref="+ref, "list").Output()
+		if err != nil {
+			return nil, fmt.Errorf("git notes --ref=%s list in %s: %w", ref, gitDir, err)
+		}
+		for _, line := range strings.Split(string(list), "\n") {
+			if f := strings.Fields(line); len(f) == 2 && want[f[1]] {
+				out = append(out, f[0])
+			}
+		}
+	}
+	return out, nil
+}

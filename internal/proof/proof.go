@@ -131,8 +131,9 @@ func checkIdentity(s *Store, subj record.Subject, listed, kept []string) error {
 }
 
 // keptAtHead are the blobs at the request's kept paths in the live
-// repository's HEAD: records retained, minimised, under a legal
-// obligation, which identify the subject and rightly remain.
+// repository's HEAD, and their textconv notes: records retained,
+// minimised, under a legal obligation, which identify the subject and
+// rightly remain.
 func keptAtHead(root string, req *ledger.Request) ([]string, error) {
 	if len(req.Kept) == 0 {
 		return nil, nil
@@ -152,7 +153,15 @@ func keptAtHead(root string, req *ledger.Request) ([]string, error) {
 			ids = append(ids, f[2])
 		}
 	}
-	return ids, nil
+	gitDir, err := identity.GitDir(root)
+	if err != nil {
+		return nil, err
+	}
+	notes, err := identity.NotesOn(gitDir, ids)
+	if err != nil {
+		return nil, err
+	}
+	return append(ids, notes...), nil
 }
 
 func check(name, gitDir string, objects, paths []string) (*Store, error) {

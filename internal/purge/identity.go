@@ -22,7 +22,7 @@ import (
 // list missed. It returns the blob ids not yet listed, per request id;
 // the purge removes them with the listed ones and records them in the
 // ledger. The versions a legal retention keeps, minimised, at the tip of
-// branch are not erased.
+// branch (and their textconv notes) are not erased.
 //
 // It also deals with the copies git keeps outside its object database,
 // before anything is changed: caches that git rebuilds on demand (rerere's
@@ -66,6 +66,11 @@ func byIdentity(gitDir string, gr *git.Repository, branch plumbing.ReferenceName
 		if err != nil {
 			return nil, err
 		}
+		notes, err := identity.NotesOn(gitDir, kept)
+		if err != nil {
+			return nil, err
+		}
+		kept = append(kept, notes...)
 		if add := identity.Minus(found.Objects[subjects[i].String()], r.ErasedObjects, kept); len(add) > 0 {
 			extra[r.ID] = add
 		}
