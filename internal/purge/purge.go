@@ -31,6 +31,7 @@ import (
 	"github.com/go-git/go-git/v5/plumbing/object"
 	"github.com/go-git/go-git/v5/storage/filesystem"
 
+	"github.com/vts/dossier/internal/identity"
 	"github.com/vts/dossier/internal/ledger"
 	"github.com/vts/dossier/internal/progress"
 	"github.com/vts/dossier/internal/repo"
@@ -85,6 +86,10 @@ type journal struct {
 	// RefsDone is set once every ref is switched: from then on the branch
 	// moves on (the ledger commit) and the planned values no longer apply.
 	RefsDone bool `json:"refs_done"`
+	// Found are the blobs that identify a request's subject but were not
+	// in its ledger entry (see byIdentity), per request id: purged with
+	// the listed ones, and added to the entry.
+	Found map[string][]string `json:"found_by_identity,omitempty"`
 }
 
 func journalPath(gitDir string) string { return filepath.Join(gitDir, "dossier", "purge-journal.json") }
@@ -124,11 +129,15 @@ func Run(root string, opts Options) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
+	found, err := byIdentity(gitDir, gr, branch, reqs)
+	if err != nil {
+		return nil, err
+	}
 	erased := map[plumbing.Hash]bool{}
 	var ids []string
 	for _, r := range reqs {
 		ids = append(ids, r.ID)
-		for _, o := range r.ErasedObjects {
+		for _, o := range append(r.ErasedObjects, found[r.ID]...) {
 			erased[plumbing.NewHash(o)] = true
 		}
 	}
@@ -182,6 +191,7 @@ func Run(root string, opts Options) (*Result, error) {
 		Branch:   branch.String(),
 		Refs:     updates,
 		MapFile:  opts.MapFile,
+		Found:    found,
 	}
 	if j.MapFile == "" {
 		j.MapFile = filepath.Join(gitDir, "dossier", "purge-"+strings.Join(ids, "+")+"-map.txt")
@@ -464,11 +474,14 @@ func recordPurge(root string, gr *git.Repository, j *journal) error {
 			return fmt.Errorf("%s: %w", path, err)
 		}
 		want := mergePurge(req.Purged, j)
+		objects := identity.Union(req.ErasedObjects, j.Found[id])
 		if req.Purged != nil && req.Purged.Date == want.Date && req.Purged.Commits == want.Commits &&
-			strings.Join(req.Purged.OldTips, " ") == strings.Join(want.OldTips, " ") {
+			strings.Join(req.Purged.OldTips, " ") == strings.Join(want.OldTips, " ") &&
+			len(objects) == len(req.ErasedObjects) {
 			continue // nothing new, or committed before an interruption
 		}
 		req.Purged = want
+		req.ErasedObjects = objects
 		data, err := req.Marshal()
 		if err != nil {
 			return err

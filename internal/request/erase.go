@@ -3,8 +3,10 @@ package request
 import (
 	"sort"
 
+	"github.com/go-git/go-git/v5/plumbing"
 	"gopkg.in/yaml.v3"
 
+	"github.com/vts/dossier/internal/identity"
 	"github.com/vts/dossier/internal/ledger"
 	"github.com/vts/dossier/internal/record"
 	"github.com/vts/dossier/internal/repo"
@@ -48,12 +50,13 @@ type KeptRecord struct {
 // within their period (a legitimate interest yields to the erasure).
 //
 // The ledger lists the blob ids of every version, in all of history, of
-// every removed or minimised file: what "dossier purge" removes from
-// history, and of every file a mention was removed from (each older
-// version may hold it). Files whose only change is a cleared user
-// reference are not listed: their older versions hold the user only as an
-// opaque id, and purging them would destroy the unrelated history of those
-// records.
+// every removed or minimised file, of every blob anywhere in the object
+// database that identifies the subject (see identityVersions), and of
+// every file a mention was removed from (each older version may hold it):
+// what "dossier purge" removes from history. Files whose only change is a
+// cleared user reference are not listed: their older versions hold the
+// user only as an opaque id, and purging them would destroy the unrelated
+// history of those records.
 func (e *Env) Erase(subject, requestID string) (*Erased, error) {
 	req, subj, err := e.begin(requestID, ledger.Erasure, subject)
 	if err != nil {
@@ -107,7 +110,11 @@ func (e *Env) Erase(subject, requestID string) (*Erased, error) {
 	if err != nil {
 		return nil, err
 	}
-	req.ErasedObjects = flatten(versions)
+	byIdentity, err := e.identityVersions(subj, ch)
+	if err != nil {
+		return nil, err
+	}
+	req.ErasedObjects = identity.Union(flatten(versions), byIdentity)
 	if err := e.recordMentions(req, res, ch); err != nil {
 		return nil, err
 	}
@@ -167,6 +174,23 @@ func minimise(root *yaml.Node, keep []string) {
 		}
 	}
 	root.Content = kept
+}
+
+// identityVersions are the blobs, anywhere in the object database, whose
+// readable fields identify subj: versions at paths the record no longer
+// has (renumbered, moved on a side branch), unreachable ones (an amended
+// commit, a deleted branch) and copies in git's caches (textconv notes).
+// The minimised versions this erasure writes are not among them.
+func (e *Env) identityVersions(subj record.Subject, ch repo.Change) ([]string, error) {
+	found, err := identity.ScanCached(e.WS.Root, []record.Subject{subj})
+	if err != nil {
+		return nil, err
+	}
+	var written []string
+	for _, data := range ch.Write {
+		written = append(written, plumbing.ComputeHash(plumbing.BlobObject, data).String())
+	}
+	return identity.Minus(found.Objects[subj.String()], written), nil
 }
 
 func flatten(versions map[string][]string) []string {
