@@ -123,9 +123,16 @@ func runEdit(e *env, args []string) error {
 	if err != nil {
 		return refused("%v", err)
 	}
-	if !changed {
+	if !changed && !f.NeedsRewrite() {
 		fmt.Fprintf(e.stdout, "%s: no changes\n", p.Rel)
 		return nil
+	}
+	if !changed {
+		// Comments placed by hand, or dates that sops turned into
+		// timestamps: writing the record back is the repair.
+		if problems := describe(ws.CheckPlain(p, edited)); len(problems) > 0 {
+			return refusedList(problems, "the record was not changed")
+		}
 	}
 	enc, err := workspace.Reencrypt(f, edited)
 	if err != nil {
