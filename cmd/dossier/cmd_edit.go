@@ -134,7 +134,7 @@ func runEdit(e *env, args []string) error {
 			return refusedList(problems, "the record was not changed")
 		}
 	}
-	enc, err := workspace.Reencrypt(f, edited)
+	enc, err := ws.Reencrypt(p.Rel, f, edited)
 	if err != nil {
 		return refused("%s: %v", p.Rel, err)
 	}
