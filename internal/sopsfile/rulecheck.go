@@ -33,8 +33,10 @@ type ConfigProblem struct {
 func (rs *Rules) Check(set *schema.Set) []ConfigProblem {
 	var out []ConfigProblem
 	seen := map[string]bool{}
-	add := func(p ConfigProblem) {
-		key := fmt.Sprint(p.Rule, p.Kind, p.Field, p.Message)
+	// One problem per rule, kind, field and sort of problem, named with
+	// the first example path it was found at.
+	add := func(sort string, p ConfigProblem) {
+		key := fmt.Sprint(p.Rule, p.Kind, p.Field, sort)
 		if !seen[key] {
 			seen[key] = true
 			out = append(out, p)
@@ -46,24 +48,24 @@ func (rs *Rules) Check(set *schema.Set) []ConfigProblem {
 		for _, path := range rs.samplePaths(kind) {
 			r := rs.first(path)
 			if r == nil {
-				add(ConfigProblem{Kind: kind, Path: path, Message: fmt.Sprintf("no creation rule matches %s (%s records)", path, kind), Fix: "add a creation rule for " + kind + " records"})
+				add("unmatched", ConfigProblem{Kind: kind, Path: path, Message: fmt.Sprintf("no creation rule matches %s (%s records)", path, kind), Fix: "add a creation rule for " + kind + " records"})
 				continue
 			}
 			if r.Recipients.Empty() {
-				add(ConfigProblem{Rule: r.Index + 1, Kind: kind, Path: path, Message: fmt.Sprintf("creation rule %d (%s records such as %s) names no recipient", r.Index+1, kind, path), Fix: "add the age recipients of the other rules"})
+				add("recipients", ConfigProblem{Rule: r.Index + 1, Kind: kind, Path: path, Message: fmt.Sprintf("creation rule %d (%s records such as %s) names no recipient", r.Index+1, kind, path), Fix: "add the age recipients of the other rules"})
 			}
 			if r.encRe == nil {
-				add(ConfigProblem{Rule: r.Index + 1, Kind: kind, Path: path, Message: fmt.Sprintf("creation rule %d (%s records such as %s) has no encrypted_regex, so sops would encrypt every field, ids included", r.Index+1, kind, path), Fix: "set encrypted_regex: '" + k.EncryptedRegex() + "'"})
+				add("regex", ConfigProblem{Rule: r.Index + 1, Kind: kind, Path: path, Message: fmt.Sprintf("creation rule %d (%s records such as %s) has no encrypted_regex, so sops would encrypt every field, ids included", r.Index+1, kind, path), Fix: "set encrypted_regex: '" + k.EncryptedRegex() + "'"})
 				continue
 			}
 			for _, key := range k.EncryptedKeys {
 				if !r.encRe.MatchString(key) {
-					add(ConfigProblem{Rule: r.Index + 1, Kind: kind, Path: path, Field: key, Message: fmt.Sprintf("creation rule %d (%s records such as %s): encrypted_regex does not cover this personal/secret field, so it would be written in plaintext", r.Index+1, kind, path), Fix: "set encrypted_regex: '" + k.EncryptedRegex() + "'"})
+					add("encrypt", ConfigProblem{Rule: r.Index + 1, Kind: kind, Path: path, Field: key, Message: fmt.Sprintf("creation rule %d (%s records such as %s): encrypted_regex does not cover this personal/secret field, so it would be written in plaintext", r.Index+1, kind, path), Fix: "set encrypted_regex: '" + k.EncryptedRegex() + "'"})
 				}
 			}
 			for _, key := range plain {
 				if r.encRe.MatchString(key) {
-					add(ConfigProblem{Rule: r.Index + 1, Kind: kind, Path: path, Field: key, Message: fmt.Sprintf("creation rule %d (%s records such as %s): encrypted_regex also encrypts this plain field, which the server must read without a key", r.Index+1, kind, path), Fix: "set encrypted_regex: '" + k.EncryptedRegex() + "'"})
+					add("plain", ConfigProblem{Rule: r.Index + 1, Kind: kind, Path: path, Field: key, Message: fmt.Sprintf("creation rule %d (%s records such as %s): encrypted_regex also encrypts this plain field, which the server must read without a key", r.Index+1, kind, path), Fix: "set encrypted_regex: '" + k.EncryptedRegex() + "'"})
 				}
 			}
 		}
