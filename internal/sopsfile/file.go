@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/getsops/sops/v3"
@@ -34,14 +35,17 @@ const Indent = sopsyaml.IndentDefault
 
 func store() *sopsyaml.Store { return sopsyaml.NewStore(&config.YAMLStoreConfig{Indent: Indent}) }
 
-// The sops library logs through its own loggers to stderr at warning
-// level, and some warnings quote file content (an unencrypted comment it
-// could not decrypt): dossier reports problems itself, without values.
-func init() {
+// quiet silences the sops library's loggers, which write to stderr at
+// warning level, and some of whose warnings quote file content (an
+// unencrypted comment it could not decrypt): dossier reports problems
+// itself, without values. It runs on first use rather than in init, so
+// that it also covers the loggers of sops packages initialised after this
+// one (every package is initialised before main).
+var quiet = sync.OnceFunc(func() {
 	for _, l := range logging.Loggers {
 		l.SetOutput(io.Discard)
 	}
-}
+})
 
 // File is a decrypted SOPS file. It keeps the data key and master keys so
 // that an edit can be written back to the same readers, as sops edit does.
@@ -171,6 +175,7 @@ func datesAsText(v any) bool {
 }
 
 func seal(tree *sops.Tree, dataKey []byte, cipher aes.Cipher) ([]byte, error) {
+	quiet()
 	mac, err := walkTree(tree, true, func(v any, path string) (any, error) {
 		return cipher.Encrypt(v, dataKey, path)
 	})

@@ -129,6 +129,7 @@ func valueFromNode(n *yaml.Node) (any, error) {
 // "sops -d" does; the fast walk decrypts in place and cannot hand a half
 // decrypted tree over.
 func open(tree sops.Tree, ids *Identities) (*File, error) {
+	quiet()
 	if err := checkTypes(tree); err != nil {
 		return nil, err
 	}
