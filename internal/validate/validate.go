@@ -334,6 +334,8 @@ func (fc *fileCheck) addViolation(v schema.Violation) {
 		fix = "remove the field: the schema does not keep it (or add it to the schema)"
 	} else if strings.HasPrefix(v.Keyword, "required") {
 		fix = "add the missing field with \"dossier edit " + fc.rel + "\""
+	} else if n := yamltree.Find(fc.root, v.Path); len(v.Path) > 0 && n.Kind == yaml.ScalarNode && n.ShortTag() == "!!timestamp" {
+		fix = "this date was stored as a timestamp (\"sops --encrypt\" does that to an unquoted date): run \"dossier edit " + fc.rel + "\", which writes it back as a date"
 	}
 	var path []string
 	if len(v.Path) > 0 {
