@@ -3,6 +3,7 @@ package sopsfile
 import (
 	"fmt"
 	"regexp"
+	"regexp/syntax"
 	"sort"
 	"strings"
 
@@ -28,8 +29,10 @@ type ConfigProblem struct {
 // matches), not only one example path: a rule for one customer
 // ("records/c-0042/") that leaves out a field is found as surely as the
 // general rule. The paths tried are each kind's layout with ids 0000,
-// 0001, 9999, 12345 and every id a path_regex names or begins (c-004 in
-// "records/c-004[0-9]/" gives c-0040 and c-0049).
+// 0001, 9999, 12345 and every id a path_regex can match that witnesses
+// shows, or begins (c-004 in "records/c-004.*" gives c-0040 and c-0049).
+// A regex can match more than the paths tried (a class in the middle of
+// a range); the check then errs on the side of the rules it can see.
 func (rs *Rules) Check(set *schema.Set) []ConfigProblem {
 	var out []ConfigProblem
 	seen := map[string]bool{}
@@ -119,6 +122,77 @@ var idPrefixes = map[string]string{"customer": "c-", "user": "u-", "contract": "
 // digits, e.g. "c-0042" or "c-004".
 var idToken = regexp.MustCompile(`\b(c|u|ct|env|err|mnt)-[0-9]*`)
 
+// maxWitnesses bounds the strings witnesses makes of one regex.
+const maxWitnesses = 64
+
+// witnesses are strings a regex matches, chosen to show the ids it
+// covers: each alternative of an alternation, and the first and last
+// character of each character class ("c-00[4-5][0-9]" gives c-0040,
+// c-0049, c-0050, c-0059), up to maxWitnesses of them.
+func witnesses(expr string) []string {
+	re, err := syntax.Parse(expr, syntax.Perl)
+	if err != nil {
+		return nil
+	}
+	return witnessOf(re.Simplify())
+}
+
+func witnessOf(re *syntax.Regexp) []string {
+	cross := func(a, b []string) []string {
+		var out []string
+		for _, x := range a {
+			for _, y := range b {
+				if len(out) == maxWitnesses {
+					return out
+				}
+				out = append(out, x+y)
+			}
+		}
+		return out
+	}
+	switch re.Op {
+	case syntax.OpLiteral:
+		return []string{string(re.Rune)}
+	case syntax.OpCharClass:
+		if len(re.Rune) == 0 {
+			return nil
+		}
+		lo, hi := string(re.Rune[0]), string(re.Rune[len(re.Rune)-1])
+		if lo == hi {
+			return []string{lo}
+		}
+		return []string{lo, hi}
+	case syntax.OpAnyChar, syntax.OpAnyCharNotNL:
+		return []string{"x"}
+	case syntax.OpCapture:
+		return witnessOf(re.Sub[0])
+	case syntax.OpPlus:
+		return witnessOf(re.Sub[0])
+	case syntax.OpRepeat:
+		out := []string{""}
+		for i := 0; i < re.Min; i++ {
+			out = cross(out, witnessOf(re.Sub[0]))
+		}
+		return out
+	case syntax.OpConcat:
+		out := []string{""}
+		for _, sub := range re.Sub {
+			out = cross(out, witnessOf(sub))
+		}
+		return out
+	case syntax.OpAlternate:
+		var out []string
+		for _, sub := range re.Sub {
+			out = append(out, witnessOf(sub)...)
+		}
+		if len(out) > maxWitnesses {
+			out = out[:maxWitnesses]
+		}
+		return out
+	}
+	return []string{""} // empty-width assertions, star, quest: match nothing extra
+}
+
 // samplePaths are the record paths of kind that Check tries.
 func (rs *Rules) samplePaths(kind string) []string {
 	ids := map[string][]string{}
@@ -128,7 +202,8 @@ func (rs *Rules) samplePaths(kind string) []string {
 		}
 	}
 	for _, r := range rs.Rules {
-		for _, tok := range idToken.FindAllString(r.PathRegex, -1) {
+		texts := append(witnesses(r.PathRegex), r.PathRegex)
+		for _, tok := range idToken.FindAllString(strings.Join(texts, " "), -1) {
 			prefix, digits, _ := strings.Cut(tok, "-")
 			for k, p := range idPrefixes {
 				if p != prefix+"-" {

@@ -183,6 +183,8 @@ func TestCheckEveryRuleAndPathShape(t *testing.T) {
 		field       string
 	}{
 		{"a per-customer rule leaves out phone", "  - path_regex: 'records/c-0042/users/'\n    encrypted_regex: '^(email|full_name|login|password)$'\n    age: age1x\n", 1, "phone"},
+		{"a customer class leaves out phone", "  - path_regex: 'records/c-00[4-5][0-9]/users/'\n    encrypted_regex: '^(email|full_name|login|password)$'\n    age: age1x\n", 1, "phone"},
+		{"one of several customers leaves out phone", "  - path_regex: 'records/(c-0007|c-0100)/'\n    encrypted_regex: '^(email|full_name|login|password)$'\n    age: age1x\n", 1, "phone"},
 		{"a customer range leaves out phone", "  - path_regex: 'records/c-004[0-9]/'\n    encrypted_regex: '^(email|full_name|login|password)$'\n    age: age1x\n", 1, "phone"},
 		{"a regex that also encrypts a plain field", "  - path_regex: 'users/u-0007\\.yaml$'\n    encrypted_regex: '^(email|full_name|login|password|phone|role)$'\n    age: age1x\n", 1, "role"},
 		{"a regex that matches a plain field by part", "  - path_regex: 'records/c-0001/users/'\n    encrypted_regex: 'email|full_name|login|password|phone|act'\n    age: age1x\n", 1, "active"},
