@@ -126,20 +126,52 @@ func (f *File) Rekey(rule *Rule) ([]byte, error) {
 	return Encrypt(plain, rule)
 }
 
-// loadPlain reads plaintext YAML the way the sops store does, then turns
-// its timestamps back into text: yaml.v3 reads an unquoted 2019-03-01 as a
-// time, which sops would write as 2019-03-01T00:00:00Z, a value the
-// schema's date format refuses. Every date and time in a record's schema
-// is a string, so text is what the record means.
+// loadPlain reads plaintext YAML the way the sops store does, without
+// its comments (sops would write them in plaintext; records hold none),
+// and turns its timestamps back into text: yaml.v3 reads an unquoted
+// 2019-03-01 as a time, which sops would write as 2019-03-01T00:00:00Z, a
+// value the schema's date format refuses. Every date and time in a
+// record's schema is a string, so text is what the record means.
 func loadPlain(plain []byte) (sops.TreeBranches, error) {
 	branches, err := store().LoadPlainFile(plain)
 	if err != nil {
 		return nil, fmt.Errorf("reading the plaintext: %w", err)
 	}
-	for _, b := range branches {
-		datesAsText(b)
+	for i, b := range branches {
+		branches[i] = dropComments(b).(sops.TreeBranch)
+		datesAsText(branches[i])
 	}
 	return branches, nil
+}
+
+// dropComments returns v without the comments the sops store keeps as
+// tree items and list elements.
+func dropComments(v any) any {
+	switch t := v.(type) {
+	case sops.TreeBranch:
+		out := t[:0]
+		for _, item := range t {
+			if _, ok := item.Key.(sops.Comment); ok {
+				continue
+			}
+			if _, ok := item.Value.(sops.Comment); ok {
+				continue
+			}
+			item.Value = dropComments(item.Value)
+			out = append(out, item)
+		}
+		return out
+	case []any:
+		out := t[:0]
+		for _, x := range t {
+			if _, ok := x.(sops.Comment); ok {
+				continue
+			}
+			out = append(out, dropComments(x))
+		}
+		return out
+	}
+	return v
 }
 
 // datesAsText replaces every time value under v by its text: a date

@@ -61,3 +61,17 @@ func TestLoadPlainKeepsDatesAsText(t *testing.T) {
 		t.Error("datesAsText did not report the timestamp it replaced")
 	}
 }
+
+func TestLoadPlainDropsComments(t *testing.T) {
+	branches, err := loadPlain([]byte("# head CANARY\nname: x # inline CANARY\nlist:\n  # in list CANARY\n  - a # CANARY\n  - b\n# foot CANARY\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := store().EmitPlainFile(branches)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(string(out), "CANARY") || string(out) != "name: x\nlist:\n    - a\n    - b\n" {
+		t.Errorf("loadPlain kept comments or changed values:\n%s", out)
+	}
+}
