@@ -73,10 +73,22 @@ func TestEncTypeCases(t *testing.T) {
 func FuzzParseRules(f *testing.F) {
 	f.Add([]byte("creation_rules:\n  - path_regex: x\n    age: age1a\n"))
 	f.Add([]byte("creation_rules: [{kms: x}]"))
+	f.Add([]byte("stores: {yaml: {indent: 4}}\ncreation_rules:\n  - path_regex: 'records/(c-00[4-5][0-9]|c-1)/u'\n    encrypted_regex: '^(email|phone)$'\n    mac_only_encrypted: false\n    age: age1a\n"))
+	f.Add([]byte("creation_rules:\n  - encrypted_regex: a\n    encrypted_comment_regex: b\n"))
+	set, err := schema.Load(dossier.Assets, "schema")
+	if err != nil {
+		f.Fatal(err)
+	}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		rs, err := ParseRules(data)
 		if err == nil {
 			rs.For("records/c-0001/customer.yaml")
+			rs.Check(set)
+			for _, r := range rs.Rules {
+				if n := len(witnesses(r.PathRegex)); n > maxWitnesses {
+					t.Errorf("%d witnesses of %q", n, r.PathRegex)
+				}
+			}
 		}
 	})
 }
