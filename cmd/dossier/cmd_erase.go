@@ -26,6 +26,11 @@ func runErase(e *env, args []string) error {
 	if len(pos) != 1 || *id == "" {
 		return usageError("usage: dossier erase SUBJECT --request ID (SUBJECT is c-0042 or c-0042/u-0017)")
 	}
+	unlock, err := lockRepo(e, "erase")
+	if err != nil {
+		return err
+	}
+	defer unlock()
 	renv, err := requestEnv(e)
 	if err != nil {
 		return err

@@ -40,6 +40,11 @@ func runPurge(e *env, args []string) error {
 	if len(pos) > 0 || (len(ids) == 0) == !*all {
 		return usageError("purge takes --request ID or --all-pending")
 	}
+	unlock, err := lockRepo(e, "purge")
+	if err != nil {
+		return err
+	}
+	defer unlock()
 	root, err := repo.Find(e.dir)
 	if err != nil {
 		return refused("%v", err)
