@@ -63,6 +63,60 @@ type Request struct {
 	ErasedObjects []string `yaml:"erased_objects,omitempty"`
 	// Purged is set once the objects are gone from this repository's history.
 	Purged *Purge `yaml:"purged,omitempty"`
+	// Extended is set when the deadline was extended by two months
+	// (GDPR art. 12(3)); Due is then the new deadline.
+	Extended *Extension `yaml:"extended,omitempty"`
+	// History is what was done on the request before it closed: exports
+	// (a copy handed out), corrections, the extension, the close.
+	History []Event `yaml:"history,omitempty"`
+}
+
+// Extension records an art. 12(3) extension: the original deadline and
+// the reason, which the subject must be told within the first month. The
+// reason is the officer's text: a ledger rule is that it names no person.
+type Extension struct {
+	Date      string `yaml:"date"`
+	Reason    string `yaml:"reason"`
+	ParentDue string `yaml:"original_due"`
+}
+
+// Event is one step taken on a request.
+type Event struct {
+	Date   string `yaml:"date"`
+	Action string `yaml:"action"`
+	Note   string `yaml:"note,omitempty"` // ids, a language code, field names
+}
+
+// Event actions.
+const (
+	EventExport  = "export"
+	EventCorrect = "correct"
+	EventExtend  = "extend"
+	EventClose   = "close"
+)
+
+// Record appends a step to the request's history.
+func (r *Request) Record(now time.Time, action, note string) {
+	r.History = append(r.History, Event{Date: now.Format(DateFormat), Action: action, Note: note})
+}
+
+// Extend moves the deadline two months further (GDPR art. 12(3): "by two
+// further months where necessary, taking into account the complexity and
+// number of the requests"), once.
+func (r *Request) Extend(now time.Time, reason string) error {
+	if r.Extended != nil {
+		return fmt.Errorf("request %s was already extended on %s: art. 12(3) allows one extension of two months", r.ID, r.Extended.Date)
+	}
+	received, err := time.Parse(DateFormat, r.Received)
+	if err != nil {
+		return fmt.Errorf("%s: received date %q is not a date", r.ID, r.Received)
+	}
+	r.Extended = &Extension{Date: now.Format(DateFormat), Reason: reason, ParentDue: r.Due}
+	// Three months from receipt, clamped like the first month: received
+	// 31 January, due 30 April (not 28 April by extending 28 February).
+	r.Due = addMonths(received, 3).Format(DateFormat)
+	r.Record(now, EventExtend, "+2 months")
+	return nil
 }
 
 // Kept is a record retained during its legal retention period.
@@ -216,10 +270,12 @@ func New(root, typ, subject string, received time.Time) (*Request, error) {
 // when it is shorter (received 31 January, due 28 February), as EU time
 // limits are counted (Regulation 1182/71 art. 3(2)(c)). time.AddDate would
 // roll over into March and miss the deadline.
-func AddMonth(t time.Time) time.Time {
+func AddMonth(t time.Time) time.Time { return addMonths(t, 1) }
+
+func addMonths(t time.Time, n int) time.Time {
 	y, m, d := t.Date()
-	last := time.Date(y, m+2, 0, 0, 0, 0, 0, time.UTC).Day()
-	return time.Date(y, m+1, min(d, last), 0, 0, 0, 0, time.UTC)
+	last := time.Date(y, m+time.Month(n)+1, 0, 0, 0, 0, 0, time.UTC).Day()
+	return time.Date(y, m+time.Month(n), min(d, last), 0, 0, 0, 0, time.UTC)
 }
 
 // nextID is DSR-<year>-<one more than the highest number used that year>.

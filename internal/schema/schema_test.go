@@ -70,7 +70,7 @@ func TestSchemaErrors(t *testing.T) {
 		{"x.schema.yaml", header + "x-retention: {basis: consent, law: x, period: 1 year, after: d}\nproperties: {kind: {const: x}, d: {type: string}}\n", "ISO 8601"},
 		{"x.schema.yaml", header + "x-nl: {titel: X}\nproperties: {kind: {const: x}}\n", `x-nl: unknown key "titel"`},
 		{"x.schema.yaml", header + "x-nl: Klant\nproperties: {kind: {const: x}}\n", "x-nl must be a mapping"},
-		{"x.schema.yaml", header + "properties: {kind: {const: x}, a: {type: string, x-nl: {purpose: y}}}\n", `properties.a: x-nl: unknown key "purpose" (allowed here: title)`},
+		{"x.schema.yaml", header + "properties: {kind: {const: x}, a: {type: string, x-nl: {purpose: y}}}\n", `properties.a: x-nl: unknown key "purpose" (allowed here: title, enum, hint)`},
 	}
 	for _, tt := range tests {
 		_, err := load(t, tt.name, tt.src)
