@@ -180,7 +180,7 @@ func renderHTML(cp *Copy, set *schema.Set, lang Language, res *Exported) ([]byte
 		if k := set.Kinds[h.Kind]; k != nil {
 			n = k.Root
 		}
-		f := flattener{lang: lang, user: cp.Subject.User}
+		f := flattener{lang: lang, user: cp.Subject.User, org: data.Org}
 		if h.Part != "" {
 			n, r.PartLabel = f.descend(n, h.Part)
 		}
@@ -206,6 +206,7 @@ func renderHTML(cp *Copy, set *schema.Set, lang Language, res *Exported) ([]byte
 type flattener struct {
 	lang Language
 	user string // the subject user, shown as "you"
+	org  string // the customer's id with its name: Bakkerij Peeters (c-0042)
 }
 
 func (f flattener) join(label, key string) string {
@@ -270,6 +271,10 @@ func (f flattener) flat(n *schema.Node, label string, v any, top bool, rows *[]r
 				continue
 			}
 			c, l := f.child(n, label, k)
+			if top && k == "customer" {
+				*rows = append(*rows, row{l, f.org})
+				continue
+			}
 			f.flat(c, l, t[k], false, rows)
 		}
 	case []any:
