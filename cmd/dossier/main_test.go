@@ -91,6 +91,7 @@ func Params(tools, root, dir string) testscript.Params {
 			"nofile-contains": cmdNoFileContains,
 			"start-sshd":      cmdStartSshd,
 			"req-records":     cmdReqRecords,
+			"subject-valid":   cmdSubjectValid,
 			"req-erased":      cmdReqErased,
 			"erase-fixture":   cmdEraseFixture,
 			"purge-fixture":   cmdPurgeFixture,

@@ -2,6 +2,7 @@ package request
 
 import (
 	"bytes"
+	_ "embed"
 	"encoding/json"
 	"errors"
 	"os"
@@ -23,6 +24,12 @@ const (
 	JSONFile = "subject.json"
 	HTMLFile = "report.html"
 )
+
+// SubjectSchema is the JSON Schema (2020-12) of subject.json: the
+// documentation of the portable format, for whoever receives a copy.
+//
+//go:embed subject.schema.json
+var SubjectSchema []byte
 
 // FormatVersion is the version of subject.json's format, described by
 // schema/subject.schema.json. It changes when a field changes meaning or
