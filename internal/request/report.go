@@ -35,7 +35,7 @@ h3 { font-size: 1.05em; margin: 1.6em 0 .4em; }
 .who { background: #eef3f9; border-left: 4px solid #1d4e89; padding: .75em 1em; margin: 1em 0; }
 .note { color: #4a4f57; font-size: .95em; }
 .warn { background: #fff7e0; border-left: 4px solid #c98a00; padding: .6em 1em; }
-dl.art15 { display: grid; grid-template-columns: 14em 1fr; gap: .6em 1.2em; }
+dl.art15 > div { display: grid; grid-template-columns: 13em 1fr; gap: 1.2em; padding: .6em 0; border-bottom: 1px solid #e3e6ea; }
 dl.art15 dt { font-weight: 600; } dl.art15 dd { margin: 0; }
 table { border-collapse: collapse; width: 100%; margin: .3em 0 1.2em; table-layout: fixed; }
 th, td { text-align: left; vertical-align: top; padding: .35em .5em; border-bottom: 1px solid #e3e6ea; overflow-wrap: anywhere; }
@@ -44,7 +44,7 @@ th { width: 38%; font-weight: normal; color: #4a4f57; }
 footer { margin-top: 3em; border-top: 1px solid #c8ced6; padding-top: .75em; font-size: .9em; color: #4a4f57; }
 @media (max-width: 40em) {
   body { padding: 1em .75em 2em; font-size: 16px; }
-  dl.art15 { grid-template-columns: 1fr; gap: .1em; } dl.art15 dd { margin-bottom: .7em; }
+  dl.art15 > div { grid-template-columns: 1fr; gap: .2em; }
   th, td { display: block; width: auto; border: 0; padding: .1em 0; }
   th { padding-top: .5em; font-size: .9em; } tr { display: block; border-bottom: 1px solid #e3e6ea; padding-bottom: .35em; }
 }
