@@ -172,6 +172,10 @@ func runRequestsClose(e *env, args []string) error {
 	if err != nil {
 		return requestError(err)
 	}
+	if len(req.History) > 1 {
+		fmt.Fprintf(e.stdout, "%s closed on %s\n", req.ID, req.Done)
+		return nil
+	}
 	fmt.Fprintf(e.stdout, "%s closed on %s without action\n", req.ID, req.Done)
 	return nil
 }

@@ -55,8 +55,10 @@ func (e *Env) Open(typ, subject string, received time.Time) (*ledger.Request, er
 	return req, nil
 }
 
-// Close marks an open request done without carrying it out (withdrawn,
-// or answered outside dossier), in its own commit.
+// Close marks an open request done, in its own commit: after its exports
+// or corrections (they leave it open, so that a corrected or translated
+// re-export needs no new request), or without action (withdrawn, or
+// answered outside dossier). The ledger's history says which.
 func (e *Env) Close(id string) (*ledger.Request, error) {
 	req, err := ledger.Load(e.WS.Root, id)
 	if err != nil {
@@ -68,12 +70,17 @@ func (e *Env) Close(id string) (*ledger.Request, error) {
 	if err := e.checkClean(customerOf(req.Subject)...); err != nil {
 		return nil, err
 	}
+	summary := "close " + req.ID + " without action"
+	if len(req.History) > 0 {
+		summary = "close " + req.ID + " (done)"
+	}
 	req.Close(e.Now)
+	req.Record(e.Now, ledger.EventClose, "")
 	var subjects []string
 	if req.Subject != "" {
 		subjects = []string{req.Subject}
 	}
-	if _, err := e.commit(repo.Change{}, req, message("close "+req.ID+" without action", req, actionClose, subjects...)); err != nil {
+	if _, err := e.commit(repo.Change{}, req, message(summary, req, actionClose, subjects...)); err != nil {
 		return nil, err
 	}
 	return req, nil
