@@ -44,47 +44,47 @@ const (
 
 // Request is one data-subject request.
 type Request struct {
-	ID       string `yaml:"id"`      // DSR-2026-0042
-	Type     string `yaml:"type"`    // access, rectification, erasure, retention
-	Subject  string `yaml:"subject"` // c-0042 or c-0042/u-0017
-	Received string `yaml:"received"`
-	Due      string `yaml:"due"` // received + 1 month (GDPR art. 12(3))
-	Status   string `yaml:"status"`
-	Done     string `yaml:"done,omitempty"`
+	ID       string `yaml:"id" json:"id"`           // DSR-2026-0042
+	Type     string `yaml:"type" json:"type"`       // access, rectification, erasure, retention
+	Subject  string `yaml:"subject" json:"subject"` // c-0042 or c-0042/u-0017
+	Received string `yaml:"received" json:"received"`
+	Due      string `yaml:"due" json:"due"` // received + 1 month (GDPR art. 12(3))
+	Status   string `yaml:"status" json:"status"`
+	Done     string `yaml:"done,omitempty" json:"done,omitempty"`
 	// Commit is the commit that carried out the request, when it is known
 	// (a request commit cannot name itself; it carries trailers instead).
-	Commit string `yaml:"commit,omitempty"`
+	Commit string `yaml:"commit,omitempty" json:"commit,omitempty"`
 	// ErasedPaths are the record paths removed or minimised at HEAD.
-	ErasedPaths []string `yaml:"erased_paths,omitempty"`
+	ErasedPaths []string `yaml:"erased_paths,omitempty" json:"erased_paths,omitempty"`
 	// Kept are records retained under a legal obligation, minimised.
-	Kept []Kept `yaml:"kept,omitempty"`
+	Kept []Kept `yaml:"kept,omitempty" json:"kept,omitempty"`
 	// ErasedObjects are the blob ids of every version of every erased file
 	// in history (for a minimised file: every version but the new one).
-	ErasedObjects []string `yaml:"erased_objects,omitempty"`
+	ErasedObjects []string `yaml:"erased_objects,omitempty" json:"erased_objects,omitempty"`
 	// Purged is set once the objects are gone from this repository's history.
-	Purged *Purge `yaml:"purged,omitempty"`
+	Purged *Purge `yaml:"purged,omitempty" json:"purged,omitempty"`
 	// Extended is set when the deadline was extended by two months
 	// (GDPR art. 12(3)); Due is then the new deadline.
-	Extended *Extension `yaml:"extended,omitempty"`
+	Extended *Extension `yaml:"extended,omitempty" json:"extended,omitempty"`
 	// History is what was done on the request before it closed: exports
 	// (a copy handed out), corrections, the extension, the close.
-	History []Event `yaml:"history,omitempty"`
+	History []Event `yaml:"history,omitempty" json:"history,omitempty"`
 }
 
 // Extension records an art. 12(3) extension: the original deadline and
 // the reason, which the subject must be told within the first month. The
 // reason is the officer's text: a ledger rule is that it names no person.
 type Extension struct {
-	Date      string `yaml:"date"`
-	Reason    string `yaml:"reason"`
-	ParentDue string `yaml:"original_due"`
+	Date      string `yaml:"date" json:"date"`
+	Reason    string `yaml:"reason" json:"reason"`
+	ParentDue string `yaml:"original_due" json:"original_due"`
 }
 
 // Event is one step taken on a request.
 type Event struct {
-	Date   string `yaml:"date"`
-	Action string `yaml:"action"`
-	Note   string `yaml:"note,omitempty"` // ids, a language code, field names
+	Date   string `yaml:"date" json:"date"`
+	Action string `yaml:"action" json:"action"`
+	Note   string `yaml:"note,omitempty" json:"note,omitempty"` // ids, a language code, field names
 }
 
 // Event actions.
@@ -121,18 +121,18 @@ func (r *Request) Extend(now time.Time, reason string) error {
 
 // Kept is a record retained during its legal retention period.
 type Kept struct {
-	Path  string `yaml:"path"`
-	Basis string `yaml:"basis"`
-	Until string `yaml:"until"`
+	Path  string `yaml:"path" json:"path"`
+	Basis string `yaml:"basis" json:"basis"`
+	Until string `yaml:"until" json:"until"`
 }
 
 // Purge records a history rewrite that removed a request's objects.
 type Purge struct {
-	Date    string `yaml:"date"`
-	Commits int    `yaml:"commits_rewritten"`
+	Date    string `yaml:"date" json:"date"`
+	Commits int    `yaml:"commits_rewritten" json:"commits_rewritten"`
 	// OldTips are the ref values before the rewrite: the git server's
 	// pre-receive hook accepts a non-fast-forward push from one of these.
-	OldTips []string `yaml:"old_tips,omitempty"`
+	OldTips []string `yaml:"old_tips,omitempty" json:"old_tips,omitempty"`
 }
 
 var idRe = regexp.MustCompile(`^DSR-[0-9]{4}-[0-9]{4,}$`)

@@ -50,8 +50,9 @@ type Env struct {
 
 // Action names for the Dossier-Action trailer.
 const (
-	actionOpen  = "open"
-	actionClose = "close"
+	actionOpen   = "open"
+	actionClose  = "close"
+	actionExtend = "extend"
 )
 
 // message is a commit message: a subject line, then the trailers in
