@@ -248,14 +248,20 @@ func typed(n *schema.Node, value string) (*yaml.Node, error) {
 				return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!float", Value: strconv.FormatFloat(f, 'g', -1, 64)}, nil
 			}
 		case "boolean":
-			if b, err := strconv.ParseBool(value); err == nil {
-				return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!bool", Value: strconv.FormatBool(b)}, nil
+			// Exactly true or false: strconv would also take "t" and "1",
+			// which a reader of the record would not recognise.
+			if value == "true" || value == "false" {
+				return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!bool", Value: value}, nil
 			}
 		case "string":
 			return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: value}, nil
 		}
 	}
-	return nil, fmt.Errorf("the value is not of the type the schema asks for (%s)", strings.Join(types, " or "))
+	msg := fmt.Sprintf("the value is not of the type the schema asks for (%s)", strings.Join(types, " or "))
+	if h := n.HintText(); h != "" {
+		msg += "; " + h
+	}
+	return nil, errors.New(msg)
 }
 
 // set puts val at path, creating missing mappings on the way and

@@ -76,6 +76,8 @@ type Node struct {
 	FreeText bool
 	// Unit is x-unit: EUR for an amount in euro.
 	Unit string
+	// Required are the names the schema's "required" lists.
+	Required []string
 }
 
 // Text is what an x-nl annotation gives in Dutch, the language of the
@@ -351,6 +353,13 @@ func reduce(s any, defs map[string]any, inherited Class, ref string, depth int) 
 		n.Title, _ = m["title"].(string)
 	}
 	n.Format, _ = m["format"].(string)
+	if req, ok := m["required"].([]any); ok {
+		for _, r := range req {
+			if name, ok := r.(string); ok {
+				n.Required = append(n.Required, name)
+			}
+		}
+	}
 	n.Pattern, _ = m["pattern"].(string)
 	if e, ok := m["enum"].([]any); ok {
 		for _, x := range e {
@@ -613,6 +622,11 @@ func (k *Kind) violations(s *jsonschema.Schema, data any) []Violation {
 // the field is personal or secret.
 func (k *Kind) message(e *jsonschema.ValidationError) string {
 	msg := strings.Join(strings.Fields(e.ErrorKind.LocalizedString(printer)), " ")
+	if f, ok := e.ErrorKind.(*kind.Format); ok {
+		// The library's reason is Go's ("parsing time ... as
+		// 2006-01-02"); the hint below says the form in words.
+		msg = fmt.Sprintf("%q is not a valid %s", fmt.Sprint(f.Got), f.Want)
+	}
 	if k.ClassOf(e.InstanceLocation) != Plain {
 		msg = fmt.Sprintf("does not satisfy the schema's %q rule (value not shown: the field is personal)", strings.Join(e.ErrorKind.KeywordPath(), "/"))
 	}
