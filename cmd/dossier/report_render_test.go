@@ -19,7 +19,8 @@ import (
 // paper: its test renders it in a real browser (headless Chromium, the
 // Debian package that "make test" installs) at desktop and phone width,
 // checks the rendered page for every section the report must have, and
-// keeps the screenshots as test artifacts for a person to look at.
+// keeps the screenshots (and the page printed to A4 as a PDF) as test
+// artifacts for a person to look at.
 var renderWidths = []struct {
 	name          string
 	width, height int
@@ -83,6 +84,16 @@ func cmdReportRender(ts *testscript.TestScript, neg bool, args []string) {
 		checkScreenshot(ts, png, w.width)
 		ts.Logf("screenshot %s (%d px wide)", png, w.width)
 	}
+	// On paper (A4, the print style sheet): kept as a PDF beside the PNGs.
+	pdf := filepath.Join(out, args[1]+".pdf")
+	runChromium(ts, browser, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--user-data-dir="+profile,
+		"--no-pdf-header-footer", "--print-to-pdf="+pdf, "file://"+page)
+	data, err := os.ReadFile(pdf)
+	ts.Check(err)
+	if !strings.HasPrefix(string(data), "%PDF-") || len(data) < 2000 {
+		ts.Fatalf("%s is not a printed report", pdf)
+	}
+	ts.Logf("printed %s (%d bytes)", pdf, len(data))
 }
 
 func runChromium(ts *testscript.TestScript, browser string, args ...string) string {
