@@ -54,4 +54,4 @@ bench: deps build $(SOPS)
 	$(GO) run ./bench -dossier $(DOSSIER) -sops $(SOPS)
 
 clean:
-	rm -rf $(BIN)
+	rm -rf $(BIN) test-artifacts
