@@ -294,31 +294,37 @@ func (e *Env) collect(subj record.Subject, id string, opt ExportOptions) (*Copy,
 	}
 	sort.SliceStable(files, func(i, j int) bool { return files[i].Rel == own && files[j].Rel != own })
 	pr := &presenter{user: subj.User, secrets: opt.IncludeSecrets, redact: opt.RedactOthers}
+	// The customer's name is the source of a user's data, and the
+	// subject's name is the report's first line: both are read from
+	// their records, which a user's copy decrypts only for that.
+	customerRec := record.For(subj.Customer, "customer", subj.Customer)
+	decrypted := map[string]map[string]any{}
+	for _, p := range files {
+		if p.Rel != customerRec && p.Rel != own {
+			continue
+		}
+		o, err := e.decrypt(p)
+		if err != nil {
+			return nil, nil, err
+		}
+		v, err := o.value()
+		if err != nil {
+			return nil, nil, err
+		}
+		decrypted[p.Rel] = v
+		switch p.Kind {
+		case "customer":
+			cp.Subject.CustomerName, _ = v["company_name"].(string)
+			if subj.User == "" {
+				cp.Subject.Name = cp.Subject.CustomerName
+			}
+		case "user":
+			cp.Subject.Name, _ = v["full_name"].(string)
+		}
+	}
 	kinds := map[string]bool{}
 	for _, p := range files {
-		whole := subj.User == "" || (p.Kind == "user" && p.ID == subj.User)
-		if p.Rel == record.For(subj.Customer, "customer", subj.Customer) || p.Rel == own {
-			// The customer's name is the source of a user's data; the
-			// subject's name is the report's first line.
-			o, err := e.decrypt(p)
-			if err != nil {
-				return nil, nil, err
-			}
-			v, err := o.value()
-			if err != nil {
-				return nil, nil, err
-			}
-			if p.Kind == "customer" {
-				cp.Subject.CustomerName, _ = v["company_name"].(string)
-			}
-			if p.Rel == own {
-				name, _ := v["full_name"].(string)
-				if p.Kind == "customer" {
-					name = cp.Subject.CustomerName
-				}
-				cp.Subject.Name = name
-			}
-		}
+		whole := subj.User == "" || p.Rel == own
 		if subj.User == "" && p.Kind == "user" {
 			// A user's own record in a customer's copy is someone
 			// else's data: their logins and passwords (art. 15(4)).
@@ -342,22 +348,28 @@ func (e *Env) collect(subj record.Subject, id string, opt ExportOptions) (*Copy,
 				continue
 			}
 		}
-		o, err := e.decrypt(p)
+		k, err := e.kind(p)
 		if err != nil {
 			return nil, nil, err
 		}
-		v, err := o.value()
-		if err != nil {
-			return nil, nil, err
+		v := decrypted[p.Rel]
+		if v == nil {
+			o, err := e.decrypt(p)
+			if err != nil {
+				return nil, nil, err
+			}
+			if v, err = o.value(); err != nil {
+				return nil, nil, err
+			}
 		}
 		kinds[p.Kind] = true
 		pr.path = p.Rel
 		if whole || len(parts[0]) == 0 {
-			cp.Records = append(cp.Records, Held{Path: p.Rel, Kind: p.Kind, ID: p.ID, Data: pr.present(o.kind.Root, v, nil)})
+			cp.Records = append(cp.Records, Held{Path: p.Rel, Kind: p.Kind, ID: p.ID, Data: pr.present(k.Root, v, nil)})
 			continue
 		}
 		for _, part := range parts {
-			n, pv := at(o.kind.Root, v, part)
+			n, pv := at(k.Root, v, part)
 			cp.Records = append(cp.Records, Held{Path: p.Rel, Kind: p.Kind, ID: p.ID, Part: strings.Join(part, "."), Data: pr.present(n, pv, part)})
 		}
 	}
