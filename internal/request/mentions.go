@@ -4,6 +4,7 @@ import (
 	"crypto/sha1"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"regexp"
 	"sort"
@@ -297,7 +298,10 @@ func (e *Env) scanMentions(subj record.Subject, files []record.Path) (*mentionSc
 	sc := &mentionScan{opened: map[string]*opened{}}
 	self := record.For(subj.Customer, "user", subj.User)
 	own, err := e.openKeyed(record.Path{Rel: self, Kind: "user", Customer: subj.Customer, ID: subj.User})
-	if errors.Is(err, errNoKey) {
+	// A subject whose record an ordinary commit deleted exists only in
+	// history: her values are not at hand, so nothing is searched and the
+	// erasure names every record as not searched, as without a key.
+	if errors.Is(err, errNoKey) || errors.Is(err, fs.ErrNotExist) {
 		sc.noKey = true
 		return sc, nil
 	}
