@@ -72,8 +72,8 @@ type Result struct {
 	Dropped   int // commits dropped because nothing was left in them
 	Refs      []RefUpdate
 	MapFile   string
-	Resumed   bool // an interrupted purge was finished
-	NoPending bool // --all-pending found nothing to do
+	Resumed   bool     // an interrupted purge was finished
+	NoPending bool     // --all-pending found nothing to do
 	Branch    string   // where the purge is recorded: the main branch
 	Skipped   []string // Forget only: main branches left alone although they still hold erased objects
 }
