@@ -21,7 +21,7 @@ import (
 func init() {
 	register(&command{
 		name:    "hook",
-		args:    "install | pre-commit | commit-msg FILE | pre-receive | textconv FILE | merge BASE OURS THEIRS PATH",
+		args:    "install | pre-commit | commit-msg FILE | pre-receive | post-receive | textconv FILE | merge BASE OURS THEIRS PATH",
 		summary: "what git runs: hooks, the diff textconv and the merge driver (\"hook install\" wires them up)",
 		run:     runHook,
 	})

@@ -2,6 +2,7 @@ package githook
 
 import (
 	"fmt"
+	"os/exec"
 	"sort"
 	"strings"
 
@@ -217,4 +218,26 @@ func (s *server) onlyPurgeRecord(parent, c *object.Commit, rc *rewriteCheck) (re
 		}
 	}
 	return "", nil
+}
+
+// Rewrote reports whether an accepted push rewrote or deleted history: a
+// ref deleted, or moved to a value its old value is not an ancestor of
+// (tags peeled). Run from post-receive: pre-receive let such a push through
+// only as a verified purge, after which the server must forget.
+func Rewrote(gitDir string, updates []Update) bool {
+	for _, u := range updates {
+		if u.Old.IsZero() {
+			continue
+		}
+		if u.New.IsZero() {
+			return true
+		}
+		// Exit 1 is "not an ancestor"; any other failure (a moved tag of
+		// a tree or blob, a missing object) counts as a rewrite too: the
+		// cost of a needless prune is time, of a missed one erased data.
+		if err := exec.Command("git", "--git-dir", gitDir, "merge-base", "--is-ancestor", u.Old.String(), u.New.String()).Run(); err != nil {
+			return true
+		}
+	}
+	return false
 }
