@@ -1,6 +1,7 @@
 package githook
 
 import (
+	"errors"
 	"fmt"
 	"os/exec"
 	"sort"
@@ -76,7 +77,22 @@ func (s *server) verifyRewrite(u Update, all []Update, defaultRef plumbing.Refer
 	if want.IsZero() {
 		return "the purge would leave nothing of the main branch", nil
 	}
-	return s.purgeRecords(u.New, want, rc)
+	if v, err := s.purgeRecords(u.New, want, rc); v != "" || err != nil {
+		return v, err
+	}
+	// An erasure removes the data from main's tip first; a purge only
+	// cleans history. A "purge" that changes the tip would wipe live
+	// records. (want is in the push: its id is the recomputed one, so its
+	// content is too.)
+	nc, err1 := s.repo.CommitObject(want)
+	oc, err2 := s.repo.CommitObject(u.Old)
+	if err1 != nil || err2 != nil {
+		return "", fmt.Errorf("reading the tips of %s: %w", u.Ref, errors.Join(err1, err2))
+	}
+	if nc.TreeHash != oc.TreeHash {
+		return "the erased objects are still on the tip of " + rewriteVerdict(defaultRef.Short()) + " on the server: erase there first (dossier erase), push, then purge", nil
+	}
+	return "", nil
 }
 
 // rewriteCheck computes (once) what the purge recorded by the push makes of
