@@ -128,6 +128,9 @@ func Run(root string, opts Options) (*Result, error) {
 		return &Result{Requests: j.Requests, Commits: j.Commits, Dropped: j.Dropped, Refs: j.Refs, MapFile: j.MapFile, Resumed: true, Branch: j.Branch}, nil
 	}
 	gr, err := git.PlainOpen(root)
+	if errors.Is(err, git.ErrUnsupportedExtensionRepositoryFormatVersion) || errors.Is(err, git.ErrUnknownExtension) {
+		return nil, refusal("the repository's git configuration uses an extension dossier cannot open (%v); a sparse checkout made by \"git sparse-checkout\" sets extensions.worktreeConfig: run \"git sparse-checkout disable\" and \"git config --unset extensions.worktreeConfig\", purge, then set the sparse checkout up again", err)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -454,7 +457,7 @@ func finish(gitDir, workTree string, j *journal, opts Options) error {
 	}
 	crash(opts, "after-record")
 	if workTree != "" {
-		if err := syncCheckout(gr, workTree, j); err != nil {
+		if err := syncCheckout(gr, gitDir, workTree, j); err != nil {
 			return err
 		}
 	}
@@ -482,13 +485,16 @@ func orElse(a, b string) string {
 // a rename, honours core.splitIndex and sparse checkout, and touches only
 // the paths that differ (the ledger files), so a kill leaves the old or the
 // new index, never a truncated one, and the next run does it again.
-func syncCheckout(gr *git.Repository, workTree string, j *journal) error {
+func syncCheckout(gr *git.Repository, gitDir, workTree string, j *journal) error {
 	head, err := gr.Storer.Reference(plumbing.HEAD)
 	if err != nil {
 		return fmt.Errorf("reading HEAD: %w", err)
 	}
 	if head.Type() != plumbing.SymbolicReference || head.Target().String() != j.Branch {
 		return nil // another branch is checked out: its tip did not move
+	}
+	if _, err := os.Stat(filepath.Join(gitDir, "index.lock")); err == nil {
+		return fmt.Errorf("the index is locked (.git/index.lock): if no git command is running, remove that file and run the purge again; it finishes where it stopped")
 	}
 	cmd := exec.Command("git", "-C", workTree, "read-tree", "-m", "-u", "HEAD")
 	var stderr bytes.Buffer
