@@ -48,7 +48,7 @@ func runHook(e *env, args []string) error {
 	}
 	run, ok := hookRuns[pos[0]]
 	if !ok {
-		return usageError("unknown hook %q: use install, pre-commit, commit-msg, pre-receive, textconv or merge", pos[0])
+		return usageError("unknown hook %q: use install, pre-commit, commit-msg, pre-receive, post-receive, textconv or merge", pos[0])
 	}
 	return run(e, pos[1:])
 }
