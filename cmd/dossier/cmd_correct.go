@@ -53,6 +53,11 @@ func runCorrect(e *env, args []string) error {
 	if len(pos) != 1 || *id == "" || len(changes) == 0 {
 		return usageError("usage: dossier correct PATH --set field=value [--unset field] --request ID")
 	}
+	unlock, err := lockRepo(e, "correct")
+	if err != nil {
+		return err
+	}
+	defer unlock()
 	renv, err := requestEnv(e)
 	if err != nil {
 		return err

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -79,6 +80,14 @@ func runNew(e *env, args []string) error {
 	if err != nil {
 		return refused("%v", err)
 	}
+	unlock, err := lockRepo(e, "new")
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	if _, err := os.Stat(ws.Abs(p.Rel)); err == nil {
+		return refused("%s was created by someone else meanwhile; nothing was written (use \"dossier edit %s\")", p.Rel, p.Rel)
+	}
 	if err := safefile.Write(ws.Abs(p.Rel), enc, 0o644); err != nil {
 		return err
 	}
@@ -103,6 +112,10 @@ func runEdit(e *env, args []string) error {
 	if err != nil {
 		return refused("%v", err)
 	}
+	before, err := os.ReadFile(ws.Abs(p.Rel))
+	if err != nil && !errors.Is(err, os.ErrNotExist) {
+		return err
+	}
 	f, err := ws.Open(p.Rel)
 	if err != nil {
 		return refused("%v", err)
@@ -123,13 +136,28 @@ func runEdit(e *env, args []string) error {
 	if err != nil {
 		return refused("%v", err)
 	}
-	if !changed {
+	if !changed && !f.NeedsRewrite() {
 		fmt.Fprintf(e.stdout, "%s: no changes\n", p.Rel)
 		return nil
 	}
-	enc, err := workspace.Reencrypt(f, edited)
+	if !changed {
+		// Comments placed by hand, or dates that sops turned into
+		// timestamps: writing the record back is the repair.
+		if problems := describe(ws.CheckPlain(p, edited)); len(problems) > 0 {
+			return refusedList(problems, "the record was not changed")
+		}
+	}
+	enc, err := ws.Reencrypt(p.Rel, f, edited)
 	if err != nil {
 		return refused("%s: %v", p.Rel, err)
+	}
+	unlock, err := lockRepo(e, "edit")
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	if now, err := os.ReadFile(ws.Abs(p.Rel)); err != nil || !bytes.Equal(now, before) {
+		return refused("%s changed on disk while it was open in the editor (another edit, a pull or a checkout); your edit was not saved: run \"dossier edit %s\" again", p.Rel, p.Rel)
 	}
 	if err := safefile.Write(ws.Abs(p.Rel), enc, 0o644); err != nil {
 		return err

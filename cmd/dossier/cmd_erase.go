@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/vts/dossier/internal/request"
 )
@@ -25,6 +26,11 @@ func runErase(e *env, args []string) error {
 	if len(pos) != 1 || *id == "" {
 		return usageError("usage: dossier erase SUBJECT --request ID (SUBJECT is c-0042 or c-0042/u-0017)")
 	}
+	unlock, err := lockRepo(e, "erase")
+	if err != nil {
+		return err
+	}
+	defer unlock()
 	renv, err := requestEnv(e)
 	if err != nil {
 		return err
@@ -43,6 +49,26 @@ func printErased(e *env, res *request.Erased) {
 	}
 	for _, p := range res.Cleared {
 		fmt.Fprintf(e.stdout, "cleared  %s (references to the user removed)\n", p)
+	}
+	for _, m := range res.Mentions {
+		if m.Removed > 0 {
+			fmt.Fprintf(e.stdout, "removed  %s from %s (%s)\n", count(m.Removed, "mention", "mentions"), m.Path, strings.Join(m.Fields, ", "))
+		}
+		if len(m.Dropped) > 0 {
+			fmt.Fprintf(e.stdout, "         %s: left out %s, which held only the user's value and cannot hold the marker\n", m.Path, strings.Join(m.Dropped, ", "))
+		}
+		if len(m.Retained) > 0 {
+			fmt.Fprintf(e.stdout, "retained mentions in %s (%s): the record's legal retention keeps these fields\n", m.Path, strings.Join(m.Retained, ", "))
+		}
+	}
+	if n := len(res.NotSearched); n > 0 {
+		for _, p := range res.NotSearched {
+			fmt.Fprintf(e.stdout, "not searched %s (no key opens it)\n", p)
+		}
+		for _, p := range res.NotCleared {
+			fmt.Fprintf(e.stdout, "not cleared  %s (it still refers to the user; no key opens it)\n", p)
+		}
+		fmt.Fprintf(e.stderr, "dossier: warning: %s of the customer could not be searched for the user's name, e-mail, phone or logins, for want of a key; a key holder must check and correct them (listed as unsearched in ledger/%s.yaml)\n", count(n, "record", "records"), res.Request.ID)
 	}
 	for _, k := range res.Kept {
 		until := "until " + k.Until

@@ -31,6 +31,11 @@ func runExport(e *env, args []string) error {
 	if len(pos) != 1 || *id == "" || *out == "" {
 		return usageError("usage: dossier export SUBJECT --request ID --out DIR (e.g. dossier export c-0042/u-0017 --request DSR-2026-0001 --out /media/usb/dsr-0001)")
 	}
+	unlock, err := lockRepo(e, "export")
+	if err != nil {
+		return err
+	}
+	defer unlock()
 	renv, err := requestEnv(e)
 	if err != nil {
 		return err

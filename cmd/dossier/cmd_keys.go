@@ -38,6 +38,11 @@ func runKeys(e *env, args []string) error {
 	default:
 		return usageError("usage: dossier keys add RECIPIENT | remove RECIPIENT | rotate")
 	}
+	unlock, err := lockRepo(e, "keys")
+	if err != nil {
+		return err
+	}
+	defer unlock()
 	root, err := repo.Find(e.dir)
 	if err != nil {
 		return refused("%v", err)

@@ -46,6 +46,11 @@ func runPurge(e *env, args []string) error {
 	if err != nil {
 		return err
 	}
+	unlock, err := lockRoot(e, root, "purge")
+	if err != nil {
+		return err
+	}
+	defer unlock()
 	now, err := ledger.Today()
 	if err != nil {
 		return usageError("%v", err)

@@ -133,6 +133,11 @@ func runRequestsOpen(e *env, args []string) error {
 	if len(pos) > 0 || *typ == "" {
 		return usageError("usage: dossier requests open --type access|rectification|erasure|retention --subject ID [--received DATE]")
 	}
+	unlock, err := lockRepo(e, "requests open")
+	if err != nil {
+		return err
+	}
+	defer unlock()
 	renv, err := requestEnv(e)
 	if err != nil {
 		return err
@@ -164,6 +169,11 @@ func runRequestsClose(e *env, args []string) error {
 	if len(pos) != 1 {
 		return usageError("usage: dossier requests close ID")
 	}
+	unlock, err := lockRepo(e, "requests close")
+	if err != nil {
+		return err
+	}
+	defer unlock()
 	renv, err := requestEnv(e)
 	if err != nil {
 		return err

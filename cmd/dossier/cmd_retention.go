@@ -30,6 +30,13 @@ func runRetention(e *env, args []string) error {
 	if *format != "text" && *format != "json" {
 		return usageError("--format %q: use text or json", *format)
 	}
+	if *apply {
+		unlock, err := lockRepo(e, "retention --apply")
+		if err != nil {
+			return err
+		}
+		defer unlock()
+	}
 	renv, err := requestEnv(e)
 	if err != nil {
 		return err

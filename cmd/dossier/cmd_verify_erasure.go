@@ -2,6 +2,8 @@ package main
 
 import (
 	"fmt"
+	"path/filepath"
+	"strings"
 
 	"github.com/vts/dossier/internal/backup"
 	"github.com/vts/dossier/internal/proof"
@@ -55,6 +57,12 @@ func runVerifyErasure(e *env, args []string) error {
 		for _, h := range s.PathHits {
 			fmt.Fprintf(e.stdout, "SURVIVES %s: %s is in commit %s (run \"dossier purge --request %s\" there)\n", s.Name, h.Path, h.Commit, id)
 		}
+		for _, o := range s.Identified {
+			fmt.Fprintf(e.stdout, "SURVIVES %s: object %s identifies %s by its kind, id and customer, and is not in the ledger's list (run \"dossier purge --request %s\" there)\n", s.Name, o, p.Request.Subject, id)
+		}
+		for _, f := range s.Files {
+			fmt.Fprintf(e.stdout, "SURVIVES %s: %s holds a copy of a record of %s (run \"dossier purge --request %s\" there)\n", s.Name, filepath.Join(s.GitDir, f), p.Request.Subject, id)
+		}
 	}
 	verdict := "PASS"
 	if !p.OK() {
@@ -65,10 +73,15 @@ func runVerifyErasure(e *env, args []string) error {
 	for _, s := range p.Stores {
 		state := "none survives"
 		if !s.OK() {
-			state = fmt.Sprintf("%d objects and %d paths survive", len(s.Survivors), len(s.PathHits))
+			state = fmt.Sprintf("%d objects and %d paths survive", len(s.Survivors)+len(s.Identified), len(s.PathHits))
 		}
 		fmt.Fprintf(e.stdout, "  %s: object database %s (%d packs, %d loose objects, reachable or not): %s; %d refs, %d commits checked\n",
 			s.Name, s.GitDir, s.Packs, s.Loose, state, s.Refs, s.Commits)
+		fmt.Fprintf(e.stdout, "  %s: by identity: %s read, %s, %s beside the object database\n",
+			s.Name, count(s.Blobs, "blob", "blobs"), count(len(s.Identified), "unlisted version", "unlisted versions"), count(len(s.Files), "copy", "copies"))
+		if len(s.Alternates) > 0 {
+			fmt.Fprintf(e.stdout, "  %s: borrows objects from %s (scanned too)\n", s.Name, strings.Join(s.Alternates, ", "))
+		}
 	}
 	if !p.OK() {
 		return silentFailure(exitFindings)

@@ -26,7 +26,9 @@ import (
 	"github.com/go-git/go-git/v5"
 	"github.com/go-git/go-git/v5/plumbing"
 
+	"github.com/vts/dossier/internal/identity"
 	"github.com/vts/dossier/internal/ledger"
+	"github.com/vts/dossier/internal/record"
 )
 
 // Refs are a repository's refs (name to object id) and the branch its HEAD
@@ -86,6 +88,8 @@ type mirror interface {
 	push(root string, src, before Refs, progress io.Writer) error
 	prune() error
 	checkAll(secondOpinion bool, progress io.Writer) (checked int, p Problems, err error)
+	// identity scans the mirror's objects for records of subjects.
+	identity(subjects []record.Subject) (*identity.Found, error)
 	writeManifest(data []byte) error
 }
 
@@ -221,7 +225,29 @@ func Run(o Options, r *Remote) (*Result, error) {
 			return nil, err
 		}
 	}
+	erased, err := liveSubjects(o.Root, o.Ledger)
+	if err != nil {
+		return nil, err
+	}
+	progressNote(o.Progress, r.Name)
+	byID, files, scanErr := erased.inMirror(m)
+	if len(byID) > 0 {
+		if err := m.prune(); err != nil {
+			return nil, fmt.Errorf("%s: removing purged objects: %w", r.Name, err)
+		}
+		full = true
+		applied := map[string]bool{}
+		for _, id := range res.Applied {
+			applied[id] = true
+		}
+		for _, id := range byID {
+			applied[id] = true
+		}
+		res.Applied = keys(boolKeysOf(applied))
+		byID, files, scanErr = erased.inMirror(m)
+	}
 	problems := compare(st, src, objects)
+	problems = append(problems, identityProblems(byID, files, scanErr)...)
 	if full {
 		n, ps, err := m.checkAll(false, o.Progress)
 		if err != nil {
@@ -308,6 +334,12 @@ func Verify(o Options, r *Remote) (*Report, error) {
 	}
 	rep := &Report{Remote: r, Unpurged: unpurged, Manifest: st.manifest}
 	problems := compare(st, src, objects)
+	erased, err := liveSubjects(o.Root, o.Ledger)
+	if err != nil {
+		return nil, err
+	}
+	byID, files, scanErr := erased.inMirror(m)
+	problems = append(problems, identityProblems(byID, files, scanErr)...)
 	n, ps, err := m.checkAll(true, o.Progress)
 	if err != nil {
 		return nil, err

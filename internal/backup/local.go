@@ -13,6 +13,8 @@ import (
 
 	"github.com/go-git/go-git/v5"
 
+	"github.com/vts/dossier/internal/identity"
+	"github.com/vts/dossier/internal/record"
 	"github.com/vts/dossier/internal/safefile"
 )
 
@@ -311,4 +313,8 @@ func (l *localMirror) checkAll(secondOpinion bool, progress io.Writer) (int, Pro
 
 func (l *localMirror) writeManifest(data []byte) error {
 	return safefile.Write(filepath.Join(l.path, ManifestFile), data, 0o644)
+}
+
+func (l *localMirror) identity(subjects []record.Subject) (*identity.Found, error) {
+	return identity.Scan(l.path, subjects)
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -26,6 +27,11 @@ import (
 type Ledger struct {
 	Requests []*ledger.Request
 	Files    map[string][]byte // request id to file contents
+	// Repo is the records repository the ledger was read from, when it was
+	// given as one (or as its ledger/ folder): the live repository, which
+	// holds the versions its erasures wrote (minimised records, mentions
+	// replaced) that a backup predating them lacks.
+	Repo string
 }
 
 // LoadLedger reads a ledger from a file, a ledger folder, or a repository
@@ -36,15 +42,18 @@ func LoadLedger(p string) (*Ledger, error) {
 		return nil, fmt.Errorf("--ledger %s: %w", p, err)
 	}
 	names := []string{p}
+	l := &Ledger{Files: map[string][]byte{}}
 	if info.IsDir() {
 		if sub := filepath.Join(p, ledger.Dir); isDir(sub) {
 			p = sub
+		}
+		if root := filepath.Dir(p); filepath.Base(p) == ledger.Dir && isDir(filepath.Join(root, ".git")) {
+			l.Repo = root
 		}
 		if names, err = filepath.Glob(filepath.Join(p, "DSR-*.yaml")); err != nil {
 			return nil, err
 		}
 	}
-	l := &Ledger{Files: map[string][]byte{}}
 	for _, n := range names {
 		data, err := os.ReadFile(n)
 		if err != nil {
@@ -74,10 +83,13 @@ type Restored struct {
 	Refs       int
 	Reapplied  []string // erasure requests the backup predated
 	Removed    []string // paths removed at HEAD by the erasure commit
-	Commit     string   // that commit, if one was needed
-	Ledger     []string // ledger files brought up to date
-	Rewritten  int      // commits rewritten to drop erased objects
-	Objects    int      // erased objects deleted from history
+	// Rewritten are paths put back as the erasure wrote them: records kept
+	// minimised, records whose mentions of the subject it replaced.
+	Rewritten []string
+	Commit    string   // that commit, if one was needed
+	Ledger    []string // ledger files brought up to date
+	Rewrote   int      // commits rewritten to drop erased objects
+	Objects   int      // erased objects deleted from history
 }
 
 // StagingSuffix names the directory a restore builds in, beside the
@@ -197,11 +209,21 @@ func restoreInto(from *Remote, srcRefs Refs, dir string, newest *Ledger) (*Resto
 	res.Head, res.Refs = head, len(got.Refs)
 
 	if newest == nil {
-		if newest, err = LoadLedger(filepath.Join(dir, ledger.Dir)); err != nil {
-			newest = &Ledger{Files: map[string][]byte{}}
+		// Without a ledger (restore --no-ledger), the backup's own: it
+		// can only know the erasures made before the backup.
+		own := filepath.Join(dir, ledger.Dir)
+		newest = &Ledger{Files: map[string][]byte{}}
+		if isDir(own) {
+			if newest, err = LoadLedger(own); err != nil {
+				return nil, fmt.Errorf("the backup's own ledger: %w", err)
+			}
+			newest.Repo = ""
 		}
 	}
 	if err := reapply(r, dir, newest, res); err != nil {
+		return nil, err
+	}
+	if err := checkErased(dir, newest); err != nil {
 		return nil, err
 	}
 	ref, err := r.Head()
@@ -242,26 +264,22 @@ func fetch(r *git.Repository, from *Remote, dir string) error {
 	return r.DeleteRemote("backup")
 }
 
+// reapply brings the restored HEAD to what every erasure in newest left:
+// files the erasure removed are removed, files it rewrote (a record kept
+// minimised under a legal retention, a record whose mentions of the subject
+// it replaced) get the version it wrote, from the backup or the live
+// repository, byte for byte. A file is only touched when its version at
+// HEAD is one the erasure lists, so a later version is never rolled back.
+// The erased objects are then removed from all history.
 func reapply(r *git.Repository, dir string, newest *Ledger, res *Restored) error {
-	headRef, err := r.Head()
+	atHead, err := headFiles(r)
 	if err != nil {
 		return err
 	}
-	commit, err := r.CommitObject(headRef.Hash())
-	if err != nil {
-		return err
-	}
-	tree, err := commit.Tree()
-	if err != nil {
-		return err
-	}
-	atHead := map[string]plumbing.Hash{}
-	tree.Files().ForEach(func(f *object.File) error {
-		atHead[f.Name] = f.Hash
-		return nil
-	})
 	erased := map[plumbing.Hash]bool{}
 	removed := map[string]bool{}
+	rewrite := map[string]rewriteTo{}
+	var live map[string]plumbing.Hash // the live repository's HEAD, read when needed
 	for _, q := range newest.Requests {
 		objs := map[plumbing.Hash]bool{}
 		for _, o := range q.ErasedObjects {
@@ -271,11 +289,36 @@ func reapply(r *git.Repository, dir string, newest *Ledger, res *Restored) error
 		for _, k := range q.Kept {
 			kept[k.Path] = true
 		}
+		wrote := map[string]string{}
+		for _, w := range q.Rewritten {
+			wrote[w.Path] = w.Blob
+		}
 		hit := false
 		for p, h := range atHead {
-			if objs[h] {
-				removed[p], hit = true, true
+			if !objs[h] {
+				continue
 			}
+			if b, ok := wrote[p]; ok {
+				rewrite[p], hit = rewriteTo{blob: plumbing.NewHash(b), request: q.ID}, true
+				continue
+			}
+			if kept[p] {
+				// A ledger entry written before erasures recorded what
+				// they wrote: the live repository's version, if it is
+				// not one of the erased ones.
+				if live == nil {
+					if live, err = liveFiles(newest.Repo); err != nil {
+						return err
+					}
+				}
+				b := live[p]
+				if b.IsZero() || objs[b] {
+					return fmt.Errorf("%s: erasure %s kept it minimised, but its ledger entry does not say which version it wrote, and no live repository (--ledger) has it: restore it from the live repository by hand; nothing was restored", p, q.ID)
+				}
+				rewrite[p], hit = rewriteTo{blob: b, request: q.ID}, true
+				continue
+			}
+			removed[p], hit = true, true
 		}
 		for _, p := range q.ErasedPaths {
 			if _, ok := atHead[p]; ok && !kept[p] {
@@ -291,15 +334,28 @@ func reapply(r *git.Repository, dir string, newest *Ledger, res *Restored) error
 			res.Reapplied = append(res.Reapplied, q.ID)
 		}
 	}
+	for p := range rewrite {
+		if removed[p] {
+			// A later erasure removed what an earlier one rewrote.
+			delete(rewrite, p)
+		}
+	}
 	var paths []string
 	for p := range removed {
-		if err := os.Remove(filepath.Join(dir, filepath.FromSlash(p))); err != nil && !errors.Is(err, os.ErrNotExist) {
+		if err := removeFile(dir, p); err != nil {
 			return err
 		}
 		paths = append(paths, p)
 	}
 	sort.Strings(paths)
 	res.Removed = paths
+	for _, p := range sortedKeys(rewrite) {
+		if err := writeBlob(r, newest.Repo, dir, p, rewrite[p]); err != nil {
+			return err
+		}
+		res.Rewritten = append(res.Rewritten, p)
+	}
+	changed := append(append([]string{}, paths...), res.Rewritten...)
 	for _, id := range sortedIDs(newest.Files) {
 		p := filepath.Join(dir, filepath.FromSlash(ledger.Path(id)))
 		if old, err := os.ReadFile(p); err == nil && bytes.Equal(old, newest.Files[id]) {
@@ -310,13 +366,13 @@ func reapply(r *git.Repository, dir string, newest *Ledger, res *Restored) error
 		}
 		res.Ledger = append(res.Ledger, ledger.Path(id))
 	}
-	if len(paths)+len(res.Ledger) > 0 {
+	if len(changed)+len(res.Ledger) > 0 {
 		msg := "Re-apply erasures after a restore from backup\n\nThe backup predates these requests; their data is removed again.\n\n"
 		for _, id := range res.Reapplied {
 			msg += "Dossier-Request: " + id + "\n"
 		}
 		msg += "Dossier-Action: erasure\n"
-		h, err := repo.CommitPaths(r, append(append([]string{}, paths...), res.Ledger...), msg)
+		h, err := repo.CommitPaths(r, append(changed, res.Ledger...), msg)
 		if err != nil {
 			return fmt.Errorf("committing the re-applied erasures: %w", err)
 		}
@@ -329,7 +385,7 @@ func reapply(r *git.Repository, dir string, newest *Ledger, res *Restored) error
 	if err != nil {
 		return fmt.Errorf("removing erased objects from history: %w", err)
 	}
-	res.Rewritten, res.Objects = pr.Commits, len(erased)
+	res.Rewrote, res.Objects = pr.Commits, len(erased)
 	r, err = git.PlainOpen(dir)
 	if err != nil {
 		return err
@@ -340,6 +396,162 @@ func reapply(r *git.Repository, dir string, newest *Ledger, res *Restored) error
 		}
 	}
 	return nil
+}
+
+// liveFiles maps the files at HEAD of the live repository at live to
+// their blobs; empty without a live repository.
+func liveFiles(live string) (map[string]plumbing.Hash, error) {
+	if live == "" {
+		return map[string]plumbing.Hash{}, nil
+	}
+	lr, err := git.PlainOpen(live)
+	if err != nil {
+		return nil, fmt.Errorf("--ledger %s: %w", live, err)
+	}
+	files, err := headFiles(lr)
+	if err != nil {
+		return nil, fmt.Errorf("--ledger %s: %w", live, err)
+	}
+	return files, nil
+}
+
+// rewriteTo is the version an erasure wrote at a path.
+type rewriteTo struct {
+	blob    plumbing.Hash
+	request string
+}
+
+// headFiles maps every file at HEAD to its blob. A tree that cannot be
+// read fails the restore: an erasure must not be skipped for it.
+func headFiles(r *git.Repository) (map[string]plumbing.Hash, error) {
+	headRef, err := r.Head()
+	if err != nil {
+		return nil, fmt.Errorf("reading the restored HEAD: %w", err)
+	}
+	commit, err := r.CommitObject(headRef.Hash())
+	if err != nil {
+		return nil, fmt.Errorf("reading the restored HEAD commit: %w", err)
+	}
+	tree, err := commit.Tree()
+	if err != nil {
+		return nil, fmt.Errorf("reading the restored HEAD tree: %w", err)
+	}
+	atHead := map[string]plumbing.Hash{}
+	err = tree.Files().ForEach(func(f *object.File) error {
+		atHead[f.Name] = f.Hash
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("reading the restored HEAD tree: %w", err)
+	}
+	return atHead, nil
+}
+
+// removeFile removes a file of the work tree, and the folders it leaves
+// empty: git keeps no empty folder, and a restore leaves none behind.
+func removeFile(dir, p string) error {
+	full := filepath.Join(dir, filepath.FromSlash(p))
+	if err := os.Remove(full); err != nil && !errors.Is(err, os.ErrNotExist) {
+		return fmt.Errorf("removing %s: %w", p, err)
+	}
+	for d := filepath.Dir(full); d != dir && strings.HasPrefix(d, dir+string(filepath.Separator)); d = filepath.Dir(d) {
+		entries, err := os.ReadDir(d)
+		if err != nil || len(entries) > 0 {
+			break
+		}
+		if err := os.Remove(d); err != nil {
+			return fmt.Errorf("removing the empty folder %s: %w", d, err)
+		}
+	}
+	return nil
+}
+
+// writeBlob puts the version an erasure wrote at p into the work tree:
+// from the restored repository if the backup has it, else from the live
+// repository the ledger came from. Its bytes are checked against the id.
+func writeBlob(r *git.Repository, live, dir, p string, to rewriteTo) error {
+	data, err := readBlob(r, to.blob)
+	if errors.Is(err, plumbing.ErrObjectNotFound) && live != "" {
+		var lr *git.Repository
+		if lr, err = git.PlainOpen(live); err != nil {
+			return fmt.Errorf("--ledger %s: %w", live, err)
+		}
+		data, err = readBlob(lr, to.blob)
+	}
+	if errors.Is(err, plumbing.ErrObjectNotFound) {
+		where := "give --ledger the live records repository, which holds it, or restore from a newer mirror"
+		if live != "" {
+			where = "nor in " + live + "; restore from a newer mirror"
+		}
+		return fmt.Errorf("%s: erasure %s rewrote it after this backup (kept minimised, or mentions of its subject replaced), and the version it wrote (%s) is not in the backup: %s; nothing was restored", p, to.request, to.blob, where)
+	}
+	if err != nil {
+		return fmt.Errorf("%s: reading the version erasure %s wrote: %w", p, to.request, err)
+	}
+	if got := plumbing.ComputeHash(plumbing.BlobObject, data); got != to.blob {
+		return fmt.Errorf("%s: the version erasure %s wrote reads back as %s, not %s; nothing was restored", p, to.request, got, to.blob)
+	}
+	if err := safefile.Write(filepath.Join(dir, filepath.FromSlash(p)), data, 0o644); err != nil {
+		return fmt.Errorf("writing %s: %w", p, err)
+	}
+	return nil
+}
+
+func readBlob(r *git.Repository, h plumbing.Hash) ([]byte, error) {
+	b, err := r.BlobObject(h)
+	if err != nil {
+		return nil, err
+	}
+	rd, err := b.Reader()
+	if err != nil {
+		return nil, err
+	}
+	defer rd.Close()
+	return io.ReadAll(rd)
+}
+
+// checkErased checks, after the restore, that HEAD holds nothing any
+// erasure in the ledger removed: no listed object, no removed path (kept
+// records aside). What restore prints is then checked, not assumed.
+func checkErased(dir string, l *Ledger) error {
+	r, err := git.PlainOpen(dir)
+	if err != nil {
+		return err
+	}
+	atHead, err := headFiles(r)
+	if err != nil {
+		return err
+	}
+	for _, q := range l.Requests {
+		objs := map[string]bool{}
+		for _, o := range q.ErasedObjects {
+			objs[o] = true
+		}
+		kept := map[string]bool{}
+		for _, k := range q.Kept {
+			kept[k.Path] = true
+		}
+		for p, h := range atHead {
+			if objs[h.String()] {
+				return fmt.Errorf("%s at the restored HEAD is a version erased by %s: the erasure could not be re-applied", p, q.ID)
+			}
+		}
+		for _, p := range q.ErasedPaths {
+			if _, ok := atHead[p]; ok && !kept[p] {
+				return fmt.Errorf("%s, erased by %s, is at the restored HEAD: the erasure could not be re-applied", p, q.ID)
+			}
+		}
+	}
+	return nil
+}
+
+func sortedKeys(m map[string]rewriteTo) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
 }
 
 func sortedIDs(m map[string][]byte) []string {

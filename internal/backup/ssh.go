@@ -9,6 +9,9 @@ import (
 	"os/exec"
 	"path"
 	"strings"
+
+	"github.com/vts/dossier/internal/identity"
+	"github.com/vts/dossier/internal/record"
 )
 
 // sshMirror is a bare repository on an internal host.
@@ -245,4 +248,36 @@ func (s *sshMirror) lock(op Op) (func(), error) {
 	stdin.Close()
 	err = cmd.Wait()
 	return nil, fmt.Errorf("ssh %s: locking the mirror: %v: %s", s.dest(), err, strings.TrimSpace(errb.String()))
+}
+
+// identity scans the mirror's objects on the host: git lists them and
+// sends the blobs' content, which is read here (the host needs no dossier).
+// The files beside the objects are not read: a mirror made by dossier is
+// bare and no git command that keeps side copies runs in it.
+func (s *sshMirror) identity(subjects []record.Subject) (*identity.Found, error) {
+	g := s.gitDir()
+	cmd := s.command(g + "cat-file --batch-all-objects --unordered --batch-check='%(objectname) %(objecttype)' | sed -n 's/ blob$//p' | " + g + "cat-file --batch")
+	var errb bytes.Buffer
+	cmd.Stderr = &errb
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		return nil, err
+	}
+	if err := cmd.Start(); err != nil {
+		return nil, fmt.Errorf("ssh %s: %w", s.dest(), err)
+	}
+	found, perr := identity.ParseBatch(out, subjects, func(paths []string) ([]bool, error) {
+		return identity.HeadHasFrom(s.command(g+"cat-file --batch-check='%(objecttype)'"), paths)
+	})
+	if perr != nil {
+		cmd.Process.Kill()
+	}
+	werr := cmd.Wait()
+	switch {
+	case perr != nil:
+		return nil, fmt.Errorf("ssh %s: scanning the mirror: %w", s.dest(), perr)
+	case werr != nil:
+		return nil, fmt.Errorf("ssh %s: scanning the mirror: %v: %s", s.dest(), werr, strings.TrimSpace(errb.String()))
+	}
+	return found, nil
 }

@@ -1,7 +1,15 @@
 // Package editor lets a person edit a decrypted record in $EDITOR. The
 // plaintext exists only in a private temporary directory (0700, file 0600)
 // that is removed on every way out: success, error, abort, and the signals
-// a terminal or a supervisor sends (SIGINT, SIGTERM, SIGHUP).
+// a terminal or a supervisor sends (SIGINT, SIGTERM, SIGHUP), on which the
+// editor's whole process group is ended too, so no editor is left holding
+// the plaintext.
+//
+// As pass(1) does, the directory is on a tmpfs when there is one
+// ($XDG_RUNTIME_DIR, /dev/shm), so the plaintext never reaches a disk; when
+// there is none, Run says so before it writes. A run killed with SIGKILL
+// cannot clean up: the next Run removes what such runs left (see
+// removeLeftovers).
 package editor
 
 import (
@@ -14,8 +22,11 @@ import (
 	"os/exec"
 	"os/signal"
 	"path/filepath"
+	"strconv"
 	"strings"
+	"sync"
 	"syscall"
+	"time"
 )
 
 // ErrAborted means the person gave up; the record was not changed.
@@ -30,13 +41,90 @@ type Session struct {
 	// In answers the "edit again?" question; Out/Err show messages.
 	In       io.Reader
 	Out, Err io.Writer
+	// Dirs are the places tried for the plaintext, first usable tmpfs
+	// wins; nil means DefaultDirs.
+	Dirs []string
+}
+
+// DefaultDirs are where the plaintext may go, in order of preference.
+func DefaultDirs() []string {
+	var dirs []string
+	if d := os.Getenv("XDG_RUNTIME_DIR"); d != "" {
+		dirs = append(dirs, d)
+	}
+	return append(dirs, "/dev/shm")
+}
+
+// dirPrefix names the directories of edit sessions; the pid after it is
+// how removeLeftovers tells a dead run's directory from a live one's.
+const dirPrefix = "dossier-edit-"
+
+// privateParent picks the folder for the session's directory: the first
+// of dirs that is a tmpfs the user can write to, else the system's temp
+// folder, on disk, which the returned notice tells the person.
+func privateParent(dirs []string) (string, string) {
+	for _, d := range dirs {
+		if d != "" && isTmpfs(d) && writable(d) {
+			return d, ""
+		}
+	}
+	tmp := os.TempDir()
+	return tmp, fmt.Sprintf("dossier: no tmpfs found (%s): the decrypted record is written to %s, on disk, while the editor is open", strings.Join(dirs, ", "), tmp)
+}
+
+func writable(dir string) bool {
+	f, err := os.CreateTemp(dir, dirPrefix+"probe-")
+	if err != nil {
+		return false
+	}
+	f.Close()
+	os.Remove(f.Name())
+	return true
+}
+
+// removeLeftovers removes the session directories that runs killed
+// before they could clean up left in parent: only directories named by
+// this package, owned by this user, older than this run, and whose run is
+// no longer alive (another edit going on in another terminal keeps its
+// file).
+func removeLeftovers(parent string, started time.Time) {
+	entries, err := os.ReadDir(parent)
+	if err != nil {
+		return
+	}
+	for _, e := range entries {
+		rest, ok := strings.CutPrefix(e.Name(), dirPrefix)
+		if !ok || !e.IsDir() {
+			continue
+		}
+		pidText, _, ok := strings.Cut(rest, "-")
+		pid, err := strconv.Atoi(pidText)
+		if !ok || err != nil || pid <= 0 || pid == os.Getpid() {
+			continue
+		}
+		info, err := os.Lstat(filepath.Join(parent, e.Name()))
+		if err != nil || !info.IsDir() || !ownedByMe(info) || !info.ModTime().Before(started) || alive(pid) {
+			continue
+		}
+		os.RemoveAll(filepath.Join(parent, e.Name()))
+	}
 }
 
 // Run opens the editor on initial until the result passes Check, the
 // person declines to reopen it, or the input is closed. It returns the
 // accepted plaintext and whether it differs from initial.
 func (s *Session) Run(initial []byte) ([]byte, bool, error) {
-	dir, err := os.MkdirTemp("", "dossier-edit-")
+	started := time.Now()
+	dirs := s.Dirs
+	if dirs == nil {
+		dirs = DefaultDirs()
+	}
+	parent, notice := privateParent(dirs)
+	removeLeftovers(parent, started)
+	if notice != "" {
+		fmt.Fprintln(s.Err, notice)
+	}
+	dir, err := os.MkdirTemp(parent, fmt.Sprintf("%s%d-", dirPrefix, os.Getpid()))
 	if err != nil {
 		return nil, false, err
 	}
@@ -44,7 +132,8 @@ func (s *Session) Run(initial []byte) ([]byte, bool, error) {
 		os.RemoveAll(dir)
 		return nil, false, err
 	}
-	cleanup := removeOnSignal(dir)
+	ed := &running{}
+	cleanup := removeOnSignal(dir, ed)
 	defer cleanup()
 
 	file := filepath.Join(dir, s.Name)
@@ -53,7 +142,7 @@ func (s *Session) Run(initial []byte) ([]byte, bool, error) {
 	}
 	answers := bufio.NewReader(s.In)
 	for {
-		if err := launch(file, s.Err); err != nil {
+		if err := launch(file, s.Err, ed); err != nil {
 			return nil, false, err
 		}
 		edited, err := os.ReadFile(file)
@@ -80,32 +169,64 @@ func (s *Session) Run(initial []byte) ([]byte, bool, error) {
 	}
 }
 
-// launch runs $VISUAL or $EDITOR (which may carry arguments) on file.
-func launch(file string, stderr io.Writer) error {
-	ed := os.Getenv("VISUAL")
-	if ed == "" {
-		ed = os.Getenv("EDITOR")
+// running is the editor process of a session, if one is running, for
+// the signal handler to end.
+type running struct {
+	mu   sync.Mutex
+	proc *editorProc
+}
+
+func (r *running) set(p *editorProc) {
+	r.mu.Lock()
+	r.proc = p
+	r.mu.Unlock()
+}
+
+// stop ends the running editor's process group, if any.
+func (r *running) stop() {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.proc != nil {
+		r.proc.stop()
 	}
-	if ed == "" {
-		ed = "vi"
+}
+
+// launch runs $VISUAL or $EDITOR (which may carry arguments) on file, in a
+// process group of its own (see startEditor) that ed can end.
+func launch(file string, stderr io.Writer, ed *running) error {
+	name := os.Getenv("VISUAL")
+	if name == "" {
+		name = os.Getenv("EDITOR")
 	}
-	cmd := exec.Command("/bin/sh", "-c", ed+` "$1"`, "editor", file)
+	if name == "" {
+		name = "vi"
+	}
+	cmd := exec.Command("/bin/sh", "-c", name+` "$1"`, "editor", file)
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, os.Stdout, stderr
-	if err := cmd.Run(); err != nil {
-		return fmt.Errorf("editor %q failed (%v); the record was not changed", ed, err)
+	p, err := startEditor(cmd)
+	if err != nil {
+		return fmt.Errorf("starting the editor %q: %v; the record was not changed", name, err)
+	}
+	ed.set(p)
+	err = p.wait()
+	ed.set(nil)
+	if err != nil {
+		return fmt.Errorf("editor %q failed (%v); the record was not changed", name, err)
 	}
 	return nil
 }
 
-// removeOnSignal removes dir when the process is told to stop, then exits
-// as the signal would have; the returned func removes it on normal return.
-func removeOnSignal(dir string) func() {
+// removeOnSignal removes dir when the process is told to stop, after
+// ending the editor's process group, then exits as the signal would have;
+// the returned func removes it on normal return.
+func removeOnSignal(dir string, ed *running) func() {
 	ch := make(chan os.Signal, 1)
 	signal.Notify(ch, syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP)
 	done := make(chan struct{})
 	go func() {
 		select {
 		case sig := <-ch:
+			ed.stop()
 			os.RemoveAll(dir)
 			fmt.Fprintln(os.Stderr, "dossier: interrupted; the record was not changed")
 			os.Exit(128 + int(sig.(syscall.Signal)))

@@ -4,8 +4,10 @@
 // anyone who can read the repository, and by backup and purge without keys.
 //
 // For an erasure it lists the object ids of every version of every removed
-// file: the list that purge removes from history and that verify-erasure
-// and backup check every copy against.
+// file (and of every file a mention of the subject was removed from): the
+// list that purge removes from history and that verify-erasure and backup
+// check every copy against; and the version each file it rewrote became,
+// which a restore puts back.
 package ledger
 
 import (
@@ -63,6 +65,20 @@ type Request struct {
 	ErasedObjects []string `yaml:"erased_objects,omitempty"`
 	// Purged is set once the objects are gone from this repository's history.
 	Purged *Purge `yaml:"purged,omitempty"`
+	// Rewritten are the files an erasure rewrote rather than removed (kept
+	// records, minimised; records whose mentions of the subject it
+	// replaced) and the blob each became: what a restore from a backup
+	// that predates the erasure puts back in place of an erased version.
+	Rewritten []Rewritten `yaml:"rewritten,omitempty"`
+	// Unsearched are records the erasure could not search for mentions of
+	// the subject, for want of a key: an erasure with a key must follow.
+	Unsearched []string `yaml:"unsearched,omitempty"`
+}
+
+// Rewritten is a file an erasure rewrote and the blob id it became.
+type Rewritten struct {
+	Path string `yaml:"path"`
+	Blob string `yaml:"blob"`
 }
 
 // Kept is a record retained during its legal retention period.

@@ -22,8 +22,10 @@ import (
 	"github.com/go-git/go-git/v5/plumbing/cache"
 	"github.com/go-git/go-git/v5/storage/filesystem"
 
+	"github.com/vts/dossier/internal/identity"
 	"github.com/vts/dossier/internal/ledger"
 	"github.com/vts/dossier/internal/purge"
+	"github.com/vts/dossier/internal/record"
 )
 
 // Store is the finding for one object database.
@@ -36,10 +38,20 @@ type Store struct {
 	Commits   int             // reachable commits whose trees were checked
 	Survivors []string        // erased object ids still present
 	PathHits  []purge.PathHit // erased paths still in a reachable tree
+	// Identified are blobs that identify the subject by their readable
+	// fields (package identity) and are neither listed nor a record kept
+	// under retention at the live repository's HEAD: a version the ledger
+	// missed, anywhere in the object database.
+	Identified []string
+	Files      []string // files beside the object database holding a copy (relative to GitDir)
+	Alternates []string // object directories borrowed from, whose objects were scanned too
+	Blobs      int      // blobs scanned by identity
 }
 
 // OK reports whether nothing of the request survives in the store.
-func (s *Store) OK() bool { return len(s.Survivors) == 0 && len(s.PathHits) == 0 }
+func (s *Store) OK() bool {
+	return len(s.Survivors) == 0 && len(s.PathHits) == 0 && len(s.Identified) == 0 && len(s.Files) == 0
+}
 
 // Proof is the result of checking one request.
 type Proof struct {
@@ -93,14 +105,74 @@ func Verify(root, id string, mirrors []string) (*Proof, error) {
 	for _, m := range mirrors {
 		dirs = append(dirs, struct{ name, dir string }{m, m})
 	}
+	subj, err := record.ParseSubject(req.Subject)
+	if err != nil {
+		return nil, fmt.Errorf("%s: subject: %w", ledger.Path(id), err)
+	}
+	keptBlobs, err := keptAtHead(root, req)
+	if err != nil {
+		return nil, err
+	}
 	for _, d := range dirs {
 		s, err := check(d.name, d.dir, req.ErasedObjects, p.Paths)
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", d.name, err)
 		}
+		if err := checkIdentity(s, subj, req.ErasedObjects, keptBlobs); err != nil {
+			return nil, fmt.Errorf("%s: %w", d.name, err)
+		}
 		p.Stores = append(p.Stores, s)
 	}
 	return p, nil
+}
+
+// checkIdentity scans the store by identity: listed ids answer for what
+// the ledger knew at erasure time, the scan for every version written or
+// missed since, in any path or none, and for git's side copies.
+func checkIdentity(s *Store, subj record.Subject, listed, kept []string) error {
+	found, err := identity.Scan(s.GitDir, []record.Subject{subj})
+	if err != nil {
+		return err
+	}
+	s.Blobs = found.Blobs
+	s.Alternates = found.Alternates
+	s.Identified = identity.Minus(found.Objects[subj.String()], listed, kept)
+	s.Files = found.Files[subj.String()]
+	return nil
+}
+
+// keptAtHead are the blobs at the request's kept paths in the live
+// repository's HEAD, and their textconv notes: records retained,
+// minimised, under a legal obligation, which identify the subject and
+// rightly remain.
+func keptAtHead(root string, req *ledger.Request) ([]string, error) {
+	if len(req.Kept) == 0 {
+		return nil, nil
+	}
+	args := []string{"-C", root, "ls-tree", "-z", "HEAD", "--"}
+	for _, k := range req.Kept {
+		args = append(args, k.Path)
+	}
+	// A kept record removed since (its retention ran out) is simply absent.
+	out, err := exec.Command("git", args...).Output()
+	if err != nil {
+		return nil, fmt.Errorf("git ls-tree HEAD: %w", err)
+	}
+	var ids []string
+	for _, e := range strings.Split(string(out), "\x00") {
+		if f := strings.Fields(e); len(f) >= 3 && f[1] == "blob" {
+			ids = append(ids, f[2])
+		}
+	}
+	gitDir, err := identity.GitDir(root)
+	if err != nil {
+		return nil, err
+	}
+	notes, err := identity.NotesOn(gitDir, ids)
+	if err != nil {
+		return nil, err
+	}
+	return append(ids, notes...), nil
 }
 
 func check(name, gitDir string, objects, paths []string) (*Store, error) {

@@ -30,6 +30,7 @@ import (
 	"github.com/go-git/go-git/v5/plumbing/object"
 	"github.com/go-git/go-git/v5/storage/filesystem"
 
+	"github.com/vts/dossier/internal/identity"
 	"github.com/vts/dossier/internal/ledger"
 	"github.com/vts/dossier/internal/progress"
 	"github.com/vts/dossier/internal/repo"
@@ -98,6 +99,10 @@ type journal struct {
 	RefsDone bool `json:"refs_done"`
 	// Forget: nothing is recorded (see Options.Forget).
 	Forget bool `json:"forget,omitempty"`
+	// Found are the blobs that identify a request's subject but were not
+	// in its ledger entry (see byIdentity), per request id: purged with
+	// the listed ones, and added to the entry.
+	Found map[string][]string `json:"found_by_identity,omitempty"`
 }
 
 func journalPath(gitDir string) string { return filepath.Join(gitDir, "dossier", "purge-journal.json") }
@@ -159,6 +164,10 @@ func Run(root string, opts Options) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
+	found, err := byIdentity(gitDir, gr, branch, reqs)
+	if err != nil {
+		return nil, err
+	}
 	var ids []string
 	for _, r := range reqs {
 		ids = append(ids, r.ID)
@@ -166,6 +175,11 @@ func Run(root string, opts Options) (*Result, error) {
 	erased, err := ErasedSet(reqs)
 	if err != nil {
 		return nil, refusal("%v", err)
+	}
+	for _, id := range ids {
+		for _, o := range found[id] {
+			erased[plumbing.NewHash(o)] = true
+		}
 	}
 
 	// Rewrite into a temporary pack; nothing is visible yet.
@@ -228,6 +242,7 @@ func Run(root string, opts Options) (*Result, error) {
 		Refs:     updates,
 		MapFile:  opts.MapFile,
 		Forget:   opts.Forget,
+		Found:    found,
 	}
 	if j.MapFile == "" {
 		j.MapFile = filepath.Join(gitDir, "dossier", "purge-"+strings.Join(ids, "+")+"-map.txt")
@@ -578,11 +593,14 @@ func recordPurge(gr *git.Repository, gitDir string, j *journal) error {
 			return fmt.Errorf("%s: %w", path, err)
 		}
 		want := mergePurge(req.Purged, j)
+		objects := identity.Union(req.ErasedObjects, j.Found[id])
 		if req.Purged != nil && req.Purged.Date == want.Date && req.Purged.Commits == want.Commits &&
-			strings.Join(req.Purged.OldTips, " ") == strings.Join(want.OldTips, " ") {
+			strings.Join(req.Purged.OldTips, " ") == strings.Join(want.OldTips, " ") &&
+			len(objects) == len(req.ErasedObjects) {
 			continue // nothing new, or committed before an interruption
 		}
 		req.Purged = want
+		req.ErasedObjects = objects
 		data, err := req.Marshal()
 		if err != nil {
 			return err

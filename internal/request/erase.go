@@ -3,8 +3,10 @@ package request
 import (
 	"sort"
 
+	"github.com/go-git/go-git/v5/plumbing"
 	"gopkg.in/yaml.v3"
 
+	"github.com/vts/dossier/internal/identity"
 	"github.com/vts/dossier/internal/ledger"
 	"github.com/vts/dossier/internal/record"
 	"github.com/vts/dossier/internal/repo"
@@ -18,7 +20,14 @@ type Erased struct {
 	// to the fields the obligation needs; Law says why.
 	Kept    []KeptRecord
 	Cleared []string // records in which references to the user were cleared
-	Commit  string
+	// Mentions are the records in which the erased user's values were
+	// replaced by the marker (or kept under a retention); NotSearched the
+	// records no key opened, so they could not be searched for mentions,
+	// and NotCleared those of them that still refer to the user.
+	Mentions    []Scrubbed
+	NotSearched []string
+	NotCleared  []string
+	Commit      string
 }
 
 // KeptRecord is a record retained during its retention period.
@@ -30,8 +39,10 @@ type KeptRecord struct {
 
 // Erase carries out an erasure request (GDPR art. 17) at HEAD in one commit.
 //
-// For a user (c-0042/u-0017) it removes the user's record and clears every
-// reference to the user in the customer's other records. For a customer
+// For a user (c-0042/u-0017) it removes the user's record, clears every
+// reference to the user in the customer's other records and, with a key,
+// replaces the user's personal values found in their personal fields by a
+// marker naming the request (see mentions.go). For a customer
 // (c-0042) it removes every record of the customer, except records whose
 // kind's retention still runs: those are kept, minimised to the kind's
 // x-retention keep fields, and the result says why and until when. A kind
@@ -39,10 +50,13 @@ type KeptRecord struct {
 // within their period (a legitimate interest yields to the erasure).
 //
 // The ledger lists the blob ids of every version, in all of history, of
-// every removed or minimised file: what "dossier purge" removes from
-// history. Files whose only change is a cleared user reference are not
-// listed: their older versions hold the user only as an opaque id, and
-// purging them would destroy the unrelated history of those records.
+// every removed or minimised file, of every blob anywhere in the object
+// database that identifies the subject (see identityVersions), and of
+// every file a mention was removed from (each older version may hold it):
+// what "dossier purge" removes from history. Files whose only change is a
+// cleared user reference are not listed: their older versions hold the
+// user only as an opaque id, and purging them would destroy the unrelated
+// history of those records.
 func (e *Env) Erase(subject, requestID string) (*Erased, error) {
 	req, subj, err := e.begin(requestID, ledger.Erasure, subject)
 	if err != nil {
@@ -54,6 +68,12 @@ func (e *Env) Erase(subject, requestID string) (*Erased, error) {
 	}
 	res := &Erased{Request: req}
 	ch := repo.Change{Write: map[string][]byte{}}
+	sc := &mentionScan{}
+	if subj.User != "" {
+		if sc, err = e.scanMentions(subj, files); err != nil {
+			return nil, err
+		}
+	}
 	var erased []string // paths whose every version is erased
 	for _, p := range files {
 		switch {
@@ -71,13 +91,12 @@ func (e *Env) Erase(subject, requestID string) (*Erased, error) {
 			}
 			erased = append(erased, p.Rel)
 		default:
-			data, err := e.clearUser(p, subj.User)
+			data, err := e.eraseOther(p, subj.User, sc, req.ID, res)
 			if err != nil {
 				return nil, err
 			}
 			if data != nil {
 				ch.Write[p.Rel] = data
-				res.Cleared = append(res.Cleared, p.Rel)
 			}
 		}
 	}
@@ -91,7 +110,14 @@ func (e *Env) Erase(subject, requestID string) (*Erased, error) {
 	if err != nil {
 		return nil, err
 	}
-	req.ErasedObjects = flatten(versions)
+	byIdentity, err := e.identityVersions(subj, ch)
+	if err != nil {
+		return nil, err
+	}
+	req.ErasedObjects = identity.Union(flatten(versions), byIdentity)
+	if err := e.recordMentions(req, res, ch); err != nil {
+		return nil, err
+	}
 	req.ErasedPaths = append([]string(nil), erased...)
 	sort.Strings(req.ErasedPaths)
 	for _, k := range res.Kept {
@@ -150,29 +176,21 @@ func minimise(root *yaml.Node, keep []string) {
 	root.Content = kept
 }
 
-// clearUser returns the record re-encrypted without its references to
-// user, or nil when it has none. References are plain ids, so records are
-// only decrypted when they hold one.
-func (e *Env) clearUser(p record.Path, user string) ([]byte, error) {
-	k, err := e.kind(p)
+// identityVersions are the blobs, anywhere in the object database, whose
+// readable fields identify subj: versions at paths the record no longer
+// has (renumbered, moved on a side branch), unreachable ones (an amended
+// commit, a deleted branch) and copies in git's caches (textconv notes).
+// The minimised versions this erasure writes are not among them.
+func (e *Env) identityVersions(subj record.Subject, ch repo.Change) ([]string, error) {
+	found, err := identity.ScanCached(e.WS.Root, []record.Subject{subj})
 	if err != nil {
 		return nil, err
 	}
-	v, err := e.readable(p)
-	if err != nil {
-		return nil, err
+	var written []string
+	for _, data := range ch.Write {
+		written = append(written, plumbing.ComputeHash(plumbing.BlobObject, data).String())
 	}
-	if len(refPaths(k.Root, v, user)) == 0 {
-		return nil, nil
-	}
-	o, err := e.decrypt(p)
-	if err != nil {
-		return nil, err
-	}
-	if !clearRefs(k.Root, o.root, user) {
-		return nil, nil
-	}
-	return e.seal(o)
+	return identity.Minus(found.Objects[subj.String()], written), nil
 }
 
 func flatten(versions map[string][]string) []string {

@@ -30,6 +30,11 @@ type Copy struct {
 	SecretsIncluded bool       `json:"secrets_included"`
 	Categories      []Category `json:"categories"`
 	Records         []Held     `json:"records"`
+	// Mentions are the fields of the customer's other records that hold
+	// one of the user's personal values (her name as the customer's
+	// contact, on a contract, in a maintenance note), beyond the records
+	// and parts above: a user's copy only.
+	Mentions []Mention `json:"mentions,omitempty"`
 }
 
 // Category is a kind of record held, why, and for how long.
@@ -219,6 +224,12 @@ func (e *Env) collect(subj record.Subject, id string, opt ExportOptions) (*Copy,
 			n, pv := at(o.kind.Root, v, part)
 			cp.Records = append(cp.Records, Held{Path: p.Rel, Kind: p.Kind, Part: strings.Join(part, "."), Data: pr.present(n, pv)})
 		}
+	}
+	if cp.Mentions, err = e.exportMentions(subj, files, cp.Records); err != nil {
+		return nil, 0, err
+	}
+	for _, m := range cp.Mentions {
+		kinds[m.Kind] = true
 	}
 	for _, name := range e.WS.Schemas.Names() {
 		if !kinds[name] {

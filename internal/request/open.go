@@ -23,7 +23,11 @@ func (e *Env) Open(typ, subject string, received time.Time) (*ledger.Request, er
 		return nil, refuse("--subject is required: a customer (c-0042) or one of its users (c-0042/u-0017)")
 	}
 	if subject != "" {
-		subj, err := e.subject(subject)
+		check := e.subject
+		if typ == ledger.Erasure {
+			check = e.erasable
+		}
+		subj, err := check(subject)
 		if err != nil {
 			return nil, err
 		}

@@ -49,7 +49,13 @@ It covers everything we hold about {{.Copy.Subject}}. The same data is in <code>
 <p>{{if .Description}}{{.Description}} {{end}}<strong>Purpose:</strong> {{.Purpose}}<br><strong>Retention:</strong> {{.Retention}}</p>
 {{end}}
 <h2>The data</h2>
-` + reportRecords + `
+` + reportRecords + `{{if .Mentions}}
+<h2>Where our other records mention you</h2>
+<p class="note">These fields of other records about your organisation hold your name, e-mail address, phone number or login.</p>
+<table>
+{{range .Mentions}}<tr><th>{{.Title}} ({{.Path}}), {{.Label}}</th><td>{{.Value}}</td></tr>
+{{end}}</table>
+{{end}}
 <h2>Your rights</h2>
 <ul>
 <li><strong>Access</strong> (article 15): this report.</li>
@@ -73,7 +79,13 @@ Het omvat alles wat wij bijhouden over {{.Copy.Subject}}. Dezelfde gegevens staa
 <p>{{if .Description}}{{.Description}} {{end}}<strong>Doel:</strong> {{.Purpose}}<br><strong>Bewaartermijn:</strong> {{.Retention}}</p>
 {{end}}
 <h2>De gegevens</h2>
-` + reportRecords + `
+` + reportRecords + `{{if .Mentions}}
+<h2>Waar onze andere gegevens u vermelden</h2>
+<p class="note">Deze velden van andere gegevens over uw organisatie bevatten uw naam, e-mailadres, telefoonnummer of login.</p>
+<table>
+{{range .Mentions}}<tr><th>{{.Title}} ({{.Path}}), {{.Label}}</th><td>{{.Value}}</td></tr>
+{{end}}</table>
+{{end}}
 <h2>Uw rechten</h2>
 <ul>
 <li><strong>Inzage</strong> (artikel 15): dit rapport.</li>
@@ -98,6 +110,12 @@ type reportRecord struct {
 
 type row struct{ Field, Value string }
 
+// reportMention is a field of another record that mentions the subject.
+type reportMention struct {
+	Mention
+	Title, Label string
+}
+
 func renderHTML(cp *Copy, set *schema.Set, lang Language) ([]byte, error) {
 	titles := map[string]string{}
 	for _, c := range cp.Categories {
@@ -109,6 +127,7 @@ func renderHTML(cp *Copy, set *schema.Set, lang Language) ([]byte, error) {
 		Copy      *Copy
 		Withheld  string
 		Records   []reportRecord
+		Mentions  []reportMention
 	}{Lang: lang, PageTitle: "Your data held by us", Copy: cp, Withheld: lang.Withheld()}
 	if lang == Dutch {
 		data.PageTitle = "Uw gegevens bij ons"
@@ -125,6 +144,14 @@ func renderHTML(cp *Copy, set *schema.Set, lang Language) ([]byte, error) {
 		}
 		f.flat(n, r.PartLabel, h.Data, &r.Rows)
 		data.Records = append(data.Records, r)
+	}
+	for _, m := range cp.Mentions {
+		var n *schema.Node
+		if k := set.Kinds[m.Kind]; k != nil {
+			n = k.Root
+		}
+		_, label := flattener{lang: lang}.descend(n, m.Field)
+		data.Mentions = append(data.Mentions, reportMention{Mention: m, Title: titles[m.Kind], Label: label})
 	}
 	var b bytes.Buffer
 	if err := reportTemplates[lang].Execute(&b, data); err != nil {

@@ -21,6 +21,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/vts/dossier/internal/identity"
 	"github.com/vts/dossier/internal/ledger"
 	"github.com/vts/dossier/internal/record"
 	"github.com/vts/dossier/internal/repo"
@@ -150,6 +151,24 @@ func (e *Env) subject(s string) (record.Subject, error) {
 	return subj, nil
 }
 
+// erasable is subject for an erasure: a subject whose records are gone
+// from HEAD (deleted by an ordinary commit) still has versions in history,
+// found by identity, and those must be erasable and purgeable too.
+func (e *Env) erasable(s string) (record.Subject, error) {
+	subj, err := e.subject(s)
+	if err == nil || !IsRefusal(err) || subj.Customer == "" {
+		return subj, err
+	}
+	found, scanErr := identity.ScanCached(e.WS.Root, []record.Subject{subj})
+	if scanErr != nil {
+		return subj, scanErr
+	}
+	if len(found.Objects[subj.String()]) == 0 {
+		return subj, err // not in history either
+	}
+	return subj, nil
+}
+
 // sameSubject refuses when the request was opened for another subject.
 func sameSubject(req *ledger.Request, subj record.Subject) error {
 	if req.Subject != subj.String() {
@@ -169,6 +188,9 @@ func orAll(s string) string {
 func (e *Env) customerFiles(customer string) ([]record.Path, error) {
 	dir := e.WS.Abs(record.Dir + "/" + customer)
 	var out []record.Path
+	if _, err := os.Stat(dir); errors.Is(err, os.ErrNotExist) {
+		return nil, nil // a customer erased from HEAD earlier, or only in history
+	}
 	err := filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
 		if err != nil {
 			return err
@@ -219,7 +241,11 @@ func (e *Env) begin(requestID, typ, subject string) (*ledger.Request, record.Sub
 	if err != nil {
 		return nil, record.Subject{}, err
 	}
-	subj, err := e.subject(subject)
+	check := e.subject
+	if typ == ledger.Erasure {
+		check = e.erasable
+	}
+	subj, err := check(subject)
 	if err != nil {
 		return nil, record.Subject{}, err
 	}

@@ -3,7 +3,9 @@ package sopsfile
 import (
 	"errors"
 	"fmt"
+	"io"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/getsops/sops/v3"
@@ -12,6 +14,7 @@ import (
 	"github.com/getsops/sops/v3/config"
 	"github.com/getsops/sops/v3/hcvault"
 	"github.com/getsops/sops/v3/keys"
+	"github.com/getsops/sops/v3/logging"
 	"github.com/getsops/sops/v3/pgp"
 	sopsyaml "github.com/getsops/sops/v3/stores/yaml"
 	"github.com/getsops/sops/v3/version"
@@ -24,12 +27,36 @@ var ErrNoKey = errors.New("no key available opens this file")
 // authentication tag: it was changed outside sops/dossier or corrupted.
 var ErrTampered = errors.New("the file was modified outside sops/dossier: its MAC does not match")
 
-func store() *sopsyaml.Store { return sopsyaml.NewStore(&config.YAMLStoreConfig{Indent: 2}) }
+// Indent is the indentation sops writes YAML with when .sops.yaml sets no
+// stores.yaml.indent (sops' IndentDefault): a file edited by dossier and
+// then by sops, or the other way round, differs only in the lines that
+// changed. ParseRules refuses any other stores setting.
+const Indent = sopsyaml.IndentDefault
+
+func store() *sopsyaml.Store { return sopsyaml.NewStore(&config.YAMLStoreConfig{Indent: Indent}) }
+
+// quiet silences the sops library's loggers, which write to stderr at
+// warning level, and some of whose warnings quote file content (an
+// unencrypted comment it could not decrypt): dossier reports problems
+// itself, without values. It runs on first use rather than in init, so
+// that it also covers the loggers of sops packages initialised after this
+// one (every package is initialised before main).
+var quiet = sync.OnceFunc(func() {
+	for _, l := range logging.Loggers {
+		l.SetOutput(io.Discard)
+	}
+})
 
 // File is a decrypted SOPS file. It keeps the data key and master keys so
 // that an edit can be written back to the same readers, as sops edit does.
 type File struct {
 	tree sops.Tree
+	// rewrite is set when the file on disk holds what dossier does not
+	// write back: YAML comments (placed by hand; sops keeps them in
+	// plaintext), or timestamps that opening turned back into the dates
+	// they were written as (see datesAsText). An edit then writes the file
+	// even if the person changes nothing else.
+	rewrite bool
 	// cipher remembers the IV of each decrypted value, so that values an
 	// edit does not change are written back byte for byte (as sops edit
 	// does): diffs and merges then show only what changed.
@@ -41,6 +68,13 @@ func (f *File) Plain() ([]byte, error) {
 	return store().EmitPlainFile(f.tree.Branches)
 }
 
+// NeedsRewrite reports whether writing the file back changes it even
+// without an edit: it holds comments, which dossier drops, or a date that
+// sops stored as a timestamp (since: 2019-03-01 becomes
+// 2019-03-01T00:00:00Z through "sops -e"), which the schema's date format
+// refuses and dossier writes back as the date.
+func (f *File) NeedsRewrite() bool { return f.rewrite }
+
 // Recipients returns the master keys the file is encrypted to.
 func (f *File) Recipients() Recipients {
 	return recipientsOf(f.tree.Metadata)
@@ -49,9 +83,9 @@ func (f *File) Recipients() Recipients {
 // Encrypt encrypts plain YAML for the rule's recipients, encrypting the
 // fields the rule's encrypted_regex names, with a fresh data key.
 func Encrypt(plain []byte, rule *Rule) ([]byte, error) {
-	branches, err := store().LoadPlainFile(plain)
+	branches, err := loadPlain(plain)
 	if err != nil {
-		return nil, fmt.Errorf("reading the plaintext: %w", err)
+		return nil, err
 	}
 	groups, err := keyGroup(rule.Recipients)
 	if err != nil {
@@ -75,9 +109,9 @@ func Encrypt(plain []byte, rule *Rule) ([]byte, error) {
 // Reencrypt replaces the file's content with plain and encrypts it with
 // the same data key and master keys.
 func (f *File) Reencrypt(plain []byte) ([]byte, error) {
-	branches, err := store().LoadPlainFile(plain)
+	branches, err := loadPlain(plain)
 	if err != nil {
-		return nil, fmt.Errorf("reading the plaintext: %w", err)
+		return nil, err
 	}
 	tree := sops.Tree{Branches: branches, Metadata: f.tree.Metadata}
 	return seal(&tree, f.tree.Metadata.DataKey, f.cipher)
@@ -92,7 +126,88 @@ func (f *File) Rekey(rule *Rule) ([]byte, error) {
 	return Encrypt(plain, rule)
 }
 
+// loadPlain reads plaintext YAML the way the sops store does, without
+// its comments (sops would write them in plaintext; records hold none),
+// and turns its timestamps back into text: yaml.v3 reads an unquoted
+// 2019-03-01 as a time, which sops would write as 2019-03-01T00:00:00Z, a
+// value the schema's date format refuses. Every date and time in a
+// record's schema is a string, so text is what the record means.
+func loadPlain(plain []byte) (sops.TreeBranches, error) {
+	branches, err := store().LoadPlainFile(plain)
+	if err != nil {
+		return nil, fmt.Errorf("reading the plaintext: %w", err)
+	}
+	for i, b := range branches {
+		branches[i] = dropComments(b).(sops.TreeBranch)
+		datesAsText(branches[i])
+	}
+	return branches, nil
+}
+
+// dropComments returns v without the comments the sops store keeps as
+// tree items and list elements.
+func dropComments(v any) any {
+	switch t := v.(type) {
+	case sops.TreeBranch:
+		out := t[:0]
+		for _, item := range t {
+			if _, ok := item.Key.(sops.Comment); ok {
+				continue
+			}
+			if _, ok := item.Value.(sops.Comment); ok {
+				continue
+			}
+			item.Value = dropComments(item.Value)
+			out = append(out, item)
+		}
+		return out
+	case []any:
+		out := t[:0]
+		for _, x := range t {
+			if _, ok := x.(sops.Comment); ok {
+				continue
+			}
+			out = append(out, dropComments(x))
+		}
+		return out
+	}
+	return v
+}
+
+// datesAsText replaces every time value under v by its text: a date
+// (midnight UTC, as YAML reads a bare date) as 2006-01-02, anything else
+// as RFC 3339. It reports whether it replaced anything.
+func datesAsText(v any) bool {
+	changed := false
+	text := func(x any) (any, bool) {
+		t, ok := x.(time.Time)
+		if !ok {
+			return x, datesAsText(x)
+		}
+		if t.Equal(t.Truncate(24 * time.Hour)) {
+			return t.Format(time.DateOnly), true
+		}
+		return t.Format(time.RFC3339Nano), true
+	}
+	switch t := v.(type) {
+	case sops.TreeBranch:
+		for i := range t {
+			var c bool
+			t[i].Value, c = text(t[i].Value)
+			changed = changed || c
+		}
+	case []any:
+		for i := range t {
+			var c bool
+			t[i], c = text(t[i])
+			changed = changed || c
+		}
+	}
+	return changed
+}
+
 func seal(tree *sops.Tree, dataKey []byte, cipher aes.Cipher) ([]byte, error) {
+	quiet()
 	mac, err := walkTree(tree, true, func(v any, path string) (any, error) {
 		return cipher.Encrypt(v, dataKey, path)
 	})

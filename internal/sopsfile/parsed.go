@@ -122,14 +122,28 @@ func valueFromNode(n *yaml.Node) (any, error) {
 	return nil, errSlowPath
 }
 
-// open decrypts a loaded tree: data key, values, MAC.
+// open decrypts a loaded tree: data key, values, MAC. Before anything is
+// decrypted, every encrypted value's type tag must be one dossier reads
+// (the sops library panics on type:bytes), and a tree with comments goes
+// straight to the sops library's walk, which keeps them out of the MAC as
+// "sops -d" does; the fast walk decrypts in place and cannot hand a half
+// decrypted tree over.
 func open(tree sops.Tree, ids *Identities) (*File, error) {
+	quiet()
+	if err := checkTypes(tree); err != nil {
+		return nil, err
+	}
 	dataKey, err := dataKey(tree.Metadata, ids)
 	if err != nil {
 		return nil, err
 	}
 	cipher := aes.NewCipher()
-	mac, err := walkTree(&tree, false, func(v any, path string) (any, error) {
+	walk := walkTree
+	comments := hasComments(tree.Branches)
+	if comments {
+		walk = func(*sops.Tree, bool, func(any, string) (any, error)) (string, error) { return "", errSlowPath }
+	}
+	mac, err := walk(&tree, false, func(v any, path string) (any, error) {
 		s, ok := v.(string)
 		if !ok {
 			return nil, fmt.Errorf("expected an encrypted value at %s", path)
@@ -147,5 +161,11 @@ func open(tree sops.Tree, ids *Identities) (*File, error) {
 		return nil, ErrTampered
 	}
 	tree.Metadata.DataKey = dataKey
-	return &File{tree: tree, cipher: cipher}, nil
+	f := &File{tree: tree, cipher: cipher, rewrite: comments}
+	for _, b := range tree.Branches {
+		if datesAsText(b) {
+			f.rewrite = true
+		}
+	}
+	return f, nil
 }

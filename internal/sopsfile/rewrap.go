@@ -20,7 +20,7 @@ func (f *File) Rewrap(rule *Rule) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	branches, err := store().LoadPlainFile(plain)
+	branches, err := loadPlain(plain)
 	if err != nil {
 		return nil, err
 	}

@@ -30,7 +30,8 @@ type Rule struct {
 	EncryptedRegex string
 	Recipients     Recipients
 
-	re *regexp.Regexp
+	re    *regexp.Regexp
+	encRe *regexp.Regexp // nil when the rule has no encrypted_regex
 	// needs are literal parts every match contains ("records/", "/users/",
 	// ".yaml"): a path without one of them is refused without running the
 	// regex. Go's matcher backtracks through dossier's unanchored
@@ -140,16 +141,43 @@ func LoadRules(root string) (*Rules, error) {
 	return ParseRules(data)
 }
 
-// ParseRules parses the contents of a .sops.yaml file.
+// ruleKeys are the creation rule keys dossier reads. Every other key is
+// refused by name (see refusedKeys for why each known one is): a key sops
+// reads and dossier ignores would make the two tools write different files.
+var ruleKeys = map[string]bool{"path_regex": true, "encrypted_regex": true, "age": true, "pgp": true, "hc_vault_transit_uri": true}
+
+// selectorKeys are sops' ways of choosing which values to encrypt; sops
+// itself refuses a rule with more than one of them.
+var selectorKeys = []string{"encrypted_regex", "unencrypted_regex", "encrypted_suffix", "unencrypted_suffix", "encrypted_comment_regex", "unencrypted_comment_regex"}
+
+// refusedKeys are sops creation rule keys dossier refuses, and why.
+var refusedKeys = map[string]string{
+	"mac_only_encrypted":        "it makes the MAC cover only the encrypted values, so the plain fields the server checks without a key (kind, id, customer, dates) could be changed without the MAC noticing; remove it",
+	"unencrypted_regex":         "dossier chooses the encrypted fields with encrypted_regex only, generated from the schema; remove it",
+	"encrypted_suffix":          "dossier chooses the encrypted fields with encrypted_regex only, generated from the schema; remove it",
+	"unencrypted_suffix":        "dossier chooses the encrypted fields with encrypted_regex only, generated from the schema; remove it",
+	"encrypted_comment_regex":   "records hold no comments, and a comment must not decide what is encrypted; remove it",
+	"unencrypted_comment_regex": "records hold no comments, and a comment must not decide what is encrypted; remove it",
+	"shamir_threshold":          "dossier writes one key group, which Shamir secret sharing does not apply to; remove it",
+}
+
+// ParseRules parses the contents of a .sops.yaml file. It refuses what
+// stock sops refuses (more than one selector in a rule) and what would
+// make sops and dossier disagree about a file: any creation rule key
+// outside ruleKeys, and a YAML indentation other than sops' default.
 func ParseRules(data []byte) (*Rules, error) {
 	var raw struct {
 		CreationRules []map[string]any `yaml:"creation_rules"`
+		Stores        map[string]any   `yaml:"stores"`
 	}
 	if err := yaml.Unmarshal(data, &raw); err != nil {
 		return nil, fmt.Errorf("%s: not valid YAML: %v", ConfigFile, strings.TrimPrefix(err.Error(), "yaml: "))
 	}
 	if len(raw.CreationRules) == 0 {
 		return nil, fmt.Errorf("%s: no creation_rules", ConfigFile)
+	}
+	if err := checkStores(raw.Stores); err != nil {
+		return nil, err
 	}
 	rs := &Rules{File: ConfigFile}
 	for i, m := range raw.CreationRules {
@@ -164,12 +192,47 @@ func ParseRules(data []byte) (*Rules, error) {
 			}
 			return nil, fmt.Errorf("%s: creation rule %d uses key_groups, which dossier does not support; list age/pgp/hc_vault_transit_uri directly", ConfigFile, i+1)
 		}
+		var selectors []string
+		for _, k := range selectorKeys {
+			if v, ok := m[k]; ok && v != nil && v != "" {
+				selectors = append(selectors, k)
+			}
+		}
+		if len(selectors) > 1 {
+			return nil, fmt.Errorf("%s: creation rule %d sets both %s: stock sops refuses a rule with more than one of them; keep encrypted_regex only", ConfigFile, i+1, strings.Join(selectors, " and "))
+		}
+		keys := make([]string, 0, len(m))
+		for k := range m {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		for _, k := range keys {
+			if ruleKeys[k] {
+				continue
+			}
+			if k == "mac_only_encrypted" && m[k] == false {
+				continue // sops' default, spelled out
+			}
+			if why, ok := refusedKeys[k]; ok {
+				return nil, fmt.Errorf("%s: creation rule %d: dossier does not support %s: %s", ConfigFile, i+1, k, why)
+			}
+			return nil, fmt.Errorf("%s: creation rule %d: unknown key %q (dossier reads path_regex, encrypted_regex, age, pgp and hc_vault_transit_uri); remove it or correct its spelling", ConfigFile, i+1, k)
+		}
 		r := &Rule{Index: i}
-		r.PathRegex, _ = m["path_regex"].(string)
-		r.EncryptedRegex, _ = m["encrypted_regex"].(string)
+		var ok1, ok2 bool
+		r.PathRegex, ok1 = m["path_regex"].(string)
+		r.EncryptedRegex, ok2 = m["encrypted_regex"].(string)
+		if (!ok1 && m["path_regex"] != nil) || (!ok2 && m["encrypted_regex"] != nil) {
+			return nil, fmt.Errorf("%s: creation rule %d: path_regex and encrypted_regex must be strings", ConfigFile, i+1)
+		}
 		var err error
 		if r.re, err = regexp.Compile(r.PathRegex); err != nil {
 			return nil, fmt.Errorf("%s: creation rule %d: path_regex: %v", ConfigFile, i+1, err)
+		}
+		if r.EncryptedRegex != "" {
+			if r.encRe, err = regexp.Compile(r.EncryptedRegex); err != nil {
+				return nil, fmt.Errorf("%s: creation rule %d: encrypted_regex: %v", ConfigFile, i+1, err)
+			}
 		}
 		r.needs = requiredLiterals(r.PathRegex)
 		for field, dst := range map[string]*[]string{"age": &r.Recipients.Age, "pgp": &r.Recipients.PGP, "hc_vault_transit_uri": &r.Recipients.Vault} {
@@ -180,6 +243,25 @@ func ParseRules(data []byte) (*Rules, error) {
 		rs.Rules = append(rs.Rules, r)
 	}
 	return rs, nil
+}
+
+// checkStores refuses a stores.yaml.indent other than the indentation
+// dossier writes: sops would re-indent every line of a record on each edit.
+func checkStores(stores map[string]any) error {
+	y, ok := stores["yaml"]
+	if !ok || y == nil {
+		return nil
+	}
+	m, ok := y.(map[string]any)
+	if !ok {
+		return fmt.Errorf("%s: stores.yaml must be a mapping", ConfigFile)
+	}
+	for k, v := range m {
+		if k != "indent" || v != Indent {
+			return fmt.Errorf("%s: stores.yaml.%s: dossier writes records as sops does by default (indent %d) so that either tool's edit changes only the lines it changes; remove the setting", ConfigFile, k, Indent)
+		}
+	}
+	return nil
 }
 
 func refuseCloudInGroups(groups any, i int) error {

@@ -96,37 +96,15 @@ func Setup(fsys fs.FS) (*Checker, []Finding) {
 	return c, c.checkConfig()
 }
 
-// checkConfig makes sure the creation rule of every kind encrypts every
-// field the schema calls personal or secret.
+// checkConfig makes sure every creation rule encrypts every field the
+// schema calls personal or secret, and no plain field, for every record
+// path it applies to (sopsfile.Rules.Check).
 func (c *Checker) checkConfig() []Finding {
 	var out []Finding
-	for _, name := range c.Schemas.Names() {
-		k := c.Schemas.Kinds[name]
-		example := record.For("c-0000", name, "x")
-		if name != "customer" {
-			example = filepath.ToSlash(filepath.Join(filepath.Dir(example), exampleID(name)+".yaml"))
-		}
-		rule, err := c.Rules.For(example)
-		if err != nil {
-			out = append(out, Finding{File: sopsfile.ConfigFile, Check: "config", Message: strings.TrimPrefix(err.Error(), sopsfile.ConfigFile+": "), Fix: "add a creation rule for " + name + " records"})
-			continue
-		}
-		re, err := regexp.Compile(rule.EncryptedRegex)
-		if rule.EncryptedRegex == "" || err != nil {
-			out = append(out, Finding{File: sopsfile.ConfigFile, Check: "config", Message: fmt.Sprintf("creation rule %d (%s records) has no valid encrypted_regex", rule.Index+1, name), Fix: "set encrypted_regex: '" + k.EncryptedRegex() + "'"})
-			continue
-		}
-		for _, key := range k.EncryptedKeys {
-			if !re.MatchString(key) {
-				out = append(out, Finding{File: sopsfile.ConfigFile, Field: key, Check: "config", Message: fmt.Sprintf("creation rule %d (%s records): encrypted_regex does not cover this personal/secret field", rule.Index+1, name), Fix: "set encrypted_regex: '" + k.EncryptedRegex() + "'"})
-			}
-		}
+	for _, p := range c.Rules.Check(c.Schemas) {
+		out = append(out, Finding{File: sopsfile.ConfigFile, Field: p.Field, Check: "config", Message: p.Message, Fix: p.Fix})
 	}
 	return out
-}
-
-func exampleID(kind string) string {
-	return map[string]string{"user": "u-0000", "contract": "ct-0000", "environment": "env-0000", "error": "err-0000", "maintenance": "mnt-0000"}[kind]
 }
 
 // Files lists every file under records/ of root, as slash paths.
@@ -356,6 +334,8 @@ func (fc *fileCheck) addViolation(v schema.Violation) {
 		fix = "remove the field: the schema does not keep it (or add it to the schema)"
 	} else if strings.HasPrefix(v.Keyword, "required") {
 		fix = "add the missing field with \"dossier edit " + fc.rel + "\""
+	} else if n := yamltree.Find(fc.root, v.Path); len(v.Path) > 0 && n.Kind == yaml.ScalarNode && n.ShortTag() == "!!timestamp" {
+		fix = "this date was stored as a timestamp (\"sops --encrypt\" does that to an unquoted date): run \"dossier edit " + fc.rel + "\", which writes it back as a date"
 	}
 	var path []string
 	if len(v.Path) > 0 {

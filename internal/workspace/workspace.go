@@ -156,7 +156,9 @@ func (w *Workspace) CheckPlain(p record.Path, plain []byte) []validate.Finding {
 }
 
 // Encrypt encrypts a checked plaintext record for its path's recipients.
-// Comments are dropped first: SOPS would keep them in plaintext.
+// Comments are dropped first: SOPS would keep them in plaintext. The
+// result is verified as the server would (see verify) before it is
+// returned for writing.
 func (w *Workspace) Encrypt(rel string, plain []byte) ([]byte, error) {
 	rule, err := w.Rules.For(rel)
 	if err != nil {
@@ -165,15 +167,46 @@ func (w *Workspace) Encrypt(rel string, plain []byte) ([]byte, error) {
 	if plain, err = yamltree.StripComments(plain); err != nil {
 		return nil, err
 	}
-	return sopsfile.Encrypt(plain, rule)
+	enc, err := sopsfile.Encrypt(plain, rule)
+	if err != nil {
+		return nil, err
+	}
+	return enc, w.verify(rel, enc)
 }
 
 // Reencrypt writes an edited plaintext back into f (same data key and
-// readers), without its comments.
-func Reencrypt(f *sopsfile.File, plain []byte) ([]byte, error) {
+// readers), without its comments, verified as Encrypt's result is.
+func (w *Workspace) Reencrypt(rel string, f *sopsfile.File, plain []byte) ([]byte, error) {
 	plain, err := yamltree.StripComments(plain)
 	if err != nil {
 		return nil, err
 	}
-	return f.Reencrypt(plain)
+	enc, err := f.Reencrypt(plain)
+	if err != nil {
+		return nil, err
+	}
+	return enc, w.verify(rel, enc)
+}
+
+// VerifyError lists what the keyless checks found in a record dossier was
+// about to write; nothing was written.
+type VerifyError struct{ Findings []validate.Finding }
+
+func (e *VerifyError) Error() string {
+	lines := make([]string, len(e.Findings))
+	for i, f := range e.Findings {
+		lines[i] = f.String()
+	}
+	return strings.Join(lines, "\n") + "\nthe encrypted record would not pass validation, so nothing was written; check encrypted_regex in " + sopsfile.ConfigFile + " (\"dossier validate\" names the rule)"
+}
+
+// verify runs the server's keyless checks on an encrypted record before
+// it is written: a creation rule whose encrypted_regex leaves out a
+// personal field must never lead to "created (encrypted)" with that field
+// in plaintext on disk.
+func (w *Workspace) verify(rel string, enc []byte) error {
+	if fs := w.Checker(nil).Check(rel, enc); len(fs) > 0 {
+		return &VerifyError{Findings: fs}
+	}
+	return nil
 }
