@@ -13,6 +13,7 @@ import (
 	"github.com/go-git/go-git/v5/plumbing/object"
 	"github.com/go-git/go-git/v5/storage/filesystem"
 
+	"github.com/vts/dossier/internal/identity"
 	"github.com/vts/dossier/internal/ledger"
 	"github.com/vts/dossier/internal/purge"
 )
@@ -39,6 +40,7 @@ type rewriteCheck struct {
 	erased   map[plumbing.Hash]bool          // their objects, from the server's own ledger
 	trusted  map[string]*ledger.Request      // the server's ledger before the push
 	rewrites map[plumbing.Hash]plumbing.Hash // old ref value -> what the purge makes of it
+	found    map[plumbing.Hash]bool          // versions the server's identity scan finds beyond the ledger's lists
 	mainOld  plumbing.Hash                   // the server's main tip before the push
 	why      string                          // set when the push's own ledger cannot be read
 }
@@ -136,6 +138,21 @@ func (s *server) rewriteCheck(all []Update, defaultRef plumbing.ReferenceName) (
 	if rc.erased, err = purge.ErasedSet(reqs); err != nil {
 		return nil, err
 	}
+	// A purge also removes what identifies the subject beyond the ledger's
+	// list (versions written after the erasure), and records those in the
+	// ledger: the server finds them with the same keyless scan of its own
+	// objects.
+	found, err := purge.IdentityFound(s.gitDir, own, rc.mainOld, reqs)
+	if err != nil {
+		return nil, fmt.Errorf("the identity scan for %s: %w", strings.Join(rc.ids, ", "), err)
+	}
+	rc.found = map[plumbing.Hash]bool{}
+	for _, list := range found {
+		for _, o := range list {
+			rc.found[plumbing.NewHash(o)] = true
+			rc.erased[plumbing.NewHash(o)] = true
+		}
+	}
 	var olds []plumbing.Hash
 	for _, u := range all {
 		if !u.Old.IsZero() {
@@ -225,8 +242,21 @@ func (s *server) onlyPurgeRecord(parent, c *object.Commit, rc *rewriteCheck) (re
 		if t == nil || req.Purged == nil {
 			return rewriteVerdict("commit " + short(c.Hash) + ": " + name + " is not a purge record of a request in the server's ledger"), nil
 		}
+		// The purge adds to erased_objects what it found by identity: only
+		// what the server's own scan finds too, or what the server does
+		// not hold (a version only the purging clone had). Never fewer.
+		if len(identity.Minus(t.ErasedObjects, req.ErasedObjects)) > 0 {
+			return rewriteVerdict("commit " + short(c.Hash) + ": " + name + " drops erased objects the server's ledger lists"), nil
+		}
+		for _, o := range identity.Minus(req.ErasedObjects, t.ErasedObjects) {
+			h := plumbing.NewHash(o)
+			if !isHash(o) || (!rc.found[h] && s.repo.Storer.HasEncodedObject(h) == nil) {
+				return rewriteVerdict("commit " + short(c.Hash) + ": " + name + " lists an erased object the server holds but does not find by the subject's identity"), nil
+			}
+		}
 		a, b := *t, *req
 		a.Purged, b.Purged = nil, nil
+		a.ErasedObjects, b.ErasedObjects = nil, nil
 		ma, err1 := a.Marshal()
 		mb, err2 := b.Marshal()
 		if err1 != nil || err2 != nil || string(ma) != string(mb) {

@@ -14,7 +14,9 @@ import (
 	"github.com/go-git/go-git/v5/plumbing/object"
 	"github.com/go-git/go-git/v5/plumbing/storer"
 
+	"github.com/vts/dossier/internal/identity"
 	"github.com/vts/dossier/internal/ledger"
+	"github.com/vts/dossier/internal/record"
 )
 
 // Rewrite is what each of tips (a commit, tag, tree or blob id) becomes
@@ -173,4 +175,52 @@ func purgedRequests(reqs map[string]*ledger.Request) []*ledger.Request {
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
 	return out
+}
+
+// IdentityFound is what the identity scan (package identity) of the
+// repository at gitDir finds for reqs' subjects beyond their listed
+// objects and the versions a retention keeps at tip (main's tip), per
+// request id: what a purge removes on top of the ledger's list. Unlike
+// the purge's own scan it changes and refuses nothing: the git server uses
+// it to recompute a pushed purge, whose client found the same versions.
+func IdentityFound(gitDir string, objects storer.EncodedObjectStorer, tip plumbing.Hash, reqs []*ledger.Request) (map[string][]string, error) {
+	out := map[string][]string{}
+	if len(reqs) == 0 {
+		return out, nil
+	}
+	var subjects []record.Subject
+	for _, r := range reqs {
+		s, err := record.ParseSubject(r.Subject)
+		if err != nil {
+			return nil, fmt.Errorf("%s: subject: %v", ledger.Path(r.ID), err)
+		}
+		subjects = append(subjects, s)
+	}
+	found, err := identity.ScanObjects(gitDir, subjects)
+	if err != nil {
+		return nil, err
+	}
+	var tree *object.Tree
+	if c, err := object.GetCommit(objects, tip); err == nil {
+		tree, _ = c.Tree()
+	}
+	for i, r := range reqs {
+		var kept []string
+		for _, k := range r.Kept {
+			if tree == nil {
+				break
+			}
+			if e, err := tree.FindEntry(k.Path); err == nil {
+				kept = append(kept, e.Hash.String())
+			}
+		}
+		notes, err := identity.NotesOn(gitDir, kept)
+		if err != nil {
+			return nil, err
+		}
+		if add := identity.Minus(found.Objects[subjects[i].String()], r.ErasedObjects, kept, notes); len(add) > 0 {
+			out[r.ID] = add
+		}
+	}
+	return out, nil
 }
