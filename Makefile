@@ -7,8 +7,9 @@ DOSSIER  := $(BIN)/dossier
 SOPS     := $(BIN)/tools/sops
 # Debian packages the tests drive for real: git (client and server side),
 # OpenSSH (ssh pushes and backups to 127.0.0.1), age, git-filter-repo (the
-# purge benchmark's peer).
-DEB_PACKAGES := git openssh-server openssh-client age git-filter-repo
+# purge benchmark's peer), chromium (renders the access report at desktop and
+# phone width; its screenshots land in test-artifacts/report/).
+DEB_PACKAGES := git openssh-server openssh-client age git-filter-repo chromium
 
 .PHONY: all build deps test lint demo bench clean
 
@@ -29,6 +30,7 @@ deps:
 	command -v ssh >/dev/null || missing="$$missing openssh-client"; \
 	command -v age >/dev/null || missing="$$missing age"; \
 	command -v git-filter-repo >/dev/null || missing="$$missing git-filter-repo"; \
+	command -v chromium >/dev/null || missing="$$missing chromium"; \
 	if [ -n "$$missing" ]; then \
 		echo "installing:$$missing"; \
 		SUDO=""; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
@@ -52,4 +54,4 @@ bench: deps build $(SOPS)
 	$(GO) run ./bench -dossier $(DOSSIER) -sops $(SOPS)
 
 clean:
-	rm -rf $(BIN)
+	rm -rf $(BIN) test-artifacts

@@ -91,10 +91,18 @@ grep 'remote:' "$DEMO/push.err"
 git reset -q --hard HEAD~1
 
 step "8. A user asks what we hold about her: a copy and a report in Dutch, outside the repository"
+cat >> dossier.yaml <<'YAML'
+controller:
+  name: VTS Demo bv
+  address: Stationsstraat 1, 9000 Gent
+  privacy_contact: de privacyverantwoordelijke
+  email: privacy@vts-demo.invalid
+YAML
+git -c core.hooksPath=/dev/null commit -qam "settings: the controller that access reports name"
 say "$DOSSIER" requests open --type access --subject c-0001/u-0001 --received 2026-11-18
-say "$DOSSIER" export c-0001/u-0001 --request DSR-2026-0001 --out "$DEMO/access-u-0001"
+say "$DOSSIER" export c-0001/u-0001 --request DSR-2026-0001 --out "$DEMO/access-u-0001" --close
 echo "(a few lines of report.html, tags stripped:)"
-sed -e 's/<[^>]*>/ /g' -e 's/  */ /g' "$DEMO/access-u-0001/report.html" | grep -E 'Doel:|Volledige naam|Paswoord|Klacht'
+sed -e 's/<[^>]*>/ /g' -e 's/  */ /g' "$DEMO/access-u-0001/report.html" | grep -E 'Dit rapport gaat over|Doeleinden|Volledige naam|Paswoord|Klacht'
 
 step "9. Then she asks for erasure: one request, one reviewable commit, ids only"
 say "$DOSSIER" requests open --type erasure --subject c-0001/u-0001 --received 2026-11-20
@@ -108,6 +116,11 @@ internal_hosts: []
 backups:
   - name: disk-a
     url: $DEMO/disk-a/records.git
+controller:
+  name: VTS Demo bv
+  address: Stationsstraat 1, 9000 Gent
+  privacy_contact: de privacyverantwoordelijke
+  email: privacy@vts-demo.invalid
 YAML
 mkdir -p "$DEMO/disk-a"   # the mounted disk
 git -c core.hooksPath=/dev/null commit -qam "settings: backup disk-a"

@@ -123,11 +123,21 @@ func printBackup(w io.Writer, res *backup.Result, ok bool) {
 		fmt.Fprintf(w, "%s: purges applied: %s (their objects deleted from the mirror)\n", name, strings.Join(res.Applied, ", "))
 	}
 	if ok {
-		check := "new objects checked"
+		// Say exactly what was read back, so that "verified" means what
+		// it says: the packs re-read and hashed, and whether every object
+		// was also walked from the refs.
+		pc := res.Packs
+		check := fmt.Sprintf("%d pack file(s) re-read and hashed (%s, %d objects), the new objects among them", pc.Packs, sizeText(pc.Bytes), pc.Objects)
+		if pc.Fsck {
+			check = "every pack read and hashed by git fsck --full on " + res.Remote.Host
+		}
+		if pc.Loose > 0 {
+			check += fmt.Sprintf(", %d loose object(s) not re-read", pc.Loose)
+		}
 		if res.FullCheck {
-			check = "every object checked"
+			check += ", every object reachable from the refs read and hashed"
 			if res.Checked > 0 {
-				check = fmt.Sprintf("every object checked (%d)", res.Checked)
+				check += fmt.Sprintf(" (%d)", res.Checked)
 			}
 		}
 		fmt.Fprintf(w, "%s: verified: refs equal, %s, no purged object present; HEAD %s %.12s\n", name, check, res.Head, res.HeadCommit)
@@ -157,4 +167,17 @@ func printUnpurged(w io.Writer, name string, ids []string) {
 	if len(ids) > 0 {
 		fmt.Fprintf(w, "%s: erased but not yet purged in the live repository, so still in its history and this backup: %s (run \"dossier purge --request ID\", then back up again)\n", name, strings.Join(ids, ", "))
 	}
+}
+
+// sizeText is a byte count for a person.
+func sizeText(n int64) string {
+	switch {
+	case n >= 1<<30:
+		return fmt.Sprintf("%.1f GB", float64(n)/(1<<30))
+	case n >= 1<<20:
+		return fmt.Sprintf("%.1f MB", float64(n)/(1<<20))
+	case n >= 1<<10:
+		return fmt.Sprintf("%.1f kB", float64(n)/(1<<10))
+	}
+	return fmt.Sprintf("%d bytes", n)
 }

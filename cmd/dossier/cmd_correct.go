@@ -1,6 +1,8 @@
 package main
 
 import (
+	"errors"
+	"flag"
 	"fmt"
 	"strings"
 
@@ -10,15 +12,16 @@ import (
 func init() {
 	register(&command{
 		name:    "correct",
-		args:    "PATH --set field=value [--set a.b=value] [--unset field] --request ID",
-		summary: "rectification: change fields of a record in one commit naming the request",
+		args:    "PATH --set field=value [--set a.b=value] [--unset field] [PATH --set ...] --request ID [--close]",
+		summary: "rectification: change fields of one or more records in one commit naming the request",
 		run:     runCorrect,
 	})
 }
 
-// assignments collects repeated --set and --unset flags in order.
+// assignments collects repeated --set and --unset flags, in order, into
+// the edit of the path last named.
 type assignments struct {
-	list  *[]request.Assignment
+	edits *[]request.Edit
 	unset bool
 }
 
@@ -36,22 +39,41 @@ func (a assignments) Set(s string) error {
 	if err != nil {
 		return err
 	}
-	*a.list = append(*a.list, x)
+	if len(*a.edits) == 0 {
+		return errors.New("name the record first: dossier correct PATH --set field=value")
+	}
+	last := &(*a.edits)[len(*a.edits)-1]
+	last.Changes = append(last.Changes, x)
 	return nil
 }
 
 func runCorrect(e *env, args []string) error {
 	fs := flags(e, commands["correct"])
-	var changes []request.Assignment
-	fs.Var(assignments{list: &changes}, "set", "field=value to set, typed by the schema; nested fields and list items with dots (accounts.0.login); repeatable")
-	fs.Var(assignments{list: &changes, unset: true}, "unset", "field to remove; repeatable")
+	var edits []request.Edit
+	fs.Var(assignments{edits: &edits}, "set", "field=value to set in the record named before it, typed by the schema; nested fields and list items with dots (accounts.0.login); repeatable")
+	fs.Var(assignments{edits: &edits, unset: true}, "unset", "field to remove from the record named before it; repeatable")
 	id := fs.String("request", "", "the open rectification request this carries out")
-	pos, err := parse(fs, args)
-	if err != nil {
-		return err
+	closeReq := fs.Bool("close", false, "close the request with this correction (by default it stays open for a second round)")
+	// Each path starts an edit; the --set and --unset after it belong to
+	// it. Flags and paths interleave, so the flag set is parsed in turns.
+	var paths []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			if errors.Is(err, flag.ErrHelp) {
+				return err
+			}
+			return silentFailure(exitUsage)
+		}
+		args = fs.Args()
+		if len(args) == 0 {
+			break
+		}
+		paths = append(paths, args[0])
+		edits = append(edits, request.Edit{Path: args[0]})
+		args = args[1:]
 	}
-	if len(pos) != 1 || *id == "" || len(changes) == 0 {
-		return usageError("usage: dossier correct PATH --set field=value [--unset field] --request ID")
+	if len(paths) == 0 || *id == "" || len(edits[0].Changes) == 0 {
+		return usageError("usage: dossier correct PATH --set field=value [--unset field] [PATH --set ...] --request ID [--close]")
 	}
 	unlock, err := lockRepo(e, "correct")
 	if err != nil {
@@ -62,14 +84,24 @@ func runCorrect(e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	p, err := renv.WS.Rel(e.dir, pos[0])
-	if err != nil {
-		return refused("%v", err)
+	for i, p := range paths {
+		rp, err := renv.WS.Rel(e.dir, p)
+		if err != nil {
+			return refused("%v", err)
+		}
+		edits[i].Path = rp.Rel
 	}
-	res, err := renv.Correct(p.Rel, *id, changes)
+	res, err := renv.Correct(*id, edits, *closeReq)
 	if err != nil {
 		return requestError(err)
 	}
-	fmt.Fprintf(e.stdout, "corrected %s: %s\n%s closed (commit %s)\n", res.Path, strings.Join(res.Fields, ", "), res.Request.ID, res.Commit[:12])
+	for _, f := range res.Files {
+		fmt.Fprintf(e.stdout, "corrected %s: %s\n", f.Path, strings.Join(f.Fields, ", "))
+	}
+	if res.Closed {
+		fmt.Fprintf(e.stdout, "%s closed (commit %s)\n", res.Request.ID, res.Commit[:12])
+		return nil
+	}
+	fmt.Fprintf(e.stdout, "%s stays open (commit %s): tell the subject, then \"dossier requests close %s\"\n", res.Request.ID, res.Commit[:12], res.Request.ID)
 	return nil
 }

@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/vts/dossier/internal/editor"
 	"github.com/vts/dossier/internal/safefile"
@@ -92,7 +93,34 @@ func runNew(e *env, args []string) error {
 		return err
 	}
 	fmt.Fprintf(e.stdout, "created %s (encrypted)\n", p.Rel)
+	if *from != "" && *from != "-" {
+		warnPlainInTree(e, ws.Root, *from)
+	}
 	return nil
+}
+
+// warnPlainInTree warns when the plaintext a record was made from lies
+// inside the work tree: one "git add -A" away from being committed and
+// pushed with every password in it. The .gitignore that init writes
+// catches the usual names, not every name, so the file must go.
+func warnPlainInTree(e *env, root, from string) {
+	abs := from
+	if !filepath.IsAbs(abs) {
+		abs = filepath.Join(e.dir, abs)
+	}
+	abs, err := filepath.EvalSymlinks(abs)
+	if err != nil {
+		return
+	}
+	rootAbs, err := filepath.EvalSymlinks(root)
+	if err != nil {
+		return
+	}
+	rel, err := filepath.Rel(rootAbs, abs)
+	if err != nil || rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
+		return
+	}
+	fmt.Fprintf(e.stderr, "warning: %s, the plaintext this record was made from, is inside the repository's work tree: delete it now (shred -u %s, or rm %s) so that it is never committed, and keep plaintext outside the repository (e.g. in a directory made by mktemp -d)\n", from, from, from)
 }
 
 func runEdit(e *env, args []string) error {

@@ -75,6 +75,9 @@ func printErased(e *env, res *request.Erased) {
 		if k.Running {
 			until = "until " + k.Until + " (still running: the period starts when it ends)"
 		}
+		if k.DateSet != "" {
+			until += " (" + k.DateField + " was empty: set to " + k.DateSet + ", the erasure date, so that the period runs out)"
+		}
 		fmt.Fprintf(e.stdout, "kept     %s, minimised: %s, %s\n", k.Path, k.Basis, until)
 	}
 	fmt.Fprintf(e.stdout, "%s closed (commit %s): %s of erased data recorded in %s for \"dossier purge --request %s\"\n",

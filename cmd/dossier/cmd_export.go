@@ -12,7 +12,7 @@ import (
 func init() {
 	register(&command{
 		name:    "export",
-		args:    "SUBJECT --request ID --out DIR [--include-secrets] [--lang nl|en]",
+		args:    "SUBJECT --request ID --out DIR [--include-secrets] [--redact-others] [--lang nl|en] [--close]",
 		summary: "right of access: everything held about a customer or user, as subject.json and report.html",
 		run:     runExport,
 	})
@@ -24,6 +24,8 @@ func runExport(e *env, args []string) error {
 	out := fs.String("out", "", "new or empty directory outside the repository for subject.json and report.html (0600)")
 	secrets := fs.Bool("include-secrets", false, "include passwords and other x-secret values instead of \"value withheld\"")
 	lang := fs.String("lang", "", "language of the report: nl or en (default: report_language in dossier.yaml, else nl)")
+	redact := fs.Bool("redact-others", false, "leave out what may be other people's data (GDPR art. 15(4)): other users' records in a customer's copy, free-text notes")
+	closeReq := fs.Bool("close", false, "close the request with this export (by default it stays open for a corrected or translated re-export; \"dossier requests close ID\" closes it later)")
 	pos, err := parse(fs, args)
 	if err != nil {
 		return err
@@ -44,12 +46,16 @@ func runExport(e *env, args []string) error {
 	if !filepath.IsAbs(dir) {
 		dir = filepath.Join(e.dir, dir)
 	}
-	opt := request.ExportOptions{IncludeSecrets: *secrets}
+	opt := request.ExportOptions{IncludeSecrets: *secrets, RedactOthers: *redact, Close: *closeReq}
+	st, err := settings.Load(renv.WS.Root)
+	if err != nil {
+		return refused("%v", err)
+	}
+	if err := st.CheckController(); err != nil {
+		return refused("%v", err)
+	}
+	opt.Controller = st.Controller
 	if *lang == "" {
-		st, err := settings.Load(renv.WS.Root)
-		if err != nil {
-			return refused("%v", err)
-		}
 		*lang = st.ReportLanguage
 	}
 	if opt.Language, err = request.ParseLanguage(*lang); err != nil {
@@ -63,7 +69,24 @@ func runExport(e *env, args []string) error {
 	if *secrets {
 		note = "secrets included"
 	}
+	if res.Redacted > 0 {
+		note += ", " + count(res.Redacted, "value or record", "values or records") + " about others left out"
+	}
 	fmt.Fprintf(e.stdout, "exported %s to %s: %s (%s, %s)\n", pos[0], res.Dir, strings.Join(res.Files, ", "), count(res.Records, "record", "records"), note)
-	fmt.Fprintf(e.stdout, "%s closed (commit %s); hand the files over securely and delete them afterwards\n", res.Request.ID, res.Commit[:12])
+	if len(res.Review) > 0 {
+		fmt.Fprintf(e.stdout, "review before handing over (GDPR art. 15(4): other people's data), %s:\n", count(len(res.Review), "item", "items"))
+		for _, r := range res.Review {
+			field := ""
+			if r.Field != "" {
+				field = " " + r.Field
+			}
+			fmt.Fprintf(e.stdout, "  %s%s: %s\n", r.Path, field, r.Why)
+		}
+	}
+	if res.Closed {
+		fmt.Fprintf(e.stdout, "%s closed (commit %s); hand the files over securely and delete them afterwards\n", res.Request.ID, res.Commit[:12])
+		return nil
+	}
+	fmt.Fprintf(e.stdout, "export recorded in %s (commit %s), which stays open: hand the files over securely, delete them afterwards, then \"dossier requests close %s\"\n", res.Request.ID, res.Commit[:12], res.Request.ID)
 	return nil
 }

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/vts/dossier/internal/ledger"
@@ -14,8 +15,8 @@ import (
 func init() {
 	register(&command{
 		name:    "requests",
-		args:    "[--format text|json] [--due-within DAYS] | open --type TYPE [--subject ID] [--received DATE] | close ID",
-		summary: "data-subject requests: list open ones by deadline, open a new one, close one without action",
+		args:    "[--all] [--format text|json] [--due-within DAYS] | open --type TYPE [--subject ID] [--received DATE] | show ID | extend ID --reason complexity|number | close ID",
+		summary: "data-subject requests: list them by deadline, open one, show one, extend one (art. 12(3)), close one",
 		run:     runRequests,
 	})
 }
@@ -49,17 +50,22 @@ func runRequests(e *env, args []string) error {
 			return runRequestsOpen(e, args[1:])
 		case "close":
 			return runRequestsClose(e, args[1:])
+		case "show":
+			return runRequestsShow(e, args[1:])
+		case "extend":
+			return runRequestsExtend(e, args[1:])
 		}
 	}
 	fs := flags(e, commands["requests"])
 	format := fs.String("format", "text", "output format: text or json")
 	dueWithin := fs.Int("due-within", -1, "list only the requests overdue or due within DAYS days, and exit 1 if there is one (a daily check that alerts the privacy officer)")
+	all := fs.Bool("all", false, "list closed requests too, after the open ones")
 	pos, err := parse(fs, args)
 	if err != nil {
 		return err
 	}
 	if len(pos) > 0 {
-		return usageError("unknown requests subcommand %q: use open or close, or no argument to list", pos[0])
+		return usageError("unknown requests subcommand %q: use open, show, extend or close, or no argument to list", pos[0])
 	}
 	if *format != "text" && *format != "json" {
 		return usageError("--format %q: use text or json", *format)
@@ -68,7 +74,7 @@ func runRequests(e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	list, err := renv.List()
+	list, err := renv.List(*all && *dueWithin < 0)
 	if err != nil {
 		return requestError(err)
 	}
@@ -103,6 +109,14 @@ func printRequests(e *env, list []request.Pending, format string, dueWithin int)
 		return nil
 	}
 	for _, p := range list {
+		subject := p.Subject
+		if subject == "" {
+			subject = "(all)"
+		}
+		if p.Status != ledger.Open {
+			fmt.Fprintf(e.stdout, "%s  %-13s  %-13s  received %s  due %s  done %s\n", p.ID, p.Type, subject, p.Received, p.Due, p.Done)
+			continue
+		}
 		left := fmt.Sprintf("%d days left", p.DaysLeft)
 		switch {
 		case p.Overdue:
@@ -112,9 +126,8 @@ func printRequests(e *env, list []request.Pending, format string, dueWithin int)
 		case p.DaysLeft == 1:
 			left = "1 day left"
 		}
-		subject := p.Subject
-		if subject == "" {
-			subject = "(all)"
+		if p.Extended {
+			left += " (extended)"
 		}
 		fmt.Fprintf(e.stdout, "%s  %-13s  %-13s  received %s  due %s  %s\n", p.ID, p.Type, subject, p.Received, p.Due, left)
 	}
@@ -157,6 +170,13 @@ func runRequestsOpen(e *env, args []string) error {
 		subj = "every customer"
 	}
 	fmt.Fprintf(e.stdout, "%s opened: %s request for %s, received %s, due %s\n", req.ID, req.Type, subj, req.Received, req.Due)
+	others, err := renv.OpenAbout(req.Subject, req.ID)
+	if err != nil {
+		return err
+	}
+	for _, o := range others {
+		fmt.Fprintf(e.stderr, "warning: %s, %s %s request about %s received %s, is still open (due %s): if this is the same request again, close %s with \"dossier requests close %s\"\n", o.ID, article(o.Type), o.Type, o.Subject, o.Received, o.Due, req.ID, req.ID)
+	}
 	return nil
 }
 
@@ -182,6 +202,107 @@ func runRequestsClose(e *env, args []string) error {
 	if err != nil {
 		return requestError(err)
 	}
+	if len(req.History) > 1 {
+		fmt.Fprintf(e.stdout, "%s closed on %s\n", req.ID, req.Done)
+		return nil
+	}
 	fmt.Fprintf(e.stdout, "%s closed on %s without action\n", req.ID, req.Done)
+	return nil
+}
+
+func article(word string) string {
+	if strings.ContainsAny(word[:1], "aeiou") {
+		return "an"
+	}
+	return "a"
+}
+
+func runRequestsShow(e *env, args []string) error {
+	fs := flags(e, &command{name: "requests show", args: "ID [--format text|json]", summary: "one request as the ledger holds it: dates, deadline, extension, what was done"})
+	format := fs.String("format", "text", "output format: text or json")
+	pos, err := parse(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) != 1 {
+		return usageError("usage: dossier requests show ID [--format text|json]")
+	}
+	if *format != "text" && *format != "json" {
+		return usageError("--format %q: use text or json", *format)
+	}
+	renv, err := requestEnv(e)
+	if err != nil {
+		return err
+	}
+	req, err := renv.Show(pos[0])
+	if err != nil {
+		return requestError(err)
+	}
+	if *format == "json" {
+		return writeJSON(e, req)
+	}
+	w := e.stdout
+	subject := req.Subject
+	if subject == "" {
+		subject = "every customer"
+	}
+	fmt.Fprintf(w, "request   %s\ntype      %s\nsubject   %s\nreceived  %s\n", req.ID, req.Type, subject, req.Received)
+	if x := req.Extended; x != nil {
+		fmt.Fprintf(w, "due       %s (extended on %s from %s; grounds: %s)\n", req.Due, x.Date, x.ParentDue, x.Reason)
+	} else {
+		fmt.Fprintf(w, "due       %s\n", req.Due)
+	}
+	status := req.Status
+	if req.Status == ledger.Open {
+		if left, err := req.DaysLeft(renv.Now); err == nil {
+			switch {
+			case left < 0:
+				status += ", OVERDUE by " + count(-left, "day", "days")
+			default:
+				status += ", " + count(left, "day", "days") + " left"
+			}
+		}
+	} else {
+		status += " on " + req.Done
+	}
+	fmt.Fprintf(w, "status    %s\n", status)
+	for _, ev := range req.History {
+		note := ""
+		if ev.Note != "" {
+			note = ": " + ev.Note
+		}
+		fmt.Fprintf(w, "%s  %s%s\n", ev.Date, ev.Action, note)
+	}
+	if len(req.ErasedPaths) > 0 {
+		fmt.Fprintf(w, "erased    %s, %s\n", count(len(req.ErasedPaths), "record", "records"), count(len(req.ErasedObjects), "object id", "object ids"))
+	}
+	for _, k := range req.Kept {
+		fmt.Fprintf(w, "kept      %s until %s (%s)\n", k.Path, k.Until, k.Basis)
+	}
+	if req.Purged != nil {
+		fmt.Fprintf(w, "purged    %s (%s rewritten)\n", req.Purged.Date, count(req.Purged.Commits, "commit", "commits"))
+	}
+	return nil
+}
+
+func runRequestsExtend(e *env, args []string) error {
+	fs := flags(e, &command{name: "requests extend", args: "ID --reason complexity|number|complexity,number", summary: "extend a request's deadline by two months (GDPR art. 12(3)); tell the subject within the first month"})
+	reason := fs.String("reason", "", "the ground art. 12(3) allows: complexity, number (of requests), or complexity,number")
+	pos, err := parse(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) != 1 || *reason == "" {
+		return usageError("usage: dossier requests extend ID --reason complexity|number|complexity,number")
+	}
+	renv, err := requestEnv(e)
+	if err != nil {
+		return err
+	}
+	req, err := renv.Extend(pos[0], strings.Split(*reason, ","))
+	if err != nil {
+		return requestError(err)
+	}
+	fmt.Fprintf(e.stdout, "%s extended: due %s (was %s); tell the subject, with the reasons, before %s\n", req.ID, req.Due, req.Extended.ParentDue, req.Extended.ParentDue)
 	return nil
 }

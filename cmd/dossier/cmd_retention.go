@@ -9,7 +9,7 @@ func init() {
 	register(&command{
 		name:    "retention",
 		args:    "[--customer ID] [--format text|json] | --apply --request ID",
-		summary: "records whose retention period has run out; --apply erases them in one commit",
+		summary: "records whose retention period has run out (exit 1 if any, for a daily alert); --apply erases them in one commit",
 		run:     runRetention,
 	})
 }
@@ -59,17 +59,25 @@ func runRetention(e *env, args []string) error {
 	if err != nil {
 		return requestError(err)
 	}
+	// Like "requests --due-within", a record kept past its period is a
+	// finding: exit 1, so that a daily job alerts on it.
 	if *format == "json" {
-		return writeJSON(e, list)
+		if err := writeJSON(e, list); err != nil {
+			return err
+		}
+	} else {
+		if len(list) == 0 {
+			fmt.Fprintf(e.stdout, "no record's retention has run out on %s\n", renv.Now.Format("2006-01-02"))
+			return nil
+		}
+		for _, x := range list {
+			fmt.Fprintf(e.stdout, "%s  ran out %s  (%s: %s, %s after %s)\n", x.Path, x.RanOut, x.Basis, x.Law, x.Period, x.After)
+		}
+		fmt.Fprintf(e.stdout, "%s; erase them with \"dossier requests open --type retention\" then \"dossier retention --apply --request ID\"\n", count(len(list), "record", "records"))
 	}
-	if len(list) == 0 {
-		fmt.Fprintf(e.stdout, "no record's retention has run out on %s\n", renv.Now.Format("2006-01-02"))
-		return nil
+	if len(list) > 0 {
+		return silentFailure(exitFindings)
 	}
-	for _, x := range list {
-		fmt.Fprintf(e.stdout, "%s  ran out %s  (%s: %s, %s after %s)\n", x.Path, x.RanOut, x.Basis, x.Law, x.Period, x.After)
-	}
-	fmt.Fprintf(e.stdout, "%s; erase them with \"dossier requests open --type retention\" then \"dossier retention --apply --request ID\"\n", count(len(list), "record", "records"))
 	return nil
 }
 

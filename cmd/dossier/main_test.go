@@ -67,6 +67,7 @@ func Params(tools, root, dir string) testscript.Params {
 	return testscript.Params{
 		Dir:                 dir,
 		RequireExplicitExec: true,
+		Condition:           condition,
 		Setup: func(e *testscript.Env) error {
 			home := filepath.Join(e.WorkDir, "home")
 			if err := os.MkdirAll(home, 0o700); err != nil {
@@ -91,6 +92,8 @@ func Params(tools, root, dir string) testscript.Params {
 			"nofile-contains": cmdNoFileContains,
 			"start-sshd":      cmdStartSshd,
 			"req-records":     cmdReqRecords,
+			"subject-valid":   cmdSubjectValid,
+			"report-render":   cmdReportRender,
 			"req-erased":      cmdReqErased,
 			"erase-fixture":   cmdEraseFixture,
 			"purge-fixture":   cmdPurgeFixture,

@@ -1,6 +1,8 @@
 package main
 
 import (
+	"bytes"
+	"encoding/json"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -8,8 +10,10 @@ import (
 	"strings"
 
 	"github.com/rogpeppe/go-internal/testscript"
+	"github.com/santhosh-tekuri/jsonschema/v6"
 
 	"github.com/vts/dossier/internal/ledger"
+	"github.com/vts/dossier/internal/request"
 )
 
 // cmdReqRecords creates the data-subject request fixture in the records
@@ -106,4 +110,36 @@ func cmdReqErased(ts *testscript.TestScript, neg bool, args []string) {
 		}
 	}
 	ts.Logf("%s: %d erased objects, as git log finds them", args[0], len(got))
+}
+
+// cmdSubjectValid checks an export's subject.json against its documented
+// JSON Schema (internal/request/subject.schema.json) with the same
+// jsonschema library dossier validates records with, formats asserted.
+//
+//	subject-valid FILE
+func cmdSubjectValid(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) != 1 {
+		ts.Fatalf("usage: subject-valid FILE")
+	}
+	doc, err := jsonschema.UnmarshalJSON(bytes.NewReader(request.SubjectSchema))
+	ts.Check(err)
+	c := jsonschema.NewCompiler()
+	c.AssertFormat()
+	ts.Check(c.AddResource("subject.schema.json", doc))
+	sch, err := c.Compile("subject.schema.json")
+	ts.Check(err)
+	data, err := os.ReadFile(ts.MkAbs(args[0]))
+	ts.Check(err)
+	if !json.Valid(data) {
+		ts.Fatalf("%s is not JSON", args[0])
+	}
+	v, err := jsonschema.UnmarshalJSON(bytes.NewReader(data))
+	ts.Check(err)
+	err = sch.Validate(v)
+	switch {
+	case err != nil && !neg:
+		ts.Fatalf("%s does not match subject.schema.json: %v", args[0], err)
+	case err == nil && neg:
+		ts.Fatalf("%s matches subject.schema.json", args[0])
+	}
 }

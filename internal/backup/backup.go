@@ -71,6 +71,9 @@ type Result struct {
 	Unpurged   []string // erasures the live repository has not purged yet
 	FullCheck  bool     // every reachable object was read, not only new ones
 	Checked    int      // objects read during a full check (local mirrors)
+	// Packs is the re-reading of every pack on the mirror after the
+	// backup wrote to it, the new pack among them.
+	Packs PackCheck
 }
 
 // Options configure a backup or a verification.
@@ -90,6 +93,10 @@ type mirror interface {
 	checkAll(secondOpinion bool, progress io.Writer) (checked int, p Problems, err error)
 	// identity scans the mirror's objects for records of subjects.
 	identity(subjects []record.Subject) (*identity.Found, error)
+	// checkPacks re-reads what is on the mirror's disk after every backup:
+	// each pack hashed against its checksum (local), or git fsck where
+	// the packs are (ssh).
+	checkPacks(progress io.Writer) (PackCheck, Problems, error)
 	writeManifest(data []byte) error
 }
 
@@ -248,7 +255,16 @@ func Run(o Options, r *Remote) (*Result, error) {
 	}
 	problems := compare(st, src, objects)
 	problems = append(problems, identityProblems(byID, files, scanErr)...)
-	if full {
+	// Whatever else was checked, every pack on the disk is read back and
+	// hashed: a corrupt pack (bit rot on the disk, a write that did not
+	// land) fails this backup, not a restore years later.
+	pc, ps, err := m.checkPacks(o.Progress)
+	if err != nil {
+		return nil, fmt.Errorf("%s: re-reading the mirror: %w", r.Name, err)
+	}
+	res.Packs = pc
+	problems = append(problems, ps...)
+	if full && !pc.Fsck { // git fsck --full already walked every object
 		n, ps, err := m.checkAll(false, o.Progress)
 		if err != nil {
 			return nil, err

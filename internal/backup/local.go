@@ -311,6 +311,10 @@ func (l *localMirror) checkAll(secondOpinion bool, progress io.Writer) (int, Pro
 	return n, p, nil
 }
 
+func (l *localMirror) checkPacks(progress io.Writer) (PackCheck, Problems, error) {
+	return checkPacks(l.path, progress)
+}
+
 func (l *localMirror) writeManifest(data []byte) error {
 	return safefile.Write(filepath.Join(l.path, ManifestFile), data, 0o644)
 }

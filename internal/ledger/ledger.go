@@ -46,55 +46,109 @@ const (
 
 // Request is one data-subject request.
 type Request struct {
-	ID       string `yaml:"id"`      // DSR-2026-0042
-	Type     string `yaml:"type"`    // access, rectification, erasure, retention
-	Subject  string `yaml:"subject"` // c-0042 or c-0042/u-0017
-	Received string `yaml:"received"`
-	Due      string `yaml:"due"` // received + 1 month (GDPR art. 12(3))
-	Status   string `yaml:"status"`
-	Done     string `yaml:"done,omitempty"`
+	ID       string `yaml:"id" json:"id"`           // DSR-2026-0042
+	Type     string `yaml:"type" json:"type"`       // access, rectification, erasure, retention
+	Subject  string `yaml:"subject" json:"subject"` // c-0042 or c-0042/u-0017
+	Received string `yaml:"received" json:"received"`
+	Due      string `yaml:"due" json:"due"` // received + 1 month (GDPR art. 12(3))
+	Status   string `yaml:"status" json:"status"`
+	Done     string `yaml:"done,omitempty" json:"done,omitempty"`
 	// Commit is the commit that carried out the request, when it is known
 	// (a request commit cannot name itself; it carries trailers instead).
-	Commit string `yaml:"commit,omitempty"`
+	Commit string `yaml:"commit,omitempty" json:"commit,omitempty"`
 	// ErasedPaths are the record paths removed or minimised at HEAD.
-	ErasedPaths []string `yaml:"erased_paths,omitempty"`
+	ErasedPaths []string `yaml:"erased_paths,omitempty" json:"erased_paths,omitempty"`
 	// Kept are records retained under a legal obligation, minimised.
-	Kept []Kept `yaml:"kept,omitempty"`
+	Kept []Kept `yaml:"kept,omitempty" json:"kept,omitempty"`
 	// ErasedObjects are the blob ids of every version of every erased file
 	// in history (for a minimised file: every version but the new one).
-	ErasedObjects []string `yaml:"erased_objects,omitempty"`
+	ErasedObjects []string `yaml:"erased_objects,omitempty" json:"erased_objects,omitempty"`
 	// Purged is set once the objects are gone from this repository's history.
-	Purged *Purge `yaml:"purged,omitempty"`
+	Purged *Purge `yaml:"purged,omitempty" json:"purged,omitempty"`
 	// Rewritten are the files an erasure rewrote rather than removed (kept
 	// records, minimised; records whose mentions of the subject it
 	// replaced) and the blob each became: what a restore from a backup
 	// that predates the erasure puts back in place of an erased version.
-	Rewritten []Rewritten `yaml:"rewritten,omitempty"`
+	Rewritten []Rewritten `yaml:"rewritten,omitempty" json:"rewritten,omitempty"`
 	// Unsearched are records the erasure could not search for mentions of
 	// the subject, for want of a key: an erasure with a key must follow.
-	Unsearched []string `yaml:"unsearched,omitempty"`
+	Unsearched []string `yaml:"unsearched,omitempty" json:"unsearched,omitempty"`
+	// Extended is set when the deadline was extended by two months
+	// (GDPR art. 12(3)); Due is then the new deadline.
+	Extended *Extension `yaml:"extended,omitempty" json:"extended,omitempty"`
+	// History is what was done on the request before it closed: exports
+	// (a copy handed out), corrections, the extension, the close.
+	History []Event `yaml:"history,omitempty" json:"history,omitempty"`
 }
 
 // Rewritten is a file an erasure rewrote and the blob id it became.
 type Rewritten struct {
-	Path string `yaml:"path"`
-	Blob string `yaml:"blob"`
+	Path string `yaml:"path" json:"path"`
+	Blob string `yaml:"blob" json:"blob"`
+}
+
+// Extension records an art. 12(3) extension: the original deadline and
+// the reason, which the subject must be told within the first month. The
+// reason is the officer's text: a ledger rule is that it names no person.
+type Extension struct {
+	Date      string `yaml:"date" json:"date"`
+	Reason    string `yaml:"reason" json:"reason"`
+	ParentDue string `yaml:"original_due" json:"original_due"`
+}
+
+// Event is one step taken on a request.
+type Event struct {
+	Date   string `yaml:"date" json:"date"`
+	Action string `yaml:"action" json:"action"`
+	Note   string `yaml:"note,omitempty" json:"note,omitempty"` // ids, a language code, field names
+}
+
+// Event actions.
+const (
+	EventExport  = "export"
+	EventCorrect = "correct"
+	EventExtend  = "extend"
+	EventClose   = "close"
+)
+
+// Record appends a step to the request's history.
+func (r *Request) Record(now time.Time, action, note string) {
+	r.History = append(r.History, Event{Date: now.Format(DateFormat), Action: action, Note: note})
+}
+
+// Extend moves the deadline two months further (GDPR art. 12(3): "by two
+// further months where necessary, taking into account the complexity and
+// number of the requests"), once.
+func (r *Request) Extend(now time.Time, reason string) error {
+	if r.Extended != nil {
+		return fmt.Errorf("request %s was already extended on %s: art. 12(3) allows one extension of two months", r.ID, r.Extended.Date)
+	}
+	received, err := time.Parse(DateFormat, r.Received)
+	if err != nil {
+		return fmt.Errorf("%s: its received date is not a date (YYYY-MM-DD)", r.ID)
+	}
+	r.Extended = &Extension{Date: now.Format(DateFormat), Reason: reason, ParentDue: r.Due}
+	// Three months from receipt, clamped like the first month: received
+	// 31 January, due 30 April (not 28 April by extending 28 February).
+	r.Due = addMonths(received, 3).Format(DateFormat)
+	r.Record(now, EventExtend, "+2 months")
+	return nil
 }
 
 // Kept is a record retained during its legal retention period.
 type Kept struct {
-	Path  string `yaml:"path"`
-	Basis string `yaml:"basis"`
-	Until string `yaml:"until"`
+	Path  string `yaml:"path" json:"path"`
+	Basis string `yaml:"basis" json:"basis"`
+	Until string `yaml:"until" json:"until"`
 }
 
 // Purge records a history rewrite that removed a request's objects.
 type Purge struct {
-	Date    string `yaml:"date"`
-	Commits int    `yaml:"commits_rewritten"`
+	Date    string `yaml:"date" json:"date"`
+	Commits int    `yaml:"commits_rewritten" json:"commits_rewritten"`
 	// OldTips are the ref values before the rewrite, for the record: the
 	// git server does not trust them, it recomputes a pushed purge.
-	OldTips []string `yaml:"old_tips,omitempty"`
+	OldTips []string `yaml:"old_tips,omitempty" json:"old_tips,omitempty"`
 }
 
 var idRe = regexp.MustCompile(`^DSR-[0-9]{4}-[0-9]{4,}$`)
@@ -232,10 +286,12 @@ func New(root, typ, subject string, received time.Time) (*Request, error) {
 // when it is shorter (received 31 January, due 28 February), as EU time
 // limits are counted (Regulation 1182/71 art. 3(2)(c)). time.AddDate would
 // roll over into March and miss the deadline.
-func AddMonth(t time.Time) time.Time {
+func AddMonth(t time.Time) time.Time { return addMonths(t, 1) }
+
+func addMonths(t time.Time, n int) time.Time {
 	y, m, d := t.Date()
-	last := time.Date(y, m+2, 0, 0, 0, 0, 0, time.UTC).Day()
-	return time.Date(y, m+1, min(d, last), 0, 0, 0, 0, time.UTC)
+	last := time.Date(y, m+time.Month(n)+1, 0, 0, 0, 0, 0, time.UTC).Day()
+	return time.Date(y, m+time.Month(n), min(d, last), 0, 0, 0, 0, time.UTC)
 }
 
 // nextID is DSR-<year>-<one more than the highest number used that year>.

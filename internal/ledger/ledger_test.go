@@ -82,3 +82,27 @@ func TestToday(t *testing.T) {
 		t.Error("a malformed DOSSIER_NOW was accepted")
 	}
 }
+
+// An art. 12(3) extension: three months from receipt, clamped to the
+// month's end like the first month; once only; recorded with its grounds.
+func TestExtend(t *testing.T) {
+	now := time.Date(2026, 2, 10, 0, 0, 0, 0, time.UTC)
+	r := &Request{ID: "DSR-2026-0001", Received: "2026-01-31", Due: "2026-02-28", Status: Open}
+	if err := r.Extend(now, "complexity"); err != nil {
+		t.Fatal(err)
+	}
+	if r.Due != "2026-04-30" || r.Extended.ParentDue != "2026-02-28" || r.Extended.Reason != "complexity" || len(r.History) != 1 {
+		t.Errorf("extended: due %s, %+v, history %v", r.Due, r.Extended, r.History)
+	}
+	if err := r.Extend(now, "number"); err == nil {
+		t.Error("a second extension was accepted")
+	}
+	data, err := r.Marshal()
+	if err != nil {
+		t.Fatal(err)
+	}
+	back, err := Parse(data)
+	if err != nil || back.Extended == nil || back.Due != r.Due {
+		t.Errorf("round trip: %v, %+v", err, back)
+	}
+}

@@ -60,70 +60,113 @@ func ParseSet(s string) (Assignment, error) {
 	return Assignment{Path: p, Value: value}, nil
 }
 
+// Edit is the changes asked for on one record.
+type Edit struct {
+	Path    string
+	Changes []Assignment
+}
+
 // Corrected is what a rectification changed.
 type Corrected struct {
 	Request *ledger.Request
-	Path    string
-	Fields  []string
+	Files   []CorrectedFile
 	Commit  string
+	Closed  bool
 }
 
-// Correct carries out a rectification request (GDPR art. 16) on one
-// record: decrypt, change, validate with the full schema, encrypt with the
-// file's own data key, and commit with the ledger update. Values are typed
-// by the schema (integer, number, boolean, string).
-func (e *Env) Correct(rel, requestID string, changes []Assignment) (*Corrected, error) {
-	if len(changes) == 0 {
-		return nil, refuse("nothing to correct: give --set field=value or --unset field")
+// CorrectedFile is one record a rectification changed, and its fields.
+type CorrectedFile struct {
+	Path   string
+	Fields []string
+}
+
+// Correct carries out a rectification request (GDPR art. 16) on one or
+// more records in one commit: decrypt, change, validate with the full
+// schema, encrypt with the file's own data key, and commit with the
+// ledger update. Values are typed by the schema. The same wrong name in a
+// user's record, the customer's contact fields and a contract's signed_by
+// is one correction, not three requests. The request stays open (for a
+// second round of the same correction) unless close is set.
+//
+// What a request may change is a whitelist: a customer's request any
+// record of the customer; a user's request their own record, and only
+// the personal fields (x-personal: contact_name, signed_by, notes) of the
+// customer's other records, where their data may appear under no id.
+func (e *Env) Correct(requestID string, edits []Edit, close bool) (*Corrected, error) {
+	if len(edits) == 0 {
+		return nil, refuse("nothing to correct: give PATH --set field=value or --unset field")
 	}
 	req, err := e.openRequest(requestID, ledger.Rectification)
 	if err != nil {
 		return nil, err
 	}
-	p, err := record.Parse(rel)
-	if err != nil {
-		return nil, refuse("%v", err)
-	}
 	subj, err := e.subject(req.Subject)
 	if err != nil {
 		return nil, err
 	}
-	if p.Customer != subj.Customer || (subj.User != "" && (p.Kind != "user" || p.ID != subj.User)) {
-		return nil, refuse("%s is not a record of %s, the subject of request %s (nothing was changed)", p.Rel, subj, req.ID)
-	}
 	if err := e.checkClean(subj.Customer); err != nil {
 		return nil, err
 	}
-	o, err := e.decrypt(p)
-	if err != nil {
-		return nil, err
-	}
-	before, err := yaml.Marshal(o.root)
-	if err != nil {
-		return nil, err
-	}
-	var fields []string
-	for _, a := range changes {
-		if err := apply(o.kind, o.root, a); err != nil {
-			return nil, refuse("%s: %v (nothing was changed)", p.Rel, err)
+	res := &Corrected{Request: req}
+	ch := repo.Change{Write: map[string][]byte{}}
+	var notes []string
+	for _, ed := range edits {
+		if len(ed.Changes) == 0 {
+			return nil, refuse("%s: nothing to correct: give --set field=value or --unset field after it (nothing was changed)", ed.Path)
 		}
-		fields = append(fields, a.Field())
+		p, err := record.Parse(ed.Path)
+		if err != nil {
+			return nil, refuse("%v", err)
+		}
+		if _, dup := ch.Write[p.Rel]; dup {
+			return nil, refuse("%s is named twice: give all its changes after one mention (nothing was changed)", p.Rel)
+		}
+		own := subj.User == "" || (p.Kind == "user" && p.ID == subj.User)
+		if p.Customer != subj.Customer || (!own && p.Kind == "user") {
+			// Another user's record is that person's, never this subject's.
+			return nil, refuse("%s is not a record of %s, the subject of request %s (nothing was changed)", p.Rel, subj, req.ID)
+		}
+		o, err := e.decrypt(p)
+		if err != nil {
+			return nil, err
+		}
+		before, err := yaml.Marshal(o.root)
+		if err != nil {
+			return nil, err
+		}
+		var fields []string
+		for _, a := range ed.Changes {
+			if !own && o.kind.ClassOf(a.Path) != schema.Personal {
+				return nil, refuse("%s: field %q is not personal data, so it is not %s's to correct: a user's request changes their own record and the personal fields (names, contact details, notes) of the customer's other records (nothing was changed)", p.Rel, a.Field(), subj)
+			}
+			if err := apply(o.kind, o.root, a); err != nil {
+				return nil, refuse("%s: %v (nothing was changed)", p.Rel, err)
+			}
+			fields = append(fields, a.Field())
+		}
+		after, err := yaml.Marshal(o.root)
+		if err != nil {
+			return nil, err
+		}
+		if bytes.Equal(before, after) {
+			return nil, refuse("%s: nothing to correct, the record already holds these values; request %s stays open", p.Rel, req.ID)
+		}
+		data, err := e.seal(o)
+		if err != nil {
+			return nil, err
+		}
+		ch.Write[p.Rel] = data
+		res.Files = append(res.Files, CorrectedFile{Path: p.Rel, Fields: fields})
+		notes = append(notes, p.Rel+": "+strings.Join(fields, ", "))
 	}
-	after, err := yaml.Marshal(o.root)
-	if err != nil {
-		return nil, err
+	// Field names and paths are ids and schema names, never values.
+	req.Record(e.Now, ledger.EventCorrect, strings.Join(notes, "; "))
+	if close {
+		req.Close(e.Now)
+		res.Closed = true
 	}
-	if bytes.Equal(before, after) {
-		return nil, refuse("%s: nothing to correct, the record already holds these values; request %s stays open", p.Rel, req.ID)
-	}
-	data, err := e.seal(o)
-	if err != nil {
-		return nil, err
-	}
-	req.Close(e.Now)
 	msg := message("rectification of "+req.Subject+" ("+req.ID+")", req, ledger.Rectification, req.Subject)
-	res := &Corrected{Request: req, Path: p.Rel, Fields: fields}
-	if res.Commit, err = e.commit(repo.Change{Write: map[string][]byte{p.Rel: data}}, req, msg); err != nil {
+	if res.Commit, err = e.commit(ch, req, msg); err != nil {
 		return nil, err
 	}
 	return res, nil
@@ -205,14 +248,20 @@ func typed(n *schema.Node, value string) (*yaml.Node, error) {
 				return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!float", Value: strconv.FormatFloat(f, 'g', -1, 64)}, nil
 			}
 		case "boolean":
-			if b, err := strconv.ParseBool(value); err == nil {
-				return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!bool", Value: strconv.FormatBool(b)}, nil
+			// Exactly true or false: strconv would also take "t" and "1",
+			// which a reader of the record would not recognise.
+			if value == "true" || value == "false" {
+				return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!bool", Value: value}, nil
 			}
 		case "string":
 			return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: value}, nil
 		}
 	}
-	return nil, fmt.Errorf("the value is not of the type the schema asks for (%s)", strings.Join(types, " or "))
+	msg := fmt.Sprintf("the value is not of the type the schema asks for (%s)", strings.Join(types, " or "))
+	if h := n.HintText(); h != "" {
+		msg += "; " + h
+	}
+	return nil, errors.New(msg)
 }
 
 // set puts val at path, creating missing mappings on the way and

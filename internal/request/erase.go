@@ -1,6 +1,7 @@
 package request
 
 import (
+	"slices"
 	"sort"
 
 	"github.com/go-git/go-git/v5/plumbing"
@@ -35,6 +36,10 @@ type KeptRecord struct {
 	ledger.Kept
 	Law     string
 	Running bool // the period has not started (e.g. a contract still running)
+	// DateSet is the date the erasure wrote into DateField (the field the
+	// period counts from) of a record that had none, so that it is not
+	// kept forever.
+	DateSet, DateField string
 }
 
 // Erase carries out an erasure request (GDPR art. 17) at HEAD in one commit.
@@ -153,12 +158,36 @@ func (e *Env) dispose(p record.Path) (*KeptRecord, []byte, error) {
 	if err != nil {
 		return nil, nil, err
 	}
+	dateSet := ""
+	if h.running && slices.Contains(h.ret.Keep, h.ret.After) {
+		// A record still running (a contract without end_date) would be
+		// kept forever: the record that could end it is being erased.
+		// The erasure ends it, and its period counts from today.
+		dateSet = e.Now.Format(ledger.DateFormat)
+		setField(o.root, h.ret.After, dateSet)
+		h.running = false
+		h.end = h.ret.Period.AddTo(e.Now)
+		h.until = h.end.Format(ledger.DateFormat)
+	}
 	minimise(o.root, h.ret.Keep)
 	data, err := e.seal(o)
 	if err != nil {
 		return nil, nil, err
 	}
-	return &KeptRecord{Kept: ledger.Kept{Path: p.Rel, Basis: h.basis(), Until: h.until}, Law: h.ret.Law, Running: h.running}, data, nil
+	return &KeptRecord{Kept: ledger.Kept{Path: p.Rel, Basis: h.basis(), Until: h.until}, Law: h.ret.Law, Running: h.running, DateSet: dateSet, DateField: h.ret.After}, data, nil
+}
+
+// setField sets a top-level field to a date, adding it when absent; a
+// date is written as a quoted string, as "dossier new" writes dates.
+func setField(root *yaml.Node, key, date string) {
+	val := &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: date, Style: yaml.DoubleQuotedStyle}
+	for i := 0; i+1 < len(root.Content); i += 2 {
+		if root.Content[i].Value == key {
+			root.Content[i+1] = val
+			return
+		}
+	}
+	root.Content = append(root.Content, &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: key}, val)
 }
 
 // minimise keeps only the keep fields (and the ids that place the record).

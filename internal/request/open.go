@@ -1,6 +1,7 @@
 package request
 
 import (
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -59,8 +60,10 @@ func (e *Env) Open(typ, subject string, received time.Time) (*ledger.Request, er
 	return req, nil
 }
 
-// Close marks an open request done without carrying it out (withdrawn,
-// or answered outside dossier), in its own commit.
+// Close marks an open request done, in its own commit: after its exports
+// or corrections (they leave it open, so that a corrected or translated
+// re-export needs no new request), or without action (withdrawn, or
+// answered outside dossier). The ledger's history says which.
 func (e *Env) Close(id string) (*ledger.Request, error) {
 	req, err := ledger.Load(e.WS.Root, id)
 	if err != nil {
@@ -72,18 +75,23 @@ func (e *Env) Close(id string) (*ledger.Request, error) {
 	if err := e.checkClean(customerOf(req.Subject)...); err != nil {
 		return nil, err
 	}
+	summary := "close " + req.ID + " without action"
+	if len(req.History) > 0 {
+		summary = "close " + req.ID + " (done)"
+	}
 	req.Close(e.Now)
+	req.Record(e.Now, ledger.EventClose, "")
 	var subjects []string
 	if req.Subject != "" {
 		subjects = []string{req.Subject}
 	}
-	if _, err := e.commit(repo.Change{}, req, message("close "+req.ID+" without action", req, actionClose, subjects...)); err != nil {
+	if _, err := e.commit(repo.Change{}, req, message(summary, req, actionClose, subjects...)); err != nil {
 		return nil, err
 	}
 	return req, nil
 }
 
-// Pending is an open request and its deadline as of Env.Now.
+// Pending is a request and its deadline as of Env.Now.
 type Pending struct {
 	ID       string `json:"id"`
 	Type     string `json:"type"`
@@ -92,31 +100,133 @@ type Pending struct {
 	Due      string `json:"due"`
 	DaysLeft int    `json:"days_left"`
 	Overdue  bool   `json:"overdue"`
+	Status   string `json:"status"`
+	Done     string `json:"done,omitempty"`
+	Extended bool   `json:"extended"`
 }
 
-// List returns the open requests, overdue first, then by due date.
-func (e *Env) List() ([]Pending, error) {
-	all, err := ledger.All(e.WS.Root)
+// List returns the open requests, overdue first, then by due date; with
+// all, the closed ones follow, newest first. A request received after
+// Env.Now is not listed: on DOSSIER_NOW=2026-01-10 a request received in
+// March had not arrived yet.
+func (e *Env) List(all bool) ([]Pending, error) {
+	reqs, err := ledger.All(e.WS.Root)
 	if err != nil {
 		return nil, err
 	}
 	out := []Pending{}
-	for _, r := range all {
-		if r.Status != ledger.Open {
+	today := e.Now.Format(ledger.DateFormat)
+	for _, r := range reqs {
+		if r.Received > today || (r.Status != ledger.Open && !all) {
 			continue
 		}
-		left, err := r.DaysLeft(e.Now)
-		if err != nil {
-			return nil, err
+		p := Pending{ID: r.ID, Type: r.Type, Subject: r.Subject, Received: r.Received, Due: r.Due, Status: r.Status, Done: r.Done, Extended: r.Extended != nil}
+		if r.Status == ledger.Open {
+			left, err := r.DaysLeft(e.Now)
+			if err != nil {
+				return nil, err
+			}
+			p.DaysLeft, p.Overdue = left, left < 0
 		}
-		out = append(out, Pending{ID: r.ID, Type: r.Type, Subject: r.Subject, Received: r.Received, Due: r.Due, DaysLeft: left, Overdue: left < 0})
+		out = append(out, p)
 	}
 	sort.SliceStable(out, func(i, j int) bool {
-		if out[i].DaysLeft != out[j].DaysLeft {
-			return out[i].DaysLeft < out[j].DaysLeft
+		a, b := out[i], out[j]
+		if (a.Status == ledger.Open) != (b.Status == ledger.Open) {
+			return a.Status == ledger.Open
 		}
-		return out[i].ID < out[j].ID
+		if a.Status != ledger.Open {
+			if a.Done != b.Done {
+				return a.Done > b.Done
+			}
+			return a.ID > b.ID
+		}
+		if a.DaysLeft != b.DaysLeft {
+			return a.DaysLeft < b.DaysLeft
+		}
+		return a.ID < b.ID
 	})
+	return out, nil
+}
+
+// Show is one request as the ledger holds it.
+func (e *Env) Show(id string) (*ledger.Request, error) {
+	if !ledger.ValidID(id) {
+		return nil, refuse("%q is not a request id like DSR-2026-0042 (see \"dossier requests --all\")", id)
+	}
+	req, err := ledger.Load(e.WS.Root, id)
+	if err != nil {
+		return nil, refuse("%v", err)
+	}
+	return req, nil
+}
+
+// Extension grounds: GDPR art. 12(3) allows an extension "taking into
+// account the complexity and number of the requests", and nothing else.
+// A whitelist also keeps free text, which could name someone, out of the
+// ledger.
+var extensionGrounds = []string{"complexity", "number"}
+
+// Extend extends an open request's deadline by two months (GDPR art.
+// 12(3)) on the given grounds, in its own commit. The subject must be
+// told within the first month, with the reasons: a request already
+// overdue cannot be extended.
+func (e *Env) Extend(id string, grounds []string) (*ledger.Request, error) {
+	if len(grounds) == 0 {
+		return nil, refuse("--reason is required: complexity, number, or both (complexity,number): GDPR art. 12(3) allows no other ground")
+	}
+	for _, g := range grounds {
+		if !slices.Contains(extensionGrounds, g) {
+			return nil, refuse("--reason %q: use complexity, number, or both (complexity,number): GDPR art. 12(3) allows no other ground", g)
+		}
+	}
+	req, err := ledger.Load(e.WS.Root, id)
+	if err != nil {
+		return nil, refuse("%v", err)
+	}
+	if req.Status != ledger.Open {
+		return nil, refuse("request %s is already closed (done %s); nothing to extend", id, req.Done)
+	}
+	left, err := req.DaysLeft(e.Now)
+	if err != nil {
+		return nil, err
+	}
+	if left < 0 {
+		return nil, refuse("request %s was due %s: an extension must be told to the subject within the first month (art. 12(3)); answer the request now", id, req.Due)
+	}
+	if err := e.checkClean(customerOf(req.Subject)...); err != nil {
+		return nil, err
+	}
+	if err := req.Extend(e.Now, strings.Join(grounds, ", ")); err != nil {
+		return nil, refuse("%v", err)
+	}
+	var subjects []string
+	if req.Subject != "" {
+		subjects = []string{req.Subject}
+	}
+	if _, err := e.commit(repo.Change{}, req, message("extend "+req.ID+" to "+req.Due+" (art. 12(3))", req, actionExtend, subjects...)); err != nil {
+		return nil, err
+	}
+	return req, nil
+}
+
+// OpenAbout lists the open requests about subject other than id: a
+// second request from the same person is often the first one again (a
+// reminder), and answering both separately wastes a deadline.
+func (e *Env) OpenAbout(subject, id string) ([]*ledger.Request, error) {
+	if subject == "" {
+		return nil, nil
+	}
+	reqs, err := ledger.All(e.WS.Root)
+	if err != nil {
+		return nil, err
+	}
+	var out []*ledger.Request
+	for _, r := range reqs {
+		if r.ID != id && r.Subject == subject && r.Status == ledger.Open {
+			out = append(out, r)
+		}
+	}
 	return out, nil
 }
 

@@ -3,8 +3,10 @@
 // rectification (correct), erasure (erase) and the retention sweep.
 //
 // Every operation that changes the repository makes exactly one commit that
-// holds its change and the ledger update closing the request, with
-// trailers naming the request, the action and the subject. Messages,
+// holds its change and the ledger update (the step recorded in the
+// request's history; the request closed when the step ends it: an
+// erasure, a retention sweep, or an export or correction made with
+// --close), with trailers naming the request, the action and the subject. Messages,
 // trailers, ledger entries and everything printed carry ids only, never a
 // personal value. An operation either commits or leaves the repository as
 // it found it: it refuses a dirty work tree before it starts, computes the
@@ -51,8 +53,9 @@ type Env struct {
 
 // Action names for the Dossier-Action trailer.
 const (
-	actionOpen  = "open"
-	actionClose = "close"
+	actionOpen   = "open"
+	actionClose  = "close"
+	actionExtend = "extend"
 )
 
 // message is a commit message: a subject line, then the trailers in

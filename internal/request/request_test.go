@@ -222,14 +222,17 @@ func TestPresentWithholdsSecrets(t *testing.T) {
 		"users":    {Items: &schema.Node{Ref: "user"}},
 	}}
 	v := map[string]any{"login": "w", "password": "p", "users": []any{"u-0001", "u-0002"}, "unknown": "x"}
-	pr := &presenter{user: "u-0001", withheldText: Dutch.Withheld()}
-	got := pr.present(n, v)
-	want := map[string]any{"login": "w", "password": "opgeslagen (waarde niet getoond)", "users": []any{"u-0001"}}
+	pr := &presenter{user: "u-0001", path: "records/c-0001/users/u-0001.yaml"}
+	got := pr.present(n, v, nil)
+	want := map[string]any{"login": "w", "password": map[string]any{"withheld": true, "reason": "secret"}, "users": []any{"u-0001"}}
 	if !reflect.DeepEqual(got, want) || pr.withheld != 1 {
 		t.Errorf("present = %v (%d withheld), want %v", got, pr.withheld, want)
 	}
+	if want := []Ref{{Path: "records/c-0001/users/u-0001.yaml", Field: "password", Reason: "secret"}}; !reflect.DeepEqual(pr.refs, want) {
+		t.Errorf("withheld list %v, want %v", pr.refs, want)
+	}
 	pr = &presenter{secrets: true}
-	if got := pr.present(n, v).(map[string]any); got["password"] != "p" || len(got["users"].([]any)) != 2 {
+	if got := pr.present(n, v, nil).(map[string]any); got["password"] != "p" || len(got["users"].([]any)) != 2 {
 		t.Errorf("with secrets, for a customer: %v", got)
 	}
 }
@@ -242,16 +245,80 @@ func TestRetentionText(t *testing.T) {
 		t.Fatal(err)
 	}
 	k := set.Kinds["contract"]
-	if got, want := Dutch.retention(k), "Bewaard gedurende 7 jaar, gerekend vanaf ‘Einddatum’ (wettelijke verplichting: fiscale bewaarplicht voor facturen en contracten). Vraagt u binnen die termijn om wissing, dan bewaren wij tot het einde ervan enkel: Soort gegeven, Referentie, Klant, Soort, Begindatum, Einddatum, Maandbedrag, Facturatienaam."; got != want {
+	if got, want := Dutch.retention(k, nil), "Bewaard gedurende 7 jaar, gerekend vanaf ‘Einddatum’ (wettelijke verplichting: fiscale bewaarplicht voor facturen en contracten). Vraagt u binnen die termijn om wissing, dan bewaren wij tot het einde ervan enkel: Soort gegeven, Referentie, Klant, Soort, Begindatum, Einddatum, Maandbedrag, Facturatienaam."; got != want {
 		t.Errorf("Dutch:\n got %s\nwant %s", got, want)
 	}
-	if got, want := English.retention(k), "Kept for 7 years after end date (legal obligation: fiscal record-keeping obligation for invoices and contracts). If you ask for erasure during that period, we keep only kind, id, customer, type, start_date, end_date, monthly_fee, billing_name until it ends."; got != want {
+	if got, want := English.retention(k, nil), "Kept for 7 years after the end date (legal obligation: fiscal record-keeping obligation for invoices and contracts). If you ask for erasure during that period, we keep only kind of record, reference, customer, type, start date, end date, monthly fee, billing name until it ends."; got != want {
 		t.Errorf("English:\n got %s\nwant %s", got, want)
 	}
-	if got := Dutch.retention(set.Kinds["user"]); !strings.HasPrefix(got, "Bewaard zolang wij u ondersteunen") {
-		t.Errorf("Dutch, no retention period: %s", got)
+	if got, want := Dutch.retention(set.Kinds["user"], set.Kinds["customer"]), "Bewaard zolang wij u ondersteunen onder de overeenkomst met uw organisatie; verwijderd wanneer u om wissing vraagt, en uiterlijk 1 jaar nadat de ondersteuning stopte."; got != want {
+		t.Errorf("Dutch, the customer's period:\n got %s\nwant %s", got, want)
 	}
 	if got := Dutch.period(schema.Period{Years: 1, Months: 6}); got != "1 jaar en 6 maanden" {
 		t.Errorf("period: %s", got)
+	}
+}
+
+// Values in the report are written as their reader writes them.
+func TestValueNotation(t *testing.T) {
+	set, err := schema.Load(os.DirFS("../.."), "schema")
+	if err != nil {
+		t.Fatal(err)
+	}
+	fee := set.Kinds["contract"].Root.Props["monthly_fee"]
+	start := set.Kinds["contract"].Root.Props["start_date"]
+	role := set.Kinds["user"].Root.Props["role"]
+	system := set.Kinds["user"].Root.Props["accounts"].Items.Props["system"]
+	for _, c := range []struct {
+		lang Language
+		n    *schema.Node
+		v    any
+		want string
+	}{
+		{Dutch, fee, 149.5, "149,50 €"},
+		{Dutch, fee, int64(1450), "1.450,00 €"},
+		{English, fee, 149.5, "€149.50"},
+		{English, fee, 1234567.891, "€1,234,567.89"},
+		{Dutch, start, "2026-03-01", "1 maart 2026"},
+		{English, start, "2026-03-01", "1 March 2026"},
+		{Dutch, role, "owner", "zaakvoerder"},
+		{English, role, "staff", "staff member"},
+		{Dutch, system, "google-account", "Google-account"},
+		{English, system, "apple-id", "Apple ID"},
+		{English, system, "server", "server"},
+		{Dutch, nil, true, "ja"},
+		{English, nil, false, "no"},
+		{Dutch, nil, 2.5, "2,5"},
+	} {
+		if got := c.lang.value(c.n, c.v); got != c.want {
+			t.Errorf("%s %v: got %q, want %q", c.lang, c.v, got, c.want)
+		}
+	}
+}
+
+// Labels come from the schema in the report's language; list items are
+// counted from 1 under the items' own title.
+func TestLabels(t *testing.T) {
+	set, err := schema.Load(os.DirFS("../.."), "schema")
+	if err != nil {
+		t.Fatal(err)
+	}
+	user := set.Kinds["user"].Root
+	for _, c := range []struct {
+		lang Language
+		part string
+		want string
+	}{
+		{English, "accounts.0.password", "Account 1 › Password"},
+		{Dutch, "accounts.1.password", "Account 2 › Paswoord"},
+		{English, "full_name", "Full name"},
+		{Dutch, "full_name", "Volledige naam"},
+	} {
+		if _, got := (flattener{lang: c.lang}).descend(user, c.part); got != c.want {
+			t.Errorf("%s %s: got %q, want %q", c.lang, c.part, got, c.want)
+		}
+	}
+	if got := user.Order[:4]; !reflect.DeepEqual(got, []string{"kind", "id", "customer", "full_name"}) {
+		t.Errorf("schema order: %v", got)
 	}
 }

@@ -52,12 +52,42 @@ func (e *Env) Expired(customer string) ([]Expired, error) {
 		if err != nil {
 			return nil, err
 		}
+		// An ended customer's period covers the records that have no rule
+		// of their own (users, work environment): they exist only to
+		// support the customer, and go when the customer goes.
+		var ended *Expired
+		if k := e.WS.Schemas.Kinds["customer"]; k != nil && k.Retention != nil {
+			p := record.For(c, "customer", c)
+			if _, err := os.Stat(e.WS.Abs(p)); err == nil {
+				rp, err := record.Parse(p)
+				if err != nil {
+					return nil, err
+				}
+				v, err := e.readable(rp)
+				if err != nil {
+					return nil, err
+				}
+				h, err := retention(k, v)
+				if err != nil {
+					return nil, refuse("%s: %v", p, err)
+				}
+				if !h.retainedOn(e.Now) {
+					r := k.Retention
+					ended = &Expired{Kind: "customer", Basis: r.Basis, Law: r.Law, Period: r.Period.Text, After: "customer " + r.After, RanOut: h.until, Subject: c}
+				}
+			}
+		}
 		for _, p := range files {
 			k, err := e.kind(p)
 			if err != nil {
 				return nil, err
 			}
 			if k.Retention == nil {
+				if ended != nil {
+					x := *ended
+					x.Path, x.Kind = p.Rel, p.Kind
+					out = append(out, x)
+				}
 				continue
 			}
 			v, err := e.readable(p)

@@ -22,6 +22,7 @@ import (
 
 	"github.com/santhosh-tekuri/jsonschema/v6"
 	"github.com/santhosh-tekuri/jsonschema/v6/kind"
+	"gopkg.in/yaml.v3"
 
 	"github.com/vts/dossier/internal/yamltree"
 )
@@ -55,6 +56,28 @@ type Node struct {
 	Items *Node
 	Desc  string
 	NL    Text // x-nl: the field's label in Dutch
+	// Order is the names in Props in the order the schema writes them:
+	// the order a person reads a record in (name first, password last).
+	Order []string
+	// Title is the JSON Schema title, the field's label in English.
+	Title string
+	// Enum lists the allowed values of an enum field, in schema order.
+	Enum []string
+	// EnumEN are English labels for enum values (x-en.enum) where the
+	// code itself is not one (google-account: Google account).
+	EnumEN map[string]string
+	// Format and Pattern are the JSON Schema keywords, for templates.
+	Format, Pattern string
+	// Hint is x-hint: the allowed form of a value in words, shown with
+	// a validation error and in templates (the pattern is for machines).
+	Hint string
+	// FreeText marks x-free-text fields: notes that may name people
+	// other than the record's subject (GDPR art. 15(4) review).
+	FreeText bool
+	// Unit is x-unit: EUR for an amount in euro.
+	Unit string
+	// Required are the names the schema's "required" lists.
+	Required []string
 }
 
 // Text is what an x-nl annotation gives in Dutch, the language of the
@@ -66,6 +89,9 @@ type Text struct {
 	Description string
 	Purpose     string
 	Law         string
+	Hint        string
+	// Enum are the Dutch labels of enum values, by value.
+	Enum map[string]string
 }
 
 // parseText reads an x-nl annotation, a mapping of the given keys to text.
@@ -75,8 +101,16 @@ func parseText(v any, allowed ...string) (Text, error) {
 	if !ok {
 		return t, fmt.Errorf("x-nl must be a mapping of %s to text", strings.Join(allowed, ", "))
 	}
-	fields := map[string]*string{"title": &t.Title, "description": &t.Description, "purpose": &t.Purpose, "law": &t.Law}
+	fields := map[string]*string{"title": &t.Title, "description": &t.Description, "purpose": &t.Purpose, "law": &t.Law, "hint": &t.Hint}
 	for key, val := range m {
+		if key == "enum" && slices.Contains(allowed, key) {
+			labels, err := parseLabels(val)
+			if err != nil {
+				return t, fmt.Errorf("x-nl.enum: %w", err)
+			}
+			t.Enum = labels
+			continue
+		}
 		dst := fields[key]
 		if dst == nil || !slices.Contains(allowed, key) {
 			return t, fmt.Errorf("x-nl: unknown key %q (allowed here: %s)", key, strings.Join(allowed, ", "))
@@ -86,6 +120,23 @@ func parseText(v any, allowed ...string) (Text, error) {
 		}
 	}
 	return t, nil
+}
+
+// parseLabels reads a mapping of enum values to their labels.
+func parseLabels(v any) (map[string]string, error) {
+	m, ok := v.(map[string]any)
+	if !ok {
+		return nil, errors.New("must map each enum value to its label")
+	}
+	out := map[string]string{}
+	for k, x := range m {
+		s, ok := x.(string)
+		if !ok || s == "" {
+			return nil, fmt.Errorf("label of %q must be text", k)
+		}
+		out[k] = s
+	}
+	return out, nil
 }
 
 // Retention is a kind's x-retention annotation.
@@ -208,6 +259,7 @@ func compile(file string, data []byte) (*Kind, error) {
 	if err := checkKeys(k); err != nil {
 		return nil, fail("%v", err)
 	}
+	order(node, k.Root)
 	if k.Retention != nil {
 		for _, f := range append([]string{k.Retention.After}, k.Retention.Keep...) {
 			if k.Root.Props[f] == nil {
@@ -291,11 +343,61 @@ func reduce(s any, defs map[string]any, inherited Class, ref string, depth int) 
 	}
 	n.Desc, _ = m["description"].(string)
 	if t, ok := m["x-nl"]; ok && depth > 0 { // the root's x-nl is the kind's (compile)
-		text, err := parseText(t, "title")
+		text, err := parseText(t, "title", "enum", "hint")
 		if err != nil {
 			return nil, err
 		}
 		n.NL = text
+	}
+	if depth > 0 {
+		n.Title, _ = m["title"].(string)
+	}
+	n.Format, _ = m["format"].(string)
+	if req, ok := m["required"].([]any); ok {
+		for _, r := range req {
+			if name, ok := r.(string); ok {
+				n.Required = append(n.Required, name)
+			}
+		}
+	}
+	n.Pattern, _ = m["pattern"].(string)
+	if e, ok := m["enum"].([]any); ok {
+		for _, x := range e {
+			n.Enum = append(n.Enum, fmt.Sprint(x))
+		}
+	}
+	if h, ok := m["x-hint"]; ok {
+		if n.Hint, ok = h.(string); !ok || n.Hint == "" {
+			return nil, errors.New("x-hint must be text: the allowed form of the value, in words")
+		}
+	}
+	if u, ok := m["x-unit"]; ok {
+		if n.Unit, ok = u.(string); !ok || n.Unit != "EUR" {
+			return nil, errors.New("x-unit: only EUR is known")
+		}
+	}
+	if f, ok := m["x-free-text"]; ok {
+		if n.FreeText, ok = f.(bool); !ok {
+			return nil, errors.New("x-free-text must be true or false")
+		}
+	}
+	if en, ok := m["x-en"]; ok {
+		em, isMap := en.(map[string]any)
+		if !isMap || len(em) != 1 || em["enum"] == nil {
+			return nil, errors.New("x-en must be a mapping with enum (English labels of enum values)")
+		}
+		labels, err := parseLabels(em["enum"])
+		if err != nil {
+			return nil, fmt.Errorf("x-en.enum: %w", err)
+		}
+		n.EnumEN = labels
+	}
+	for _, labels := range []map[string]string{n.NL.Enum, n.EnumEN} {
+		for v := range labels {
+			if !slices.Contains(n.Enum, v) {
+				return nil, fmt.Errorf("enum label for %q, which is not one of the enum values", v)
+			}
+		}
 	}
 	if props, ok := m["properties"].(map[string]any); ok {
 		if ap, ok := m["additionalProperties"].(bool); !ok || ap {
@@ -320,6 +422,34 @@ func reduce(s any, defs map[string]any, inherited Class, ref string, depth int) 
 		n.Items = c
 	}
 	return n, nil
+}
+
+// order records, on each node, the names of its properties in the order
+// the schema file writes them (JSON Schema itself has no order; a person
+// reading a record expects the one its author chose).
+func order(y *yaml.Node, n *Node) {
+	if y == nil || n == nil || y.Kind != yaml.MappingNode {
+		return
+	}
+	for i := 0; i+1 < len(y.Content); i += 2 {
+		k, v := y.Content[i].Value, y.Content[i+1]
+		switch {
+		case k == "properties" && v.Kind == yaml.MappingNode:
+			n.Order = n.Order[:0]
+			for j := 0; j+1 < len(v.Content); j += 2 {
+				name := v.Content[j].Value
+				if n.Props[name] != nil {
+					n.Order = append(n.Order, name)
+					order(v.Content[j+1], n.Props[name])
+				}
+			}
+		case k == "items":
+			order(v, n.Items)
+		}
+	}
+	if len(n.Order) != len(n.Props) { // reached through a $ref: names sorted
+		n.Order = append(n.Order[:0], n.Keys...)
+	}
 }
 
 // checkKeys collects the encrypted field names and refuses a name that is
@@ -491,10 +621,66 @@ func (k *Kind) violations(s *jsonschema.Schema, data any) []Violation {
 // message words a violation for a person, without the offending value when
 // the field is personal or secret.
 func (k *Kind) message(e *jsonschema.ValidationError) string {
-	if k.ClassOf(e.InstanceLocation) != Plain {
-		return fmt.Sprintf("does not satisfy the schema's %q rule (value not shown: the field is personal)", strings.Join(e.ErrorKind.KeywordPath(), "/"))
+	msg := strings.Join(strings.Fields(e.ErrorKind.LocalizedString(printer)), " ")
+	if f, ok := e.ErrorKind.(*kind.Format); ok {
+		// The library's reason is Go's ("parsing time ... as
+		// 2006-01-02"); the hint below says the form in words.
+		msg = fmt.Sprintf("%q is not a valid %s", fmt.Sprint(f.Got), f.Want)
 	}
-	return strings.Join(strings.Fields(e.ErrorKind.LocalizedString(printer)), " ")
+	if k.ClassOf(e.InstanceLocation) != Plain {
+		msg = fmt.Sprintf("does not satisfy the schema's %q rule (value not shown: the field is personal)", strings.Join(e.ErrorKind.KeywordPath(), "/"))
+	}
+	if h := k.NodeAt(e.InstanceLocation).HintText(); h != "" {
+		msg += "; " + h
+	}
+	return msg
+}
+
+// HintText says, for a person, what a valid value looks like: the
+// schema's x-hint (and its Dutch x-nl.hint), else what the type, format or
+// enum allows. A pattern is never shown: it is for machines.
+func (n *Node) HintText() string {
+	if n == nil {
+		return ""
+	}
+	switch {
+	case n.Hint != "" && n.NL.Hint != "":
+		return "expected " + n.Hint + " (NL: " + n.NL.Hint + ")"
+	case n.Hint != "":
+		return "expected " + n.Hint
+	case n.Format == "date":
+		return "expected a date written YYYY-MM-DD, e.g. 2026-03-01"
+	case n.Format == "email":
+		return "expected an e-mail address like name@example.be"
+	case len(n.Enum) > 0:
+		return "expected one of: " + strings.Join(n.Enum, ", ")
+	case slices.Contains(n.Types, "boolean"):
+		return "expected true or false"
+	case slices.Contains(n.Types, "integer"):
+		return "expected a whole number"
+	case slices.Contains(n.Types, "number"):
+		return "expected a number with a decimal point, e.g. 149.50"
+	}
+	return ""
+}
+
+// NodeAt is the subschema at a record path (list indices step into
+// items), or nil where the schema has none.
+func (k *Kind) NodeAt(p []string) *Node {
+	n := k.Root
+	for _, seg := range p {
+		switch {
+		case n == nil:
+			return nil
+		case n.Props[seg] != nil:
+			n = n.Props[seg]
+		case n.Items != nil:
+			n = n.Items
+		default:
+			return nil
+		}
+	}
+	return n
 }
 
 // ClassOf is the class of the field at path, following the schema even

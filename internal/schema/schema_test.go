@@ -70,7 +70,12 @@ func TestSchemaErrors(t *testing.T) {
 		{"x.schema.yaml", header + "x-retention: {basis: consent, law: x, period: 1 year, after: d}\nproperties: {kind: {const: x}, d: {type: string}}\n", "ISO 8601"},
 		{"x.schema.yaml", header + "x-nl: {titel: X}\nproperties: {kind: {const: x}}\n", `x-nl: unknown key "titel"`},
 		{"x.schema.yaml", header + "x-nl: Klant\nproperties: {kind: {const: x}}\n", "x-nl must be a mapping"},
-		{"x.schema.yaml", header + "properties: {kind: {const: x}, a: {type: string, x-nl: {purpose: y}}}\n", `properties.a: x-nl: unknown key "purpose" (allowed here: title)`},
+		{"x.schema.yaml", header + "properties: {kind: {const: x}, a: {type: string, x-nl: {purpose: y}}}\n", `properties.a: x-nl: unknown key "purpose" (allowed here: title, enum, hint)`},
+		{"x.schema.yaml", header + "properties: {kind: {const: x}, a: {enum: [on, off], x-nl: {enum: {maybe: misschien}}}}\n", `properties.a: enum label for "maybe", which is not one of the enum values`},
+		{"x.schema.yaml", header + "properties: {kind: {const: x}, a: {enum: [p], x-en: {title: A}}}\n", `properties.a: x-en must be a mapping with enum`},
+		{"x.schema.yaml", header + "properties: {kind: {const: x}, a: {type: number, x-unit: USD}}\n", `properties.a: x-unit: only EUR is known`},
+		{"x.schema.yaml", header + "properties: {kind: {const: x}, a: {type: string, x-hint: 3}}\n", `properties.a: x-hint must be text`},
+		{"x.schema.yaml", header + "properties: {kind: {const: x}, a: {type: string, x-free-text: yes please}}\n", `properties.a: x-free-text must be true or false`},
 	}
 	for _, tt := range tests {
 		_, err := load(t, tt.name, tt.src)
@@ -116,6 +121,34 @@ func TestPeriod(t *testing.T) {
 	for _, bad := range []string{"", "P", "7Y", "P1W", "PT1H"} {
 		if _, err := ParsePeriod(bad); err == nil {
 			t.Errorf("ParsePeriod(%q) accepted", bad)
+		}
+	}
+}
+
+// A refused value says which form is allowed, in words: the x-hint (and
+// its Dutch), or what the format, enum or type allows; never Go's date
+// layout or the pattern.
+func TestViolationHints(t *testing.T) {
+	set, err := Load(os.DirFS("../.."), "schema")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := set.Kinds["contract"]
+	rec := map[string]any{"kind": "contract", "id": "ct-0001", "customer": "c-0001", "type": "rent", "start_date": "2026-3-1", "monthly_fee": "a lot"}
+	msgs := map[string]string{}
+	for _, v := range c.Validate(rec) {
+		msgs[strings.Join(v.Path, ".")] = v.Msg
+	}
+	for field, want := range map[string]string{
+		"start_date":  `"2026-3-1" is not a valid date; expected a date written YYYY-MM-DD, e.g. 2026-03-01`,
+		"type":        "expected one of: support, hosting, licence, project",
+		"monthly_fee": "expected an amount in euro with a decimal point, e.g. 149.50 (NL: een bedrag in euro met een punt als decimaalteken, bv. 149.50)",
+	} {
+		if !strings.Contains(msgs[field], want) {
+			t.Errorf("%s: %q, want it to contain %q", field, msgs[field], want)
+		}
+		if strings.Contains(msgs[field], "2006-01-02") {
+			t.Errorf("%s: Go's date layout in %q", field, msgs[field])
 		}
 	}
 }

@@ -24,6 +24,38 @@ const GitAttributes = `# Records are SOPS files: show decrypted diffs to key hol
 records/**/*.yaml diff=dossier merge=dossier
 `
 
+// GitIgnore keeps plaintext scratch files out of "git add -A": the
+// plaintext a record was made from (u.yaml, customer.plain.yaml), notes,
+// exports, editor backups. It names patterns rather than listing what is
+// allowed, so that a file in a wrong place is still seen (and refused by
+// validation) instead of silently dropped; the top level, where scratch
+// files land, is the exception: only dossier's own YAML is tracked there.
+const GitIgnore = `# Plaintext never belongs here (dossier init wrote this file).
+# Top level: only dossier's own YAML; any other YAML, text or data file is
+# scratch (the plaintext a record was made from, an export, notes).
+/*.yaml
+/*.yml
+!/dossier.yaml
+!/.sops.yaml
+/*.txt
+/*.csv
+/*.json
+/*.html
+/tmp/
+/export*/
+# Anywhere: plaintext and decrypted copies by their usual names, editor
+# backups and merge leftovers.
+*.plain.yaml
+*.plain.yml
+*.dec.yaml
+*.decrypted.*
+*.orig
+*.rej
+*~
+*.swp
+.#*
+`
+
 // kindPaths are the path_regex of each kind's creation rule. They match
 // the path relative to .sops.yaml as well as an absolute path, as sops may
 // see either.
@@ -77,7 +109,7 @@ func Create(dir string) (*CreateResult, error) {
 	if err != nil {
 		return nil, err
 	}
-	for _, name := range []string{settings.File, sopsfile.ConfigFile, "schema", "hooks", ".gitattributes"} {
+	for _, name := range []string{settings.File, sopsfile.ConfigFile, "schema", "hooks", ".gitattributes", ".gitignore"} {
 		if _, err := os.Stat(filepath.Join(root, name)); err == nil {
 			return nil, fmt.Errorf("%s already has %s: it looks like a records repository already; nothing was changed", root, name)
 		}
@@ -117,6 +149,7 @@ func Create(dir string) (*CreateResult, error) {
 		settings.File:       []byte(settings.Default),
 		sopsfile.ConfigFile: []byte(SopsConfig(set, sopsfile.Recipients{Age: []string{res.Recipient}})),
 		".gitattributes":    []byte(GitAttributes),
+		".gitignore":        []byte(GitIgnore),
 	}
 	if err := fs.WalkDir(dossier.Assets, ".", func(p string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() {
