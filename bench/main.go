@@ -21,7 +21,6 @@ import (
 	"runtime/pprof"
 	"sort"
 	"strings"
-	"syscall"
 	"time"
 )
 
@@ -296,9 +295,7 @@ func runStats(cmd *exec.Cmd) (stats, error) {
 	st := stats{Wall: time.Since(start)}
 	if cmd.ProcessState != nil {
 		st.CPU = cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()
-		if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
-			st.RSS = ru.Maxrss * 1024 // KiB on Linux
-		}
+		st.RSS = maxRSS(cmd.ProcessState)
 	}
 	if err != nil {
 		msg := strings.TrimSpace(stderr.String())

@@ -69,6 +69,11 @@ func benchPurge(ctx *benchContext) error {
 		return fmt.Errorf("verify-erasure after purge: %w", err)
 	}
 	ctx.logf("dossier verify-erasure: %s, peak RSS %s", fmtDur(v.Wall), fmtBytes(v.RSS))
+	sv, err := benchServerCheck(ctx, base, prep, ours)
+	if err != nil {
+		return err
+	}
+	ctx.logf("pre-receive of the purge's force push: %s, peak RSS %s", fmtDur(sv.Wall), fmtBytes(sv.RSS))
 	ourSize, _ := ctx.git(ours, "count-objects", "-vH")
 	peerSize, _ := ctx.git(peer, "count-objects", "-vH")
 
@@ -79,8 +84,42 @@ func benchPurge(ctx *benchContext) error {
 	t.add(row{Metric: "peak RSS (largest process)", Dossier: fmtBytes(d.RSS), Peer: fmtBytes(p.RSS), Target: "< 1 GB", OK: ok(d.RSS < 1e9)})
 	t.add(row{Metric: "pack size after", Dossier: packSize(ourSize), Peer: packSize(peerSize)})
 	t.add(row{Metric: "verify-erasure wall (every blob scanned by identity)", Dossier: fmtDur(v.Wall)})
+	sr := sv.Wall.Seconds() / p.Wall.Seconds()
+	t.add(row{Metric: "server: pre-receive recomputes the purge push", Dossier: fmtDur(sv.Wall), Peer: fmtDur(p.Wall), Ratio: fmtRatio(sr), Target: "<= 1.0", OK: ok(sr <= 1.0)})
 	ctx.print(t)
 	return nil
+}
+
+// benchServerCheck times the git server's pre-receive hook on the purge's
+// force push of main: a bare copy of the history before the purge (prep)
+// holds the purged objects unreferenced, as git's quarantine would, and
+// the hook is fed the update line git would give it. It recomputes the
+// purge from the server's own history and ledger and must accept.
+func benchServerCheck(ctx *benchContext, base, prep, purged string) (stats, error) {
+	srv := filepath.Join(base, "server.git")
+	if _, err := ctx.git(base, "clone", "-q", "--bare", prep, srv); err != nil {
+		return stats{}, err
+	}
+	oldTip, err := ctx.git(srv, "rev-parse", "refs/heads/main")
+	if err != nil {
+		return stats{}, err
+	}
+	newTip, err := ctx.git(purged, "rev-parse", "refs/heads/main")
+	if err != nil {
+		return stats{}, err
+	}
+	for _, args := range [][]string{{"fetch", "-q", purged, "main:refs/bench/purged"}, {"update-ref", "-d", "refs/bench/purged"}} {
+		if _, err := ctx.git(srv, args...); err != nil {
+			return stats{}, err
+		}
+	}
+	cmd := ctx.command(srv, "dossier", "hook", "pre-receive")
+	cmd.Stdin = strings.NewReader(strings.TrimSpace(oldTip) + " " + strings.TrimSpace(newTip) + " refs/heads/main\n")
+	st, err := runStats(cmd)
+	if err != nil {
+		return st, fmt.Errorf("the server's pre-receive refused the purge push: %w", err)
+	}
+	return st, nil
 }
 
 // eraseForBench makes the erasure commit "dossier erase" makes, with git

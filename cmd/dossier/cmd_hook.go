@@ -21,7 +21,7 @@ import (
 func init() {
 	register(&command{
 		name:    "hook",
-		args:    "install | pre-commit | commit-msg FILE | pre-receive | textconv FILE | merge BASE OURS THEIRS PATH",
+		args:    "install | pre-commit | commit-msg FILE | pre-receive | post-receive | textconv FILE | merge BASE OURS THEIRS PATH",
 		summary: "what git runs: hooks, the diff textconv and the merge driver (\"hook install\" wires them up)",
 		run:     runHook,
 	})
@@ -48,7 +48,7 @@ func runHook(e *env, args []string) error {
 	}
 	run, ok := hookRuns[pos[0]]
 	if !ok {
-		return usageError("unknown hook %q: use install, pre-commit, commit-msg, pre-receive, textconv or merge", pos[0])
+		return usageError("unknown hook %q: use install, pre-commit, commit-msg, pre-receive, post-receive, textconv or merge", pos[0])
 	}
 	return run(e, pos[1:])
 }

@@ -7,13 +7,12 @@ import (
 
 	"github.com/vts/dossier/internal/backup"
 	"github.com/vts/dossier/internal/proof"
-	"github.com/vts/dossier/internal/repo"
 )
 
 func init() {
 	register(&command{
 		name:    "verify-erasure",
-		args:    "ID [--mirror PATH...]",
+		args:    "ID [--mirror PATH...] [--git-dir BARE-REPO]",
 		summary: "prove that no object of an erasure survives in the repository or in the named mirrors",
 		run:     runVerifyErasure,
 	})
@@ -23,6 +22,7 @@ func runVerifyErasure(e *env, args []string) error {
 	fs := flags(e, commands["verify-erasure"])
 	var mirrors listFlag
 	fs.Var(&mirrors, "mirror", "also check this bare repository (repeatable)")
+	gitDir := fs.String("git-dir", "", "check this bare repository (the git server's) instead of the work tree here")
 	pos, err := parse(fs, args)
 	if err != nil {
 		return err
@@ -30,9 +30,9 @@ func runVerifyErasure(e *env, args []string) error {
 	if len(pos) != 1 {
 		return usageError("verify-erasure takes one request id (e.g. DSR-2026-0042)")
 	}
-	root, err := repo.Find(e.dir)
+	root, err := purgeRoot(e, *gitDir)
 	if err != nil {
-		return refused("%v", err)
+		return err
 	}
 	// A mirror is read under the backup lock, shared with other readers:
 	// a backup pruning it meanwhile would make the proof unreliable.

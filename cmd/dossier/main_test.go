@@ -100,6 +100,7 @@ func Params(tools, root, dir string) testscript.Params {
 			"objects-absent":  cmdObjectsAbsent,
 			"corrupt-object":  cmdCorruptObject,
 			"purge-erase":     cmdPurgeErase,
+			"ssh-signer":      cmdSSHSigner,
 			"erased-objects":  cmdErasedObjects,
 			"hold-lock":       cmdHoldLock,
 			"release-lock":    cmdReleaseLock,

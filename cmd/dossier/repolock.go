@@ -16,6 +16,12 @@ func lockRepo(e *env, cmd string) (func(), error) {
 	if err != nil {
 		return nil, refused("%v", err)
 	}
+	return lockRoot(e, root, cmd)
+}
+
+// lockRoot is lockRepo for the repository at root: a work tree's root or a
+// bare repository (the git server's, for purge and post-receive).
+func lockRoot(e *env, root, cmd string) (func(), error) {
 	l, err := repolock.Acquire(root, cmd, func(holder string) {
 		fmt.Fprintf(e.stderr, "dossier: waiting for another dossier command to finish writing (%s)\n", holder)
 	})

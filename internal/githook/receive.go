@@ -24,7 +24,6 @@ import (
 	"github.com/go-git/go-git/v5/storage"
 	"github.com/go-git/go-git/v5/storage/filesystem"
 
-	"github.com/vts/dossier/internal/ledger"
 	"github.com/vts/dossier/internal/record"
 	"github.com/vts/dossier/internal/repo"
 	"github.com/vts/dossier/internal/sopsfile"
@@ -102,6 +101,8 @@ type server struct {
 	incoming *filesystem.ObjectStorage
 	tips     map[plumbing.Hash]bool // current ref values: history already accepted
 	objects  *repo.CatFile
+	gitDir   string
+	rewrite  *rewriteCheck // the recomputed purge, once a push needs it
 }
 
 // quarantineDir is where the push's objects wait: GIT_QUARANTINE_PATH (set
@@ -137,7 +138,7 @@ func openServer(gitDir string) (*server, error) {
 	// the diff of a one-record push cost as much as the whole check.
 	opts := filesystem.Options{KeepDescriptors: true}
 	main := filesystem.NewStorageWithOptions(osfs.New(gitDir), cache.NewObjectLRUDefault(), opts)
-	s := &server{tips: map[plumbing.Hash]bool{}}
+	s := &server{tips: map[plumbing.Hash]bool{}, gitDir: gitDir}
 	objects, err := repo.NewCatFile(gitDir, main)
 	if err != nil {
 		return nil, err
@@ -186,7 +187,7 @@ func ServerDir(dir string) string {
 // exactly the record versions the push brings: for each new commit, the
 // records changed against its parents. Its cost grows with the push, not
 // the repository. A deletion or non-fast-forward is refused unless the
-// ledger of the pushed history records it as a purge.
+// server recomputes it as a purge of its own history (see rewritecheck.go).
 func PreReceive(gitDir string, updates []Update) (*ReceiveResult, error) {
 	s, err := openServer(gitDir)
 	if err != nil {
@@ -220,13 +221,13 @@ func (s *server) check(u Update, all []Update, defaultRef plumbing.ReferenceName
 			refuse("deleting the default branch is refused", "push a commit to it instead")
 			return nil
 		}
-		ledgerTip := s.refAfter(defaultRef, all)
-		ok, err := s.recordedPurge(ledgerTip, u.Old)
+		why, err := s.verifyRewrite(u, all, defaultRef)
 		if err != nil {
 			return err
 		}
-		if !ok {
-			refuse("deleting a branch is refused: history on the server is only removed by a recorded purge", "run \"dossier purge --request ID\", which records the old tips in the ledger")
+		if why != "" {
+			refuse("deleting a ref is refused: history on the server is only removed by a purge the server can recompute; "+string(why),
+				"push a commit instead; to remove erased data run \"dossier purge --request ID\" in the server's repository (or on an up-to-date clone, then force-push its branches and tags)")
 		}
 		return nil
 	}
@@ -249,14 +250,19 @@ func (s *server) check(u Update, all []Update, defaultRef plumbing.ReferenceName
 			return err
 		}
 		if !ff {
-			ok, err := s.recordedPurge(u.New, u.Old)
+			why, err := s.verifyRewrite(u, all, defaultRef)
 			if err != nil {
 				return err
 			}
-			if !ok {
-				refuse("a non-fast-forward push (history rewrite) is refused: the server keeps history unless a purge is recorded", "pull and rebase or merge (\"git pull\"), then push without --force; to remove erased data from history use \"dossier purge\"")
-				return nil
+			if why != "" {
+				refuse("a non-fast-forward push (history rewrite) is refused: the server keeps history unless it can recompute the rewrite as a purge; "+string(why),
+					"pull and rebase or merge (\"git pull\"), then push without --force; to remove erased data from history run \"dossier purge --request ID\" in the server's repository (or on an up-to-date clone, then force-push its branches and tags)")
 			}
+			// A verified purge brings no record blob the server does not
+			// hold (its rewritten commits reuse the server's own blobs,
+			// checked when they arrived, keys changes included; its
+			// purge records change only the ledger): nothing to validate.
+			return nil
 		}
 	}
 
@@ -362,45 +368,6 @@ func (s *server) isAncestor(old plumbing.Hash, c *object.Commit) (bool, error) {
 		return false, nil
 	}
 	return oc.IsAncestor(c)
-}
-
-// recordedPurge reports whether the ledger at commit at lists old among the
-// tips a purge rewrote.
-func (s *server) recordedPurge(at, old plumbing.Hash) (bool, error) {
-	if at.IsZero() {
-		return false, nil
-	}
-	c, err := s.repo.CommitObject(at)
-	if err != nil {
-		return false, nil
-	}
-	tree, err := c.Tree()
-	if err != nil {
-		return false, err
-	}
-	dir, err := tree.Tree(ledger.Dir)
-	if err != nil {
-		return false, nil
-	}
-	for _, e := range dir.Entries {
-		if !strings.HasSuffix(e.Name, ".yaml") {
-			continue
-		}
-		data, err := repo.TreeFS{Tree: dir}.ReadFile(e.Name)
-		if err != nil {
-			return false, err
-		}
-		req, err := ledger.Parse(data)
-		if err != nil || req.Purged == nil {
-			continue
-		}
-		for _, t := range req.Purged.OldTips {
-			if len(t) >= 7 && strings.HasPrefix(old.String(), strings.ToLower(t)) {
-				return true, nil
-			}
-		}
-	}
-	return false, nil
 }
 
 // version is one record file as a commit brings it.

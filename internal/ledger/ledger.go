@@ -146,8 +146,8 @@ type Kept struct {
 type Purge struct {
 	Date    string `yaml:"date" json:"date"`
 	Commits int    `yaml:"commits_rewritten" json:"commits_rewritten"`
-	// OldTips are the ref values before the rewrite: the git server's
-	// pre-receive hook accepts a non-fast-forward push from one of these.
+	// OldTips are the ref values before the rewrite, for the record: the
+	// git server does not trust them, it recomputes a pushed purge.
 	OldTips []string `yaml:"old_tips,omitempty" json:"old_tips,omitempty"`
 }
 

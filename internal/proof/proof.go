@@ -17,6 +17,7 @@ import (
 	"strings"
 
 	"github.com/go-git/go-billy/v5/osfs"
+	"github.com/go-git/go-git/v5"
 	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/go-git/go-git/v5/plumbing/cache"
 	"github.com/go-git/go-git/v5/storage/filesystem"
@@ -70,10 +71,20 @@ func (p *Proof) OK() bool {
 	return true
 }
 
-// Verify checks request id of the repository at root, and each mirror (a
-// bare repository path).
+// Verify checks request id of the repository at root (a work tree's root,
+// or a bare repository such as the git server's, whose ledger is read from
+// its main branch), and each mirror (a bare repository path).
 func Verify(root, id string, mirrors []string) (*Proof, error) {
-	req, err := ledger.Load(root, id)
+	gitDir, workTree, err := purge.Locate(root)
+	if err != nil {
+		return nil, err
+	}
+	var req *ledger.Request
+	if workTree != "" {
+		req, err = ledger.Load(root, id)
+	} else {
+		req, err = bareRequest(gitDir, id)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -90,7 +101,7 @@ func Verify(root, id string, mirrors []string) (*Proof, error) {
 			p.Paths = append(p.Paths, e)
 		}
 	}
-	dirs := []struct{ name, dir string }{{"repository", filepath.Join(root, ".git")}}
+	dirs := []struct{ name, dir string }{{"repository", gitDir}}
 	for _, m := range mirrors {
 		dirs = append(dirs, struct{ name, dir string }{m, m})
 	}
@@ -222,4 +233,33 @@ func check(name, gitDir string, objects, paths []string) (*Store, error) {
 		}
 	}
 	return s, nil
+}
+
+// bareRequest reads request id from the ledger on the main branch (HEAD's
+// branch) of the bare repository at gitDir.
+func bareRequest(gitDir, id string) (*ledger.Request, error) {
+	if !ledger.ValidID(id) {
+		return nil, fmt.Errorf("%q is not a request id like DSR-2026-0042", id)
+	}
+	gr, err := git.PlainOpen(gitDir)
+	if err != nil {
+		return nil, fmt.Errorf("opening %s: %w", gitDir, err)
+	}
+	branch, err := purge.DefaultBranch(gr, true)
+	if err != nil {
+		return nil, err
+	}
+	ref, err := gr.Storer.Reference(branch)
+	if err != nil {
+		return nil, fmt.Errorf("%s has no commits on %s", gitDir, branch.Short())
+	}
+	all, err := purge.Ledger(gr.Storer, ref.Hash())
+	if err != nil {
+		return nil, err
+	}
+	req := all[id]
+	if req == nil {
+		return nil, fmt.Errorf("request %s is not in the ledger on %s", id, branch.Short())
+	}
+	return req, nil
 }

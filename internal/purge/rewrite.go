@@ -61,6 +61,15 @@ func newRewriter(objects storer.EncodedObjectStorer, erased map[plumbing.Hash]bo
 	}
 }
 
+// emit writes a rewritten object to the pack; without a pack (Rewrite, the
+// server's check of a purge) only the ids are wanted and nothing is kept.
+func (r *rewriter) emit(t plumbing.ObjectType, h plumbing.Hash, raw []byte, path string) error {
+	if r.pack == nil {
+		return nil
+	}
+	return r.pack.add(t, h, raw, path)
+}
+
 // readInto reads an object into *buf, growing it as needed.
 func (r *rewriter) readInto(h plumbing.Hash, buf *[]byte) (plumbing.ObjectType, []byte, error) {
 	o, err := r.objects.EncodedObject(plumbing.AnyObject, h)
@@ -240,7 +249,7 @@ func (r *rewriter) treeAt(h plumbing.Hash, path string, depth int) (plumbing.Has
 		return plumbing.ZeroHash, nil
 	}
 	nh := hashObject(plumbing.TreeObject, out)
-	if err := r.pack.add(plumbing.TreeObject, nh, out, "/"+path); err != nil {
+	if err := r.emit(plumbing.TreeObject, nh, out, "/"+path); err != nil {
 		return plumbing.ZeroHash, errPack(err)
 	}
 	r.trees[h] = nh
@@ -281,7 +290,7 @@ func (r *rewriter) rootTree(h plumbing.Hash) (plumbing.Hash, error) {
 	if err != nil || !nh.IsZero() {
 		return nh, err
 	}
-	if err := r.pack.add(plumbing.TreeObject, emptyTree, nil, ""); err != nil {
+	if err := r.emit(plumbing.TreeObject, emptyTree, nil, ""); err != nil {
 		return plumbing.ZeroHash, errPack(err)
 	}
 	return emptyTree, nil
@@ -397,7 +406,7 @@ func (r *rewriter) rewriteCommit(p *pending) (commitResult, error) {
 	}
 	raw := buildCommit(p.raw, p.c, tree, ids)
 	id := hashObject(plumbing.CommitObject, raw)
-	if err := r.pack.add(plumbing.CommitObject, id, raw, ""); err != nil {
+	if err := r.emit(plumbing.CommitObject, id, raw, ""); err != nil {
 		return commitResult{}, errPack(err)
 	}
 	return commitResult{id: id, tree: tree}, nil
@@ -457,7 +466,7 @@ func (r *rewriter) object(h plumbing.Hash) (plumbing.Hash, error) {
 		case target != t.object:
 			nraw := buildTag(raw, target)
 			nh = hashObject(plumbing.TagObject, nraw)
-			if err := r.pack.add(plumbing.TagObject, nh, nraw, ""); err != nil {
+			if err := r.emit(plumbing.TagObject, nh, nraw, ""); err != nil {
 				return plumbing.ZeroHash, errPack(err)
 			}
 		}

@@ -122,6 +122,9 @@ func cleanHolder(r io.Reader) string {
 func commonDir(root string) (string, error) {
 	dotgit := filepath.Join(root, ".git")
 	info, err := os.Stat(dotgit)
+	if err != nil && bare(root) {
+		return root, nil // a bare repository: the git server's
+	}
 	if err != nil {
 		return "", fmt.Errorf("%s is not a git repository: %w", root, err)
 	}
@@ -148,4 +151,15 @@ func commonDir(root string) (string, error) {
 		c = filepath.Join(gitdir, c)
 	}
 	return filepath.Clean(c), nil
+}
+
+// bare reports whether dir looks like a bare git repository (objects/,
+// refs/ and HEAD directly inside).
+func bare(dir string) bool {
+	for _, f := range []string{"objects", "refs", "HEAD"} {
+		if _, err := os.Stat(filepath.Join(dir, f)); err != nil {
+			return false
+		}
+	}
+	return true
 }
