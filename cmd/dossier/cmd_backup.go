@@ -38,7 +38,7 @@ func runBackup(e *env, args []string) error {
 	}
 	root, err := repo.Find(e.dir)
 	if err != nil {
-		return usageError("%v", err)
+		return openErr(err)
 	}
 	s, err := settings.Load(root)
 	if err != nil {

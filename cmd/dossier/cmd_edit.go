@@ -39,7 +39,7 @@ func runNew(e *env, args []string) error {
 	}
 	ws, err := workspace.Open(e.dir)
 	if err != nil {
-		return refused("%v", err)
+		return openErr(err)
 	}
 	kind := pos[0]
 	if ws.Schemas.Kinds[kind] == nil {
@@ -97,7 +97,7 @@ func runEdit(e *env, args []string) error {
 	}
 	ws, err := workspace.Open(e.dir)
 	if err != nil {
-		return refused("%v", err)
+		return openErr(err)
 	}
 	p, err := ws.Rel(e.dir, pos[0])
 	if err != nil {

@@ -42,7 +42,7 @@ func runPurge(e *env, args []string) error {
 	}
 	root, err := repo.Find(e.dir)
 	if err != nil {
-		return refused("%v", err)
+		return openErr(err)
 	}
 	opts := purge.Options{Requests: ids, AllPending: *all, MapFile: *mapFile, Progress: progress.Terminal(e.stderr),
 		CrashAt: os.Getenv("DOSSIER_PURGE_CRASH")} // test only, see purge.Options

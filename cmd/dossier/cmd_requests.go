@@ -25,7 +25,7 @@ func init() {
 func requestEnv(e *env) (*request.Env, error) {
 	ws, err := workspace.Open(e.dir)
 	if err != nil {
-		return nil, refused("%v", err)
+		return nil, openErr(err)
 	}
 	now, err := ledger.Today()
 	if err != nil {
@@ -52,6 +52,16 @@ func runRequests(e *env, args []string) error {
 		}
 	}
 	fs := flags(e, commands["requests"])
+	listUsage := fs.Usage
+	fs.Usage = func() {
+		// One help for the list and its subcommands: "requests -h" shows
+		// the open and close flags too.
+		listUsage()
+		fmt.Fprintln(e.stderr)
+		_ = runRequestsOpen(e, []string{"-h"})
+		fmt.Fprintln(e.stderr)
+		_ = runRequestsClose(e, []string{"-h"})
+	}
 	format := fs.String("format", "text", "output format: text or json")
 	dueWithin := fs.Int("due-within", -1, "list only the requests overdue or due within DAYS days, and exit 1 if there is one (a daily check that alerts the privacy officer)")
 	pos, err := parse(fs, args)
@@ -60,6 +70,9 @@ func runRequests(e *env, args []string) error {
 	}
 	if len(pos) > 0 {
 		return usageError("unknown requests subcommand %q: use open or close, or no argument to list", pos[0])
+	}
+	if isSet(fs, "due-within") && *dueWithin < 0 {
+		return usageError("--due-within %d: use a number of days, 0 or more (0: overdue or due today)", *dueWithin)
 	}
 	if *format != "text" && *format != "json" {
 		return usageError("--format %q: use text or json", *format)

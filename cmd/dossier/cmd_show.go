@@ -31,7 +31,7 @@ func runShow(e *env, args []string) error {
 	}
 	ws, err := workspace.Open(e.dir)
 	if err != nil {
-		return refused("%v", err)
+		return openErr(err)
 	}
 	p, err := ws.Rel(e.dir, pos[0])
 	if err != nil {

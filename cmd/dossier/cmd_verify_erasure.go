@@ -30,7 +30,7 @@ func runVerifyErasure(e *env, args []string) error {
 	}
 	root, err := repo.Find(e.dir)
 	if err != nil {
-		return refused("%v", err)
+		return openErr(err)
 	}
 	// A mirror is read under the backup lock, shared with other readers:
 	// a backup pruning it meanwhile would make the proof unreliable.

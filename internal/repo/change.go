@@ -1,9 +1,11 @@
 package repo
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"os"
+	"os/exec"
 	"path"
 	"path/filepath"
 	"sort"
@@ -78,7 +80,7 @@ func (ch Change) Commit(root, msg string) (plumbing.Hash, error) {
 		restore(root, saved)
 		if indexWritten {
 			// HEAD has not moved: its version of each path is the index's again.
-			_, _ = gitLines(root, append([]string{"reset", "-q", "--"}, paths...)...)
+			_ = gitPaths(root, paths, "reset", "-q", "--pathspec-from-file=-", "--pathspec-file-nul")
 		}
 	}()
 
@@ -116,7 +118,7 @@ func (ch Change) Commit(root, msg string) (plumbing.Hash, error) {
 	}
 
 	indexWritten = true
-	if _, err := gitLines(root, append([]string{"update-index", "--add", "--remove", "--"}, paths...)...); err != nil {
+	if err := gitPaths(root, paths, "update-index", "--add", "--remove", "-z", "--stdin"); err != nil {
 		return plumbing.ZeroHash, fmt.Errorf("updating the index: %w", err)
 	}
 	if err := r.Storer.CheckAndSetReference(plumbing.NewHashReference(branch, commit), tip); err != nil {
@@ -124,6 +126,25 @@ func (ch Change) Commit(root, msg string) (plumbing.Hash, error) {
 	}
 	ok = true
 	return commit, nil
+}
+
+// gitPaths runs git with paths NUL-separated on its stdin rather than as
+// arguments: a key rotation changes every record, and 50,000 paths would
+// pass the system's limit on a command line.
+func gitPaths(root string, paths []string, args ...string) error {
+	cmd := exec.Command("git", append([]string{"-C", root}, args...)...)
+	var in bytes.Buffer
+	for _, p := range paths {
+		in.WriteString(p)
+		in.WriteByte(0)
+	}
+	cmd.Stdin = &in
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	if err := cmd.Run(); err != nil {
+		return fmt.Errorf("git %s: %v: %s", args[0], err, strings.TrimSpace(stderr.String()))
+	}
+	return nil
 }
 
 func (ch Change) paths() []string {
