@@ -10,7 +10,7 @@ import (
 func init() {
 	register(&command{
 		name:    "correct",
-		args:    "PATH --set field=value [--set a.b=value] [--unset field] --request ID",
+		args:    "PATH|SUBJECT --set field=value [--set a.b=value] [--unset field] --request ID",
 		summary: "rectification: change fields of a record in one commit naming the request",
 		run:     runCorrect,
 	})
@@ -57,7 +57,7 @@ func runCorrect(e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	p, err := renv.WS.Rel(e.dir, pos[0])
+	p, err := recordArg(renv.WS, e.dir, pos[0])
 	if err != nil {
 		return refused("%v", err)
 	}

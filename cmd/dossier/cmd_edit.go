@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/vts/dossier/internal/editor"
 	"github.com/vts/dossier/internal/safefile"
@@ -43,7 +44,11 @@ func runNew(e *env, args []string) error {
 	}
 	kind := pos[0]
 	if ws.Schemas.Kinds[kind] == nil {
-		return usageError("unknown kind %q; kinds: %v", kind, ws.Schemas.Names())
+		err := usageError("unknown kind %q; kinds: %s", kind, strings.Join(ws.Schemas.Names(), ", "))
+		if s := suggest(kind, ws.Schemas.Names()); s != "" {
+			err = withHint(err, fmt.Sprintf("did you mean %q?", s))
+		}
+		return err
 	}
 	p, err := ws.Rel(e.dir, pos[1])
 	if err != nil {

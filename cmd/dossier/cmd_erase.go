@@ -9,7 +9,7 @@ import (
 func init() {
 	register(&command{
 		name:    "erase",
-		args:    "SUBJECT --request ID",
+		args:    "SUBJECT|PATH --request ID [--format text|json]",
 		summary: "erasure: remove a customer's or user's data at HEAD in one commit, keeping what the law retains",
 		run:     runErase,
 	})
@@ -18,8 +18,12 @@ func init() {
 func runErase(e *env, args []string) error {
 	fs := flags(e, commands["erase"])
 	id := fs.String("request", "", "the open erasure request this carries out")
+	format := fs.String("format", "text", "output format: text or json")
 	pos, err := parse(fs, args)
 	if err != nil {
+		return err
+	}
+	if err := formatFlag(*format, "text", "json"); err != nil {
 		return err
 	}
 	if len(pos) != 1 || *id == "" {
@@ -29,9 +33,16 @@ func runErase(e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	res, err := renv.Erase(pos[0], *id)
+	subject, err := subjectArg(renv.WS, e.dir, pos[0])
+	if err != nil {
+		return err
+	}
+	res, err := renv.Erase(subject, *id)
 	if err != nil {
 		return requestError(err)
+	}
+	if *format == "json" {
+		return encodeJSON(e.stdout, erasedOut(subject, res))
 	}
 	printErased(e, res)
 	return nil

@@ -12,7 +12,7 @@ import (
 func init() {
 	register(&command{
 		name:    "export",
-		args:    "SUBJECT --request ID --out DIR [--include-secrets] [--lang nl|en]",
+		args:    "SUBJECT|PATH --request ID --out DIR [--include-secrets] [--lang nl|en] [--format text|json]",
 		summary: "right of access: everything held about a customer or user, as subject.json and report.html",
 		run:     runExport,
 	})
@@ -24,8 +24,12 @@ func runExport(e *env, args []string) error {
 	out := fs.String("out", "", "new or empty directory outside the repository for subject.json and report.html (0600)")
 	secrets := fs.Bool("include-secrets", false, "include passwords and other x-secret values instead of \"value withheld\"")
 	lang := fs.String("lang", "", "language of the report: nl or en (default: report_language in dossier.yaml, else nl)")
+	format := fs.String("format", "text", "output format: text or json")
 	pos, err := parse(fs, args)
 	if err != nil {
+		return err
+	}
+	if err := formatFlag(*format, "text", "json"); err != nil {
 		return err
 	}
 	if len(pos) != 1 || *id == "" || *out == "" {
@@ -50,15 +54,22 @@ func runExport(e *env, args []string) error {
 	if opt.Language, err = request.ParseLanguage(*lang); err != nil {
 		return usageError("%v", err)
 	}
-	res, err := renv.Export(pos[0], *id, dir, opt)
+	subject, err := subjectArg(renv.WS, e.dir, pos[0])
+	if err != nil {
+		return err
+	}
+	res, err := renv.Export(subject, *id, dir, opt)
 	if err != nil {
 		return requestError(err)
+	}
+	if *format == "json" {
+		return encodeJSON(e.stdout, exportedOut(subject, *secrets, res))
 	}
 	note := count(res.Withheld, "secret value", "secret values") + " withheld"
 	if *secrets {
 		note = "secrets included"
 	}
-	fmt.Fprintf(e.stdout, "exported %s to %s: %s (%s, %s)\n", pos[0], res.Dir, strings.Join(res.Files, ", "), count(res.Records, "record", "records"), note)
+	fmt.Fprintf(e.stdout, "exported %s to %s: %s (%s, %s)\n", subject, res.Dir, strings.Join(res.Files, ", "), count(res.Records, "record", "records"), note)
 	fmt.Fprintf(e.stdout, "%s closed (commit %s); hand the files over securely and delete them afterwards\n", res.Request.ID, res.Commit[:12])
 	return nil
 }

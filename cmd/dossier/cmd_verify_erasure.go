@@ -11,7 +11,7 @@ import (
 func init() {
 	register(&command{
 		name:    "verify-erasure",
-		args:    "ID [--mirror PATH...]",
+		args:    "ID [--mirror PATH...] [--format text|json]",
 		summary: "prove that no object of an erasure survives in the repository or in the named mirrors",
 		run:     runVerifyErasure,
 	})
@@ -21,8 +21,12 @@ func runVerifyErasure(e *env, args []string) error {
 	fs := flags(e, commands["verify-erasure"])
 	var mirrors listFlag
 	fs.Var(&mirrors, "mirror", "also check this bare repository (repeatable)")
+	format := fs.String("format", "text", "output format: text or json")
 	pos, err := parse(fs, args)
 	if err != nil {
+		return err
+	}
+	if err := formatFlag(*format, "text", "json"); err != nil {
 		return err
 	}
 	if len(pos) != 1 {
@@ -46,6 +50,15 @@ func runVerifyErasure(e *env, args []string) error {
 	p, err := proof.Verify(root, pos[0], mirrors)
 	if err != nil {
 		return refused("%v", err)
+	}
+	if *format == "json" {
+		if err := encodeJSON(e.stdout, proofOut(p)); err != nil {
+			return err
+		}
+		if !p.OK() {
+			return silentFailure(exitFindings)
+		}
+		return nil
 	}
 	id := p.Request.ID
 	for _, s := range p.Stores {
