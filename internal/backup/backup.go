@@ -21,7 +21,6 @@ import (
 	"io"
 	"os"
 	"sort"
-	"syscall"
 	"time"
 
 	"github.com/go-git/go-git/v5"
@@ -326,7 +325,9 @@ func Verify(o Options, r *Remote) (*Report, error) {
 // exact step; nothing else sets it.
 func crashPoint(name string) {
 	if os.Getenv("DOSSIER_TEST_CRASH") == name {
-		syscall.Kill(os.Getpid(), syscall.SIGKILL)
+		if p, err := os.FindProcess(os.Getpid()); err == nil {
+			_ = p.Kill() // SIGKILL on Unix, TerminateProcess on Windows
+		}
 		select {}
 	}
 }

@@ -21,7 +21,6 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/go-git/go-billy/v5/osfs"
@@ -211,7 +210,7 @@ func Run(root string, opts Options) (*Result, error) {
 // crash is the test-only interruption point (see Options.CrashAt).
 func crash(opts Options, point string) {
 	if opts.CrashAt == point {
-		syscall.Kill(os.Getpid(), syscall.SIGKILL)
+		killSelf()
 		select {}
 	}
 }
@@ -550,10 +549,7 @@ func commitFile(root string, gr *git.Repository, branch plumbing.ReferenceName, 
 		return err
 	}
 	e.Hash, e.Size, e.ModifiedAt = blobID, uint32(fi.Size()), fi.ModTime()
-	if st, ok := fi.Sys().(*syscall.Stat_t); ok {
-		e.CreatedAt = time.Unix(st.Ctim.Sec, st.Ctim.Nsec)
-		e.Dev, e.Inode, e.UID, e.GID = uint32(st.Dev), uint32(st.Ino), st.Uid, st.Gid
-	}
+	statEntry(e, fi)
 	idx.Cache = nil // the cached tree of ledger/ is stale now
 	if err := gr.Storer.SetIndex(idx); err != nil {
 		return err
