@@ -152,12 +152,15 @@ func startProfile(path string) func() {
 		return func() {}
 	}
 	if err := pprof.StartCPUProfile(f); err != nil {
-		f.Close()
+		fmt.Fprintln(os.Stderr, "dossier: DOSSIER_CPUPROFILE:", err)
+		_ = f.Close()
 		return func() {}
 	}
 	return func() {
 		pprof.StopCPUProfile()
-		f.Close()
+		if err := f.Close(); err != nil {
+			fmt.Fprintln(os.Stderr, "dossier: DOSSIER_CPUPROFILE:", err)
+		}
 	}
 }
 
