@@ -14,7 +14,7 @@ import (
 func init() {
 	register(&command{
 		name:    "requests",
-		args:    "[--format text|json] [--due-within DAYS] | open --type TYPE [--subject ID] [--received DATE] | close ID",
+		args:    "[--format text|json] [--due-within DAYS] | open --type TYPE [--subject ID] [--received DATE] | close ID | verify ID",
 		summary: "data-subject requests: list open ones by deadline, open a new one, close one without action",
 		run:     runRequests,
 	})
@@ -49,6 +49,10 @@ func runRequests(e *env, args []string) error {
 			return runRequestsOpen(e, args[1:])
 		case "close":
 			return runRequestsClose(e, args[1:])
+		case "verify":
+			// The proof of an erasure, named like the other request verbs;
+			// "dossier verify-erasure" stays for scripts that use it.
+			return runVerifyErasure(e, args[1:])
 		}
 	}
 	fs := flags(e, commands["requests"])
