@@ -10,7 +10,7 @@ import (
 func init() {
 	register(&command{
 		name:    "correct",
-		args:    "PATH|SUBJECT --set field=value [--set a.b=value] [--unset field] --request ID",
+		args:    "PATH|SUBJECT --set field=value [--set a.b=value] [--unset field] --request ID [--dry-run]",
 		summary: "rectification: change fields of a record in one commit naming the request",
 		run:     runCorrect,
 	})
@@ -46,6 +46,7 @@ func runCorrect(e *env, args []string) error {
 	fs.Var(assignments{list: &changes}, "set", "field=value to set, typed by the schema; nested fields and list items with dots (accounts.0.login); repeatable")
 	fs.Var(assignments{list: &changes, unset: true}, "unset", "field to remove; repeatable")
 	id := fs.String("request", "", "the open rectification request this carries out")
+	dry := fs.Bool("dry-run", false, "check the change against the schema and say what would change, without changing anything")
 	pos, err := parse(fs, args)
 	if err != nil {
 		return err
@@ -57,6 +58,7 @@ func runCorrect(e *env, args []string) error {
 	if err != nil {
 		return err
 	}
+	renv.DryRun = *dry
 	p, err := recordArg(renv.WS, e.dir, pos[0])
 	if err != nil {
 		return refused("%v", err)
@@ -64,6 +66,10 @@ func runCorrect(e *env, args []string) error {
 	res, err := renv.Correct(p.Rel, *id, changes)
 	if err != nil {
 		return requestError(err)
+	}
+	if res.Commit == "" {
+		fmt.Fprintf(e.stdout, "would correct %s: %s\ndry run: nothing was changed; %s stays open\n", res.Path, strings.Join(res.Fields, ", "), res.Request.ID)
+		return nil
 	}
 	fmt.Fprintf(e.stdout, "corrected %s: %s\n%s closed (commit %s)\n", res.Path, strings.Join(res.Fields, ", "), res.Request.ID, res.Commit[:12])
 	return nil

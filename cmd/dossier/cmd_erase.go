@@ -9,7 +9,7 @@ import (
 func init() {
 	register(&command{
 		name:    "erase",
-		args:    "SUBJECT|PATH --request ID [--format text|json]",
+		args:    "SUBJECT|PATH --request ID [--dry-run] [--format text|json]",
 		summary: "erasure: remove a customer's or user's data at HEAD in one commit, keeping what the law retains",
 		run:     runErase,
 	})
@@ -19,6 +19,7 @@ func runErase(e *env, args []string) error {
 	fs := flags(e, commands["erase"])
 	id := fs.String("request", "", "the open erasure request this carries out")
 	format := fs.String("format", "text", "output format: text or json")
+	dry := fs.Bool("dry-run", false, "check everything and say what would be removed, cleared and kept, without changing anything")
 	pos, err := parse(fs, args)
 	if err != nil {
 		return err
@@ -33,6 +34,7 @@ func runErase(e *env, args []string) error {
 	if err != nil {
 		return err
 	}
+	renv.DryRun = *dry
 	subject, err := subjectArg(renv.WS, e.dir, pos[0])
 	if err != nil {
 		return err
@@ -61,6 +63,10 @@ func printErased(e *env, res *request.Erased) {
 			until = "until " + k.Until + " (still running: the period starts when it ends)"
 		}
 		fmt.Fprintf(e.stdout, "kept     %s, minimised: %s, %s\n", k.Path, k.Basis, until)
+	}
+	if res.Commit == "" {
+		fmt.Fprintf(e.stdout, "dry run: nothing was changed; %s stays open (%s of erased data would be recorded)\n", res.Request.ID, count(len(res.Request.ErasedObjects), "object id", "object ids"))
+		return
 	}
 	fmt.Fprintf(e.stdout, "%s closed (commit %s): %s of erased data recorded in %s for \"dossier purge --request %s\"\n",
 		res.Request.ID, res.Commit[:12], count(len(res.Request.ErasedObjects), "object id", "object ids"), "ledger/"+res.Request.ID+".yaml", res.Request.ID)

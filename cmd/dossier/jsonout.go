@@ -45,9 +45,10 @@ type keptJSON struct {
 
 type erasedJSON struct {
 	FormatVersion int        `json:"format_version"`
+	DryRun        bool       `json:"dry_run"`
 	Request       string     `json:"request"`
 	Subject       string     `json:"subject"`
-	Commit        string     `json:"commit"`
+	Commit        string     `json:"commit"` // "" on a dry run
 	Removed       []string   `json:"removed"`
 	Cleared       []string   `json:"cleared"`
 	Kept          []keptJSON `json:"kept"`
@@ -55,7 +56,7 @@ type erasedJSON struct {
 }
 
 func erasedOut(subject string, res *request.Erased) erasedJSON {
-	out := erasedJSON{FormatVersion: jsonVersion, Request: res.Request.ID, Subject: subject, Commit: res.Commit,
+	out := erasedJSON{FormatVersion: jsonVersion, DryRun: res.Commit == "", Request: res.Request.ID, Subject: subject, Commit: res.Commit,
 		Removed: nonNil(res.Removed), Cleared: nonNil(res.Cleared), Kept: []keptJSON{}, ErasedObjects: len(res.Request.ErasedObjects)}
 	for _, k := range res.Kept {
 		out.Kept = append(out.Kept, keptJSON{Path: k.Path, Basis: k.Basis, Until: k.Until, Running: k.Running})
