@@ -344,7 +344,7 @@ func reencryptAll(root string, headIDs map[string]plumbing.Hash, files []string,
 		go func() {
 			defer wg.Done()
 			for rel := range jobs {
-				after, err := reencrypt(root, headIDs[rel], rel, rules, ids, op)
+				after, err := reencryptSafe(root, headIDs[rel], rel, rules, ids, op)
 				done.Add(1)
 				mu.Lock()
 				if err != nil {
@@ -379,6 +379,19 @@ func reencryptAll(root string, headIDs map[string]plumbing.Hash, files []string,
 		return nil, fmt.Errorf("nothing was changed:\n%w", errors.Join(errs...))
 	}
 	return updated, nil
+}
+
+// reencryptSafe is reencrypt in a worker goroutine, where a panic (a bug,
+// or a library choking on a malformed file) would end the process with
+// its value on stderr, past main's recover: it becomes an error naming
+// the file, without the value, which could be a decrypted field.
+func reencryptSafe(root string, headID plumbing.Hash, rel string, rules *sopsfile.Rules, ids *sopsfile.Identities, op string) (out []byte, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			out, err = nil, fmt.Errorf("%s: internal error while re-encrypting (a bug in dossier or sops; the record was not changed)", rel)
+		}
+	}()
+	return reencrypt(root, headID, rel, rules, ids, op)
 }
 
 func reencrypt(root string, headID plumbing.Hash, rel string, rules *sopsfile.Rules, ids *sopsfile.Identities, op string) ([]byte, error) {
