@@ -111,8 +111,13 @@ func backupFigures(ctx *benchContext, opt genOptions, name string) (*backupRun, 
 		if err != nil {
 			return nil, err
 		}
-		fmt.Fprintf(f, "# bench edit %d\n", i)
-		f.Close()
+		_, err = fmt.Fprintf(f, "# bench edit %d\n", i)
+		if cerr := f.Close(); err == nil {
+			err = cerr
+		}
+		if err != nil {
+			return nil, err
+		}
 		if _, err := ctx.git(live, "commit", "-q", "--no-verify", "-am", fmt.Sprintf("bench: edit %d", i)); err != nil {
 			return nil, err
 		}

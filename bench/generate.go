@@ -349,9 +349,11 @@ func writeHistory(w *bufio.Writer, r *synthRepo, rules *sopsfile.Rules, initFile
 			close(stop)
 			continue
 		}
-		fmt.Fprintf(w, "M 100644 inline %s\ndata %d\n", it.path, len(res.data))
-		w.Write(res.data)
-		_, err = w.WriteString("\n")
+		if _, err = fmt.Fprintf(w, "M 100644 inline %s\ndata %d\n", it.path, len(res.data)); err == nil {
+			if _, err = w.Write(res.data); err == nil {
+				_, err = w.WriteString("\n")
+			}
+		}
 	}
 	wg.Wait()
 	if err != nil {

@@ -111,7 +111,11 @@ func mainErr() int {
 			return 2
 		}
 		if !*keep {
-			defer os.RemoveAll(ctx.Work)
+			defer func() {
+				if err := os.RemoveAll(ctx.Work); err != nil {
+					fmt.Fprintln(os.Stderr, "bench: removing the work dir:", err)
+				}
+			}()
 		}
 	} else if ctx.Work, err = filepath.Abs(*work); err == nil {
 		err = os.MkdirAll(ctx.Work, 0o755)

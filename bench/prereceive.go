@@ -81,7 +81,9 @@ func prereceiveRun(ctx *benchContext, r *synthRepo, big int) (*prereceiveResult,
 		return nil, err
 	}
 	// The bench process re-encrypts records itself with the TEST ONLY key.
-	os.Setenv("SOPS_AGE_KEY_FILE", r.KeyFile)
+	if err := os.Setenv("SOPS_AGE_KEY_FILE", r.KeyFile); err != nil {
+		return nil, err
+	}
 	ids, err := sopsfile.LoadIdentities()
 	if err != nil {
 		return nil, err

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 
 	"github.com/vts/dossier/internal/backup"
@@ -17,7 +18,7 @@ import (
 func init() {
 	register(&command{
 		name:    "backup",
-		args:    "[NAME] | verify [NAME]",
+		args:    "[--format text|json] [NAME] | verify [NAME]",
 		summary: "mirror every ref to the offline backups in dossier.yaml, apply pending purges there and verify; \"backup verify\" only checks",
 		run:     runBackup,
 	})
@@ -25,10 +26,15 @@ func init() {
 
 func runBackup(e *env, args []string) error {
 	fs := flags(e, commands["backup"])
+	format := fs.String("format", "text", "output format: text or json (one object listing every remote, for monitoring)")
 	pos, err := parse(fs, args)
 	if err != nil {
 		return err
 	}
+	if err := formatFlag(*format, "text", "json"); err != nil {
+		return err
+	}
+	asJSON := *format == "json"
 	verify := len(pos) > 0 && pos[0] == "verify"
 	if verify {
 		pos = pos[1:]
@@ -38,7 +44,7 @@ func runBackup(e *env, args []string) error {
 	}
 	root, err := repo.Find(e.dir)
 	if err != nil {
-		return usageError("%v", err)
+		return openErr(err)
 	}
 	s, err := settings.Load(root)
 	if err != nil {
@@ -50,6 +56,9 @@ func runBackup(e *env, args []string) error {
 	// nobody could tell who can read the copy.
 	if _, err := sopsfile.LoadRules(root); err != nil {
 		return refused("backup refused: %v", err)
+	}
+	if err := knownRemotes(s, pos); err != nil {
+		return err
 	}
 	remotes, err := backup.Select(s, pos)
 	if err != nil {
@@ -71,6 +80,10 @@ func runBackup(e *env, args []string) error {
 	opts := backup.Options{Root: root, Ledger: reqs}
 	opts.Progress = progress.Terminal(e.stderr)
 	failed := false
+	out := backupJSON{FormatVersion: jsonVersion, Operation: "backup", Remotes: []remoteJSON{}}
+	if verify {
+		out.Operation = "verify"
+	}
 	for _, r := range remotes {
 		var problems backup.Problems
 		if verify {
@@ -78,13 +91,21 @@ func runBackup(e *env, args []string) error {
 			if !errors.As(err, &problems) && err != nil {
 				return refused("%s: %v", r.Name, err)
 			}
-			printVerify(e.stdout, rep)
+			if asJSON {
+				out.Remotes = append(out.Remotes, verifyOut(r, rep, problems))
+			} else {
+				printVerify(e.stdout, rep)
+			}
 		} else {
 			res, err := backup.Run(opts, r)
 			if !errors.As(err, &problems) && err != nil {
 				return refused("%s: %v", r.Name, err)
 			}
-			printBackup(e.stdout, res, problems == nil)
+			if asJSON {
+				out.Remotes = append(out.Remotes, backupOut(r, res, problems))
+			} else {
+				printBackup(e.stdout, res, problems == nil)
+			}
 		}
 		damaged := false
 		for _, p := range problems {
@@ -95,6 +116,12 @@ func runBackup(e *env, args []string) error {
 			fmt.Fprintf(e.stderr, "dossier: %s: the mirror is damaged: move it aside and run \"dossier backup %s\" to write a new one\n", r.Name, r.Name)
 		}
 		failed = failed || problems != nil
+	}
+	if asJSON {
+		out.OK = !failed
+		if err := encodeJSON(e.stdout, out); err != nil {
+			return err
+		}
 	}
 	if failed {
 		return silentFailure(exitFindings)
@@ -180,4 +207,27 @@ func sizeText(n int64) string {
 		return fmt.Sprintf("%.1f kB", float64(n)/(1<<10))
 	}
 	return fmt.Sprintf("%d bytes", n)
+}
+
+// knownRemotes refuses a remote name dossier.yaml does not list, as a
+// usage error suggesting the nearest name.
+func knownRemotes(s *settings.Settings, names []string) error {
+	var known []string
+	for _, b := range s.Backups {
+		known = append(known, b.Name)
+	}
+	for _, n := range names {
+		if slices.Contains(known, n) {
+			continue
+		}
+		err := usageError("no backup remote named %q in %s", n, settings.File)
+		if len(known) > 0 {
+			err = withHint(err, "remotes: "+strings.Join(known, ", "))
+		}
+		if sug := suggest(n, known); sug != "" {
+			err = withHint(err, fmt.Sprintf("did you mean %q?", sug))
+		}
+		return err
+	}
+	return nil
 }

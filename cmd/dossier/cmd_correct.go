@@ -12,7 +12,7 @@ import (
 func init() {
 	register(&command{
 		name:    "correct",
-		args:    "PATH --set field=value [--set a.b=value] [--unset field] [PATH --set ...] --request ID [--close]",
+		args:    "PATH|SUBJECT --set field=value [--set a.b=value] [--unset field] [PATH --set ...] --request ID [--close] [--dry-run]",
 		summary: "rectification: change fields of one or more records in one commit naming the request",
 		run:     runCorrect,
 	})
@@ -54,6 +54,7 @@ func runCorrect(e *env, args []string) error {
 	fs.Var(assignments{edits: &edits, unset: true}, "unset", "field to remove from the record named before it; repeatable")
 	id := fs.String("request", "", "the open rectification request this carries out")
 	closeReq := fs.Bool("close", false, "close the request with this correction (by default it stays open for a second round)")
+	dry := fs.Bool("dry-run", false, "check the change against the schema and say what would change, without changing anything")
 	// Each path starts an edit; the --set and --unset after it belong to
 	// it. Flags and paths interleave, so the flag set is parsed in turns.
 	var paths []string
@@ -73,7 +74,7 @@ func runCorrect(e *env, args []string) error {
 		args = args[1:]
 	}
 	if len(paths) == 0 || *id == "" || len(edits[0].Changes) == 0 {
-		return usageError("usage: dossier correct PATH --set field=value [--unset field] [PATH --set ...] --request ID [--close]")
+		return usageError("usage: dossier correct PATH|SUBJECT --set field=value [--unset field] [PATH --set ...] --request ID [--close] [--dry-run]")
 	}
 	unlock, err := lockRepo(e, "correct")
 	if err != nil {
@@ -84,8 +85,9 @@ func runCorrect(e *env, args []string) error {
 	if err != nil {
 		return err
 	}
+	renv.DryRun = *dry
 	for i, p := range paths {
-		rp, err := renv.WS.Rel(e.dir, p)
+		rp, err := recordArg(renv.WS, e.dir, p)
 		if err != nil {
 			return refused("%v", err)
 		}
@@ -96,7 +98,15 @@ func runCorrect(e *env, args []string) error {
 		return requestError(err)
 	}
 	for _, f := range res.Files {
-		fmt.Fprintf(e.stdout, "corrected %s: %s\n", f.Path, strings.Join(f.Fields, ", "))
+		verb := "corrected"
+		if res.Commit == "" {
+			verb = "would correct"
+		}
+		fmt.Fprintf(e.stdout, "%s %s: %s\n", verb, f.Path, strings.Join(f.Fields, ", "))
+	}
+	if res.Commit == "" {
+		fmt.Fprintf(e.stdout, "dry run: nothing was changed; %s stays open\n", res.Request.ID)
+		return nil
 	}
 	if res.Closed {
 		fmt.Fprintf(e.stdout, "%s closed (commit %s)\n", res.Request.ID, res.Commit[:12])

@@ -41,11 +41,15 @@ func runNew(e *env, args []string) error {
 	}
 	ws, err := workspace.Open(e.dir)
 	if err != nil {
-		return refused("%v", err)
+		return openErr(err)
 	}
 	kind := pos[0]
 	if ws.Schemas.Kinds[kind] == nil {
-		return usageError("unknown kind %q; kinds: %v", kind, ws.Schemas.Names())
+		err := usageError("unknown kind %q; kinds: %s", kind, strings.Join(ws.Schemas.Names(), ", "))
+		if s := suggest(kind, ws.Schemas.Names()); s != "" {
+			err = withHint(err, fmt.Sprintf("did you mean %q?", s))
+		}
+		return err
 	}
 	p, err := ws.Rel(e.dir, pos[1])
 	if err != nil {
@@ -134,7 +138,7 @@ func runEdit(e *env, args []string) error {
 	}
 	ws, err := workspace.Open(e.dir)
 	if err != nil {
-		return refused("%v", err)
+		return openErr(err)
 	}
 	p, err := ws.Rel(e.dir, pos[0])
 	if err != nil {

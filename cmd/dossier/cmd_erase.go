@@ -10,7 +10,7 @@ import (
 func init() {
 	register(&command{
 		name:    "erase",
-		args:    "SUBJECT --request ID",
+		args:    "SUBJECT|PATH --request ID [--dry-run] [--format text|json]",
 		summary: "erasure: remove a customer's or user's data at HEAD in one commit, keeping what the law retains",
 		run:     runErase,
 	})
@@ -19,8 +19,13 @@ func init() {
 func runErase(e *env, args []string) error {
 	fs := flags(e, commands["erase"])
 	id := fs.String("request", "", "the open erasure request this carries out")
+	format := fs.String("format", "text", "output format: text or json")
+	dry := fs.Bool("dry-run", false, "check everything and say what would be removed, cleared and kept, without changing anything")
 	pos, err := parse(fs, args)
 	if err != nil {
+		return err
+	}
+	if err := formatFlag(*format, "text", "json"); err != nil {
 		return err
 	}
 	if len(pos) != 1 || *id == "" {
@@ -35,9 +40,17 @@ func runErase(e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	res, err := renv.Erase(pos[0], *id)
+	renv.DryRun = *dry
+	subject, err := subjectArg(renv.WS, e.dir, pos[0])
+	if err != nil {
+		return err
+	}
+	res, err := renv.Erase(subject, *id)
 	if err != nil {
 		return requestError(err)
+	}
+	if *format == "json" {
+		return encodeJSON(e.stdout, erasedOut(subject, res))
 	}
 	printErased(e, res)
 	return nil
@@ -79,6 +92,10 @@ func printErased(e *env, res *request.Erased) {
 			until += " (" + k.DateField + " was empty: set to " + k.DateSet + ", the erasure date, so that the period runs out)"
 		}
 		fmt.Fprintf(e.stdout, "kept     %s, minimised: %s, %s\n", k.Path, k.Basis, until)
+	}
+	if res.Commit == "" {
+		fmt.Fprintf(e.stdout, "dry run: nothing was changed; %s stays open (%s of erased data would be recorded)\n", res.Request.ID, count(len(res.Request.ErasedObjects), "object id", "object ids"))
+		return
 	}
 	fmt.Fprintf(e.stdout, "%s closed (commit %s): %s of erased data recorded in %s for \"dossier purge --request %s\"\n",
 		res.Request.ID, res.Commit[:12], count(len(res.Request.ErasedObjects), "object id", "object ids"), "ledger/"+res.Request.ID+".yaml", res.Request.ID)

@@ -12,7 +12,7 @@ import (
 func init() {
 	register(&command{
 		name:    "export",
-		args:    "SUBJECT --request ID --out DIR [--include-secrets] [--redact-others] [--lang nl|en] [--close]",
+		args:    "SUBJECT|PATH --request ID --out DIR [--include-secrets] [--redact-others] [--lang nl|en] [--close] [--format text|json]",
 		summary: "right of access: everything held about a customer or user, as subject.json and report.html",
 		run:     runExport,
 	})
@@ -26,8 +26,12 @@ func runExport(e *env, args []string) error {
 	lang := fs.String("lang", "", "language of the report: nl or en (default: report_language in dossier.yaml, else nl)")
 	redact := fs.Bool("redact-others", false, "leave out what may be other people's data (GDPR art. 15(4)): other users' records in a customer's copy, free-text notes")
 	closeReq := fs.Bool("close", false, "close the request with this export (by default it stays open for a corrected or translated re-export; \"dossier requests close ID\" closes it later)")
+	format := fs.String("format", "text", "output format: text or json")
 	pos, err := parse(fs, args)
 	if err != nil {
+		return err
+	}
+	if err := formatFlag(*format, "text", "json"); err != nil {
 		return err
 	}
 	if len(pos) != 1 || *id == "" || *out == "" {
@@ -61,9 +65,16 @@ func runExport(e *env, args []string) error {
 	if opt.Language, err = request.ParseLanguage(*lang); err != nil {
 		return usageError("%v", err)
 	}
-	res, err := renv.Export(pos[0], *id, dir, opt)
+	subject, err := subjectArg(renv.WS, e.dir, pos[0])
+	if err != nil {
+		return err
+	}
+	res, err := renv.Export(subject, *id, dir, opt)
 	if err != nil {
 		return requestError(err)
+	}
+	if *format == "json" {
+		return encodeJSON(e.stdout, exportedOut(subject, *secrets, res))
 	}
 	note := count(res.Withheld, "secret value", "secret values") + " withheld"
 	if *secrets {
@@ -72,7 +83,7 @@ func runExport(e *env, args []string) error {
 	if res.Redacted > 0 {
 		note += ", " + count(res.Redacted, "value or record", "values or records") + " about others left out"
 	}
-	fmt.Fprintf(e.stdout, "exported %s to %s: %s (%s, %s)\n", pos[0], res.Dir, strings.Join(res.Files, ", "), count(res.Records, "record", "records"), note)
+	fmt.Fprintf(e.stdout, "exported %s to %s: %s (%s, %s)\n", subject, res.Dir, strings.Join(res.Files, ", "), count(res.Records, "record", "records"), note)
 	if len(res.Review) > 0 {
 		fmt.Fprintf(e.stdout, "review before handing over (GDPR art. 15(4): other people's data), %s:\n", count(len(res.Review), "item", "items"))
 		for _, r := range res.Review {

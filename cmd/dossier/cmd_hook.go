@@ -59,7 +59,7 @@ func hookInstall(e *env, args []string) error {
 	}
 	root, err := repo.Find(e.dir)
 	if err != nil {
-		return refused("%v", err)
+		return openErr(err)
 	}
 	r, err := git.PlainOpen(root)
 	if err != nil {
@@ -78,7 +78,7 @@ func hookPreCommit(e *env, args []string) error {
 	}
 	root, err := repo.Find(e.dir)
 	if err != nil {
-		return refused("%v", err)
+		return openErr(err)
 	}
 	checked, findings, err := githook.PreCommit(root)
 	if err != nil {
@@ -99,7 +99,7 @@ func hookCommitMsg(e *env, args []string) error {
 	}
 	root, err := repo.Find(e.dir)
 	if err != nil {
-		return refused("%v", err)
+		return openErr(err)
 	}
 	file := args[0]
 	if !filepath.IsAbs(file) {

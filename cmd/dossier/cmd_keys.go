@@ -45,18 +45,20 @@ func runKeys(e *env, args []string) error {
 	defer unlock()
 	root, err := repo.Find(e.dir)
 	if err != nil {
-		return refused("%v", err)
+		return err
 	}
 	ids, err := loadIdentities()
 	if err != nil {
 		return err
 	}
 	if ids.Empty() {
-		return refused("no age key found (looked in %s): re-encrypting needs a key that opens every record; set SOPS_AGE_KEY_FILE", ids.Where)
+		return withHint(refused("no age key found (looked in %s): re-encrypting needs a key that opens every record", ids.Where), "set SOPS_AGE_KEY_FILE to the file of a key that opens every record")
 	}
+	// A *keyring.Refusal exits 1; a failure to read, write or commit is
+	// internal (exit 2).
 	res, err := keyring.Change(root, ids, op, recipient, progress.Terminal(e.stderr))
 	if err != nil {
-		return refused("%v", err)
+		return err
 	}
 	switch op {
 	case keyring.Add:

@@ -122,5 +122,5 @@ func purgeRoot(e *env, gitDir string) (string, error) {
 	if purge.IsBare(e.dir) {
 		return e.dir, nil
 	}
-	return "", refused("%v", err)
+	return "", openErr(err)
 }

@@ -15,8 +15,8 @@ import (
 func init() {
 	register(&command{
 		name:    "requests",
-		args:    "[--all] [--format text|json] [--due-within DAYS] | open --type TYPE [--subject ID] [--received DATE] | show ID | extend ID --reason complexity|number | close ID",
-		summary: "data-subject requests: list them by deadline, open one, show one, extend one (art. 12(3)), close one",
+		args:    "[--all] [--format text|json] [--due-within DAYS] | open --type TYPE [--subject ID] [--received DATE] | show ID | extend ID --reason complexity|number | close ID | verify ID",
+		summary: "data-subject requests: list them by deadline, open one, show one, extend one (art. 12(3)), close one, verify an erasure",
 		run:     runRequests,
 	})
 }
@@ -26,7 +26,7 @@ func init() {
 func requestEnv(e *env) (*request.Env, error) {
 	ws, err := workspace.Open(e.dir)
 	if err != nil {
-		return nil, refused("%v", err)
+		return nil, openErr(err)
 	}
 	now, err := ledger.Today()
 	if err != nil {
@@ -54,9 +54,23 @@ func runRequests(e *env, args []string) error {
 			return runRequestsShow(e, args[1:])
 		case "extend":
 			return runRequestsExtend(e, args[1:])
+		case "verify":
+			// The proof of an erasure, named like the other request verbs;
+			// "dossier verify-erasure" stays for scripts that use it.
+			return runVerifyErasure(e, args[1:])
 		}
 	}
 	fs := flags(e, commands["requests"])
+	listUsage := fs.Usage
+	fs.Usage = func() {
+		// One help for the list and its subcommands: "requests -h" shows
+		// the open and close flags too.
+		listUsage()
+		fmt.Fprintln(e.stderr)
+		_ = runRequestsOpen(e, []string{"-h"})
+		fmt.Fprintln(e.stderr)
+		_ = runRequestsClose(e, []string{"-h"})
+	}
 	format := fs.String("format", "text", "output format: text or json")
 	dueWithin := fs.Int("due-within", -1, "list only the requests overdue or due within DAYS days, and exit 1 if there is one (a daily check that alerts the privacy officer)")
 	all := fs.Bool("all", false, "list closed requests too, after the open ones")
@@ -66,6 +80,9 @@ func runRequests(e *env, args []string) error {
 	}
 	if len(pos) > 0 {
 		return usageError("unknown requests subcommand %q: use open, show, extend or close, or no argument to list", pos[0])
+	}
+	if isSet(fs, "due-within") && *dueWithin < 0 {
+		return usageError("--due-within %d: use a number of days, 0 or more (0: overdue or due today)", *dueWithin)
 	}
 	if *format != "text" && *format != "json" {
 		return usageError("--format %q: use text or json", *format)

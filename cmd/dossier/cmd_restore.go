@@ -65,11 +65,11 @@ func runRestore(e *env, args []string) error {
 	src, err := backup.ParseRemote(settings.Backup{Name: "--from", URL: url}, internal)
 	var rerr *backup.RefusedError
 	if errors.As(err, &rerr) {
-		hint := ""
-		if strings.Contains(rerr.Rule, "not listed in internal_hosts") {
-			hint = " (run the restore in the records repository whose dossier.yaml lists it, or pass --internal-host HOST)"
+		err := refused("restore: --from %s refused: %s", rerr.URL, rerr.Rule)
+		if rerr.Unlisted {
+			err = withHint(err, "run the restore in the records repository whose dossier.yaml lists it, or pass --internal-host HOST")
 		}
-		return refused("restore: --from %s refused: %s%s", rerr.URL, rerr.Rule, hint)
+		return err
 	} else if err != nil {
 		return refused("restore: %v", err)
 	}

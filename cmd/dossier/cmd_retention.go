@@ -8,7 +8,7 @@ import (
 func init() {
 	register(&command{
 		name:    "retention",
-		args:    "[--customer ID] [--format text|json] | --apply --request ID",
+		args:    "[--customer ID] [--format text|json] | --apply --request ID [--dry-run]",
 		summary: "records whose retention period has run out (exit 1 if any, for a daily alert); --apply erases them in one commit",
 		run:     runRetention,
 	})
@@ -20,11 +20,12 @@ func runRetention(e *env, args []string) error {
 	id := fs.String("request", "", "the open retention request (\"dossier requests open --type retention\") that --apply carries out")
 	customer := fs.String("customer", "", "list only this customer's records")
 	format := fs.String("format", "text", "output format: text or json")
+	dry := fs.Bool("dry-run", false, "with --apply: check everything and list what would be erased, without changing anything")
 	pos, err := parse(fs, args)
 	if err != nil {
 		return err
 	}
-	if len(pos) > 0 || (*apply && *id == "") || (!*apply && *id != "") {
+	if len(pos) > 0 || (*apply && *id == "") || (!*apply && *id != "") || (*dry && !*apply) {
 		return usageError("usage: dossier retention [--customer ID] [--format text|json], or dossier retention --apply --request ID")
 	}
 	if *format != "text" && *format != "json" {
@@ -41,6 +42,7 @@ func runRetention(e *env, args []string) error {
 	if err != nil {
 		return err
 	}
+	renv.DryRun = *dry
 	if *apply {
 		res, err := renv.ApplyRetention(*id)
 		if err != nil {
@@ -51,6 +53,10 @@ func runRetention(e *env, args []string) error {
 		}
 		for _, x := range res.Removed {
 			fmt.Fprintf(e.stdout, "removed  %s (retention ran out %s: %s, %s after %s)\n", x.Path, x.RanOut, x.Basis, x.Period, x.After)
+		}
+		if res.Commit == "" {
+			fmt.Fprintf(e.stdout, "dry run: nothing was changed; %s stays open\n", res.Request.ID)
+			return nil
 		}
 		fmt.Fprintf(e.stdout, "%s closed (commit %s): %s of erased data recorded for \"dossier purge --request %s\"\n", res.Request.ID, res.Commit[:12], count(len(res.Request.ErasedObjects), "object id", "object ids"), res.Request.ID)
 		return nil

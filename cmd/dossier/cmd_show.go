@@ -10,7 +10,7 @@ import (
 func init() {
 	register(&command{
 		name:    "show",
-		args:    "[--format yaml|json] PATH",
+		args:    "[--format yaml|json] PATH|SUBJECT",
 		summary: "print a record decrypted",
 		run:     runShow,
 	})
@@ -24,16 +24,16 @@ func runShow(e *env, args []string) error {
 		return err
 	}
 	if len(pos) != 1 {
-		return usageError("show takes one record path")
+		return usageError("show takes one record: its path, or a subject (c-0042 for the customer record, c-0042/u-0017 for a user)")
 	}
 	if *format != "yaml" && *format != "json" {
 		return usageError("--format %q: use yaml or json", *format)
 	}
 	ws, err := workspace.Open(e.dir)
 	if err != nil {
-		return refused("%v", err)
+		return openErr(err)
 	}
-	p, err := ws.Rel(e.dir, pos[0])
+	p, err := recordArg(ws, e.dir, pos[0])
 	if err != nil {
 		return refused("%v", err)
 	}

@@ -37,7 +37,7 @@ func runValidate(e *env, args []string) error {
 	}
 	root, err := repo.Find(e.dir)
 	if err != nil {
-		return usageError("%v", err)
+		return openErr(err)
 	}
 	// Validation allocates many small short-lived values per file and
 	// keeps little; fewer collections buy throughput for a few MB of RSS.

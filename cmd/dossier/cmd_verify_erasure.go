@@ -12,7 +12,7 @@ import (
 func init() {
 	register(&command{
 		name:    "verify-erasure",
-		args:    "ID [--mirror PATH...] [--git-dir BARE-REPO]",
+		args:    "ID [--mirror PATH...] [--git-dir BARE-REPO] [--format text|json]",
 		summary: "prove that no object of an erasure survives in the repository or in the named mirrors",
 		run:     runVerifyErasure,
 	})
@@ -23,8 +23,12 @@ func runVerifyErasure(e *env, args []string) error {
 	var mirrors listFlag
 	fs.Var(&mirrors, "mirror", "also check this bare repository (repeatable)")
 	gitDir := fs.String("git-dir", "", "check this bare repository (the git server's) instead of the work tree here")
+	format := fs.String("format", "text", "output format: text or json")
 	pos, err := parse(fs, args)
 	if err != nil {
+		return err
+	}
+	if err := formatFlag(*format, "text", "json"); err != nil {
 		return err
 	}
 	if len(pos) != 1 {
@@ -32,7 +36,7 @@ func runVerifyErasure(e *env, args []string) error {
 	}
 	root, err := purgeRoot(e, *gitDir)
 	if err != nil {
-		return err
+		return openErr(err)
 	}
 	// A mirror is read under the backup lock, shared with other readers:
 	// a backup pruning it meanwhile would make the proof unreliable.
@@ -48,6 +52,15 @@ func runVerifyErasure(e *env, args []string) error {
 	p, err := proof.Verify(root, pos[0], mirrors)
 	if err != nil {
 		return refused("%v", err)
+	}
+	if *format == "json" {
+		if err := encodeJSON(e.stdout, proofOut(p)); err != nil {
+			return err
+		}
+		if !p.OK() {
+			return silentFailure(exitFindings)
+		}
+		return nil
 	}
 	id := p.Request.ID
 	for _, s := range p.Stores {

@@ -1,11 +1,13 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -90,6 +92,7 @@ func Params(tools, root, dir string) testscript.Params {
 		},
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
 			"nofile-contains": cmdNoFileContains,
+			"exits":           cmdExits,
 			"start-sshd":      cmdStartSshd,
 			"req-records":     cmdReqRecords,
 			"subject-valid":   cmdSubjectValid,
@@ -105,6 +108,32 @@ func Params(tools, root, dir string) testscript.Params {
 			"hold-lock":       cmdHoldLock,
 			"release-lock":    cmdReleaseLock,
 		},
+	}
+}
+
+// cmdExits runs a program as exec does and fails unless it exits with
+// CODE: how scripts pin the exit-code scheme (exec only tells zero from
+// non-zero). Its stdout and stderr are checked with stdout and stderr.
+//
+//	exits CODE PROG ARGS...
+func cmdExits(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) < 2 {
+		ts.Fatalf("usage: exits CODE PROG ARGS...")
+	}
+	want, err := strconv.Atoi(args[0])
+	if err != nil {
+		ts.Fatalf("exits: code %q is not a number", args[0])
+	}
+	got := 0
+	if err := ts.Exec(args[1], args[2:]...); err != nil {
+		var exit *exec.ExitError
+		if !errors.As(err, &exit) {
+			ts.Fatalf("exits: %v", err)
+		}
+		got = exit.ExitCode()
+	}
+	if got != want {
+		ts.Fatalf("%s exited %d, want %d", strings.Join(args[1:], " "), got, want)
 	}
 }
 

@@ -32,6 +32,9 @@ func (r *Remote) SSH() bool { return r.Host != "" }
 type RefusedError struct {
 	Name, URL string
 	Rule      string
+	// Unlisted: the only rule broken is that the host is not in
+	// internal_hosts, which the person may fix by listing it.
+	Unlisted bool
 }
 
 func (e *RefusedError) Error() string {
@@ -149,7 +152,11 @@ func checkHost(r *Remote, internalHosts []string, refuse func(string, ...any) er
 			return nil
 		}
 	}
-	return refuse("host %s is not listed in internal_hosts of %s", host, settings.File)
+	err := refuse("host %s is not listed in internal_hosts of %s", host, settings.File)
+	if re, ok := err.(*RefusedError); ok {
+		re.Unlisted = true
+	}
+	return err
 }
 
 // Select returns the remotes named (all when names is empty), refusing the

@@ -14,6 +14,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -21,6 +22,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"testing/fstest"
 
 	"filippo.io/age"
 	"github.com/go-git/go-git/v5"
@@ -30,7 +32,6 @@ import (
 
 	"github.com/vts/dossier/internal/progress"
 	"github.com/vts/dossier/internal/repo"
-	"github.com/vts/dossier/internal/safefile"
 	"github.com/vts/dossier/internal/sopsfile"
 	"github.com/vts/dossier/internal/validate"
 )
@@ -41,6 +42,16 @@ const (
 	Remove = "remove" // a reader leaves; every record gets a new data key
 	Rotate = "rotate" // every record gets a new data key for .sops.yaml's recipients
 )
+
+// Refusal is a change keyring will not make as asked (the recipient is
+// already there, a record has uncommitted changes, no key of yours opens a
+// record...); nothing was changed. Its message says what to do instead.
+// Any other error is a failure of the machine, not of the request.
+type Refusal struct{ Msg string }
+
+func (r *Refusal) Error() string { return r.Msg }
+
+func refuse(format string, a ...any) error { return &Refusal{Msg: fmt.Sprintf(format, a...)} }
 
 // Result says what a change did.
 type Result struct {
@@ -59,7 +70,7 @@ func Field(recipient string) (string, error) {
 	switch {
 	case strings.HasPrefix(recipient, "age1"):
 		if _, err := age.ParseX25519Recipient(recipient); err != nil {
-			return "", fmt.Errorf("%q is not a valid age recipient: %v", recipient, err)
+			return "", refuse("%q is not a valid age recipient: %v", recipient, err)
 		}
 		return "age", nil
 	case pgpRe.MatchString(recipient):
@@ -67,7 +78,7 @@ func Field(recipient string) (string, error) {
 	case vaultRe.MatchString(recipient):
 		return "hc_vault_transit_uri", nil
 	}
-	return "", fmt.Errorf("%q is not a recipient: use an age public key (age1...), a PGP fingerprint (40 hex digits) or a self-hosted Vault transit URI (https://vault.internal/v1/transit/keys/NAME)", recipient)
+	return "", refuse("%q is not a recipient: use an age public key (age1...), a PGP fingerprint (40 hex digits) or a self-hosted Vault transit URI (https://vault.internal/v1/transit/keys/NAME)", recipient)
 }
 
 // EditConfig returns .sops.yaml with recipient added to or removed from
@@ -80,19 +91,19 @@ func EditConfig(data []byte, op, recipient string) ([]byte, error) {
 	}
 	var doc yaml.Node
 	if err := yaml.Unmarshal(data, &doc); err != nil {
-		return nil, fmt.Errorf("%s: %v", sopsfile.ConfigFile, err)
+		return nil, refuse("%s: %v", sopsfile.ConfigFile, err)
 	}
 	if doc.Kind != yaml.DocumentNode || len(doc.Content) != 1 {
-		return nil, fmt.Errorf("%s is not a YAML mapping", sopsfile.ConfigFile)
+		return nil, refuse("%s is not a YAML mapping", sopsfile.ConfigFile)
 	}
 	rules := mapGet(doc.Content[0], "creation_rules")
 	if rules == nil || rules.Kind != yaml.SequenceNode || len(rules.Content) == 0 {
-		return nil, fmt.Errorf("%s has no creation_rules", sopsfile.ConfigFile)
+		return nil, refuse("%s has no creation_rules", sopsfile.ConfigFile)
 	}
 	changed := 0
 	for i, rule := range rules.Content {
 		if rule.Kind != yaml.MappingNode {
-			return nil, fmt.Errorf("%s: creation rule %d is not a mapping", sopsfile.ConfigFile, i+1)
+			return nil, refuse("%s: creation rule %d is not a mapping", sopsfile.ConfigFile, i+1)
 		}
 		v := mapGet(rule, field)
 		keys := list(v)
@@ -103,7 +114,7 @@ func EditConfig(data []byte, op, recipient string) ([]byte, error) {
 		case op == Remove && has:
 			keys = slices.DeleteFunc(keys, func(k string) bool { return k == recipient })
 			if len(keys) == 0 && countOthers(rule, field) == 0 {
-				return nil, fmt.Errorf("%s is the only recipient of creation rule %d: add the new recipient first (\"dossier keys add\"), then remove this one", recipient, i+1)
+				return nil, refuse("%s is the only recipient of creation rule %d: add the new recipient first (\"dossier keys add\"), then remove this one", recipient, i+1)
 			}
 		default:
 			continue
@@ -113,9 +124,9 @@ func EditConfig(data []byte, op, recipient string) ([]byte, error) {
 	}
 	if changed == 0 {
 		if op == Add {
-			return nil, fmt.Errorf("%s is already a recipient of every creation rule", recipient)
+			return nil, refuse("%s is already a recipient of every creation rule", recipient)
 		}
-		return nil, fmt.Errorf("%s is not a recipient in %s", recipient, sopsfile.ConfigFile)
+		return nil, refuse("%s is not a recipient in %s", recipient, sopsfile.ConfigFile)
 	}
 	var b bytes.Buffer
 	enc := yaml.NewEncoder(&b)
@@ -222,7 +233,7 @@ func Change(root string, ids *sopsfile.Identities, op, recipient string, progres
 	}
 	rules, err := sopsfile.ParseRules(newCfg)
 	if err != nil {
-		return nil, err
+		return nil, refuse("%v", err)
 	}
 	files, err := validate.Files(root)
 	if err != nil {
@@ -237,50 +248,38 @@ func Change(root string, ids *sopsfile.Identities, op, recipient string, progres
 		}
 	}
 	done := progress.New(progressTo, "keys: re-encrypting records", len(files))
-	old, updated, err := reencryptAll(root, headIDs, files, rules, ids, op, done)
+	updated, err := reencryptAll(root, headIDs, files, rules, ids, op, done)
 	done.Done()
 	if err != nil {
 		return nil, err
 	}
 
-	// From here on files change on disk: any failure restores them all.
-	written := []string{}
-	restore := func() {
-		for _, rel := range written {
-			_ = safefile.Write(filepath.Join(root, filepath.FromSlash(rel)), old[rel], 0o644)
-		}
-	}
-	write := func(rel string, data []byte) error {
-		written = append(written, rel)
-		return safefile.Write(filepath.Join(root, filepath.FromSlash(rel)), data, 0o644)
-	}
-	old[sopsfile.ConfigFile] = oldCfg
-	if err := write(sopsfile.ConfigFile, newCfg); err != nil {
-		restore()
-		return nil, err
-	}
-	for _, rel := range files {
-		if err := write(rel, updated[rel]); err != nil {
-			restore()
-			return nil, err
-		}
-	}
-	checker, findings := validate.Setup(os.DirFS(root))
+	// Validated in memory, before anything is written: the new records
+	// against the new .sops.yaml.
+	checker, findings := validate.Setup(overlay{FS: os.DirFS(root), name: sopsfile.ConfigFile, data: newCfg})
 	if checker != nil {
-		findings = append(findings, checker.Run(files, validate.DirSource(root))...)
+		dir := validate.DirSource(root)
+		findings = append(findings, checker.Run(files, func(rel string, buf []byte) ([]byte, error) {
+			if data, ok := updated[rel]; ok {
+				return data, nil
+			}
+			return dir(rel, buf)
+		})...)
 	}
 	if len(findings) > 0 {
-		restore()
 		var lines []string
 		for _, f := range findings {
 			lines = append(lines, f.String())
 		}
-		return nil, fmt.Errorf("the re-encrypted records do not validate, so nothing was changed:\n%s", strings.Join(lines, "\n"))
+		return nil, refuse("the re-encrypted records do not validate, so nothing was changed:\n%s", strings.Join(lines, "\n"))
 	}
-	msg := commitMessage(op, recipient, len(files))
-	h, err := repo.CommitPaths(r, append([]string{sopsfile.ConfigFile}, files...), msg)
+	// repo.Change writes the files, commits exactly them and puts every
+	// file back on any failure; its cost follows the files changed.
+	// (go-git's Worktree.Add recomputes the status of the whole tree per
+	// file: 1,000 files took minutes, 50,000 would take days.)
+	updated[sopsfile.ConfigFile] = newCfg
+	h, err := repo.Change{Write: updated}.Commit(root, commitMessage(op, recipient, len(files)))
 	if err != nil {
-		restore()
 		return nil, fmt.Errorf("committing: %w (nothing was changed)", err)
 	}
 	return &Result{Files: len(files), Commit: h}, nil
@@ -299,7 +298,7 @@ func commitMessage(op, recipient string, n int) string {
 func headTree(r *git.Repository) (*object.Tree, error) {
 	ref, err := r.Head()
 	if err != nil {
-		return nil, fmt.Errorf("the repository has no commit yet: %w", err)
+		return nil, refuse("the repository has no commit yet: commit the records first")
 	}
 	c, err := r.CommitObject(ref.Hash())
 	if err != nil {
@@ -318,7 +317,7 @@ func checkClean(r *git.Repository, head *object.Tree) error {
 	for _, e := range idx.Entries {
 		he, err := head.FindEntry(e.Name)
 		if err != nil || he.Hash != e.Hash {
-			return fmt.Errorf("%s has staged changes: commit or unstage them first (\"git status\"); nothing was changed", e.Name)
+			return refuse("%s has staged changes: commit or unstage them first (\"git status\"); nothing was changed", e.Name)
 		}
 	}
 	return nil
@@ -327,15 +326,15 @@ func checkClean(r *git.Repository, head *object.Tree) error {
 func sameAsHead(head *object.Tree, rel string, data []byte) error {
 	e, err := head.FindEntry(rel)
 	if err != nil || e.Hash != plumbing.ComputeHash(plumbing.BlobObject, data) {
-		return fmt.Errorf("%s has uncommitted changes: commit or restore it first (\"git status\"); nothing was changed", rel)
+		return refuse("%s has uncommitted changes: commit or restore it first (\"git status\"); nothing was changed", rel)
 	}
 	return nil
 }
 
 // reencryptAll computes every record's new content in memory, in
 // parallel. Nothing is written: one failure leaves the repository as it is.
-func reencryptAll(root string, headIDs map[string]plumbing.Hash, files []string, rules *sopsfile.Rules, ids *sopsfile.Identities, op string, done *progress.Counter) (old, updated map[string][]byte, err error) {
-	old, updated = map[string][]byte{}, map[string][]byte{}
+func reencryptAll(root string, headIDs map[string]plumbing.Hash, files []string, rules *sopsfile.Rules, ids *sopsfile.Identities, op string, done *progress.Counter) (map[string][]byte, error) {
+	updated := map[string][]byte{}
 	var mu sync.Mutex
 	var errs []error
 	jobs := make(chan string)
@@ -345,13 +344,13 @@ func reencryptAll(root string, headIDs map[string]plumbing.Hash, files []string,
 		go func() {
 			defer wg.Done()
 			for rel := range jobs {
-				before, after, err := reencrypt(root, headIDs[rel], rel, rules, ids, op)
+				after, err := reencryptSafe(root, headIDs[rel], rel, rules, ids, op)
 				done.Add(1)
 				mu.Lock()
 				if err != nil {
 					errs = append(errs, err)
 				} else {
-					old[rel], updated[rel] = before, after
+					updated[rel] = after
 				}
 				mu.Unlock()
 			}
@@ -367,31 +366,54 @@ func reencryptAll(root string, headIDs map[string]plumbing.Hash, files []string,
 		if len(errs) > 10 {
 			errs = append(errs[:10], fmt.Errorf("... and %d more", len(errs)-10))
 		}
-		return nil, nil, fmt.Errorf("nothing was changed:\n%w", errors.Join(errs...))
+		// A refusal only when every file refused: one failing read or
+		// write is the machine's failure and says so.
+		all := true
+		for _, e := range errs {
+			var r *Refusal
+			all = all && errors.As(e, &r)
+		}
+		if all {
+			return nil, refuse("nothing was changed:\n%v", errors.Join(errs...))
+		}
+		return nil, fmt.Errorf("nothing was changed:\n%w", errors.Join(errs...))
 	}
-	return old, updated, nil
+	return updated, nil
 }
 
-func reencrypt(root string, headID plumbing.Hash, rel string, rules *sopsfile.Rules, ids *sopsfile.Identities, op string) ([]byte, []byte, error) {
+// reencryptSafe is reencrypt in a worker goroutine, where a panic (a bug,
+// or a library choking on a malformed file) would end the process with
+// its value on stderr, past main's recover: it becomes an error naming
+// the file, without the value, which could be a decrypted field.
+func reencryptSafe(root string, headID plumbing.Hash, rel string, rules *sopsfile.Rules, ids *sopsfile.Identities, op string) (out []byte, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			out, err = nil, fmt.Errorf("%s: internal error while re-encrypting (a bug in dossier or sops; the record was not changed)", rel)
+		}
+	}()
+	return reencrypt(root, headID, rel, rules, ids, op)
+}
+
+func reencrypt(root string, headID plumbing.Hash, rel string, rules *sopsfile.Rules, ids *sopsfile.Identities, op string) ([]byte, error) {
 	data, err := os.ReadFile(filepath.Join(root, filepath.FromSlash(rel)))
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	if headID != plumbing.ComputeHash(plumbing.BlobObject, data) {
-		return nil, nil, fmt.Errorf("%s has uncommitted changes: commit or restore it first (\"git status\"); nothing was changed", rel)
+		return nil, refuse("%s has uncommitted changes: commit or restore it first (\"git status\"); nothing was changed", rel)
 	}
 	rule, err := rules.For(rel)
 	if err != nil {
-		return nil, nil, err
+		return nil, refuse("%v", err)
 	}
 	f, err := sopsfile.Decrypt(data, ids)
 	switch {
 	case errors.Is(err, sopsfile.ErrNoKey):
-		return nil, nil, fmt.Errorf("%s: none of your keys (%s) opens it; every record must be opened to re-encrypt it", rel, ids.Where)
+		return nil, refuse("%s: none of your keys (%s) opens it; every record must be opened to re-encrypt it", rel, ids.Where)
 	case errors.Is(err, sopsfile.ErrTampered):
-		return nil, nil, fmt.Errorf("%s: MAC mismatch; restore it from git first", rel)
+		return nil, refuse("%s: MAC mismatch; restore it from git first", rel)
 	case err != nil:
-		return nil, nil, fmt.Errorf("%s: %w", rel, err)
+		return nil, fmt.Errorf("%s: %w", rel, err)
 	}
 	var out []byte
 	if op == Add {
@@ -400,7 +422,29 @@ func reencrypt(root string, headID plumbing.Hash, rel string, rules *sopsfile.Ru
 		out, err = f.Rekey(rule)
 	}
 	if err != nil {
-		return nil, nil, fmt.Errorf("%s: %w", rel, err)
+		return nil, fmt.Errorf("%s: %w", rel, err)
 	}
-	return data, out, nil
+	return out, nil
+}
+
+// overlay is a file system with one file replaced: the checks of the new
+// records read the new .sops.yaml before it is written.
+type overlay struct {
+	fs.FS
+	name string
+	data []byte
+}
+
+func (o overlay) Open(name string) (fs.File, error) {
+	if name == o.name {
+		return fstest.MapFS{name: &fstest.MapFile{Data: o.data, Mode: 0o644}}.Open(name)
+	}
+	return o.FS.Open(name)
+}
+
+func (o overlay) ReadFile(name string) ([]byte, error) {
+	if name == o.name {
+		return o.data, nil
+	}
+	return fs.ReadFile(o.FS, name)
 }

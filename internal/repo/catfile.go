@@ -71,7 +71,8 @@ func NewCatFile(gitDir string, st *filesystem.Storage) (*CatFile, error) {
 
 // Close ends the git process.
 func (c *CatFile) Close() error {
-	c.in.Close()
+	// Closing git's stdin is what ends it; Wait reports how it ended.
+	_ = c.in.Close()
 	return c.cmd.Wait()
 }
 

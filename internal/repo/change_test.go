@@ -95,16 +95,16 @@ func TestChangeRollsBack(t *testing.T) {
 
 func TestDirty(t *testing.T) {
 	dir := fixture(t)
-	if d, err := Dirty(dir, "records", "ledger"); err != nil || len(d) != 0 {
+	if d, err := DirtyIn(dir, nil, "records", "ledger"); err != nil || len(d) != 0 {
 		t.Fatalf("clean repo: %v %v", d, err)
 	}
 	os.WriteFile(filepath.Join(dir, "notes.txt"), []byte("x"), 0o644)
-	if d, _ := Dirty(dir, "records", "ledger"); len(d) != 0 {
+	if d, _ := DirtyIn(dir, nil, "records", "ledger"); len(d) != 0 {
 		t.Errorf("an untracked file outside records/ and ledger/ counts: %v", d)
 	}
 	os.WriteFile(filepath.Join(dir, "records/c-0001/new.yaml"), []byte("x"), 0o644)
 	os.WriteFile(filepath.Join(dir, "records/c-0002/b.yaml"), []byte("changed"), 0o644)
-	d, err := Dirty(dir, "records", "ledger")
+	d, err := DirtyIn(dir, nil, "records", "ledger")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -17,8 +17,19 @@ import (
 	"github.com/vts/dossier/internal/settings"
 )
 
-// ErrNotFound means no records repository encloses the directory.
-var ErrNotFound = errors.New("not inside a records repository (no dossier.yaml found here or above); run \"dossier init\" first")
+// ErrNotFound means no records repository encloses the directory; the
+// error Find returns is a *NotFoundError naming it.
+var ErrNotFound = errors.New("not in a records repository")
+
+// NotFoundError names the directory no records repository encloses: most
+// often the person is merely in the wrong directory.
+type NotFoundError struct{ Dir string }
+
+func (e *NotFoundError) Error() string {
+	return fmt.Sprintf("not in a records repository (no %s found in %s or above)", settings.File, e.Dir)
+}
+
+func (e *NotFoundError) Is(target error) bool { return target == ErrNotFound }
 
 // Find returns the root of the records repository that contains dir.
 func Find(dir string) (string, error) {
@@ -26,13 +37,14 @@ func Find(dir string) (string, error) {
 	if err != nil {
 		return "", err
 	}
+	start := dir
 	for {
 		if _, err := os.Stat(filepath.Join(dir, settings.File)); err == nil {
 			return dir, nil
 		}
 		parent := filepath.Dir(dir)
 		if parent == dir {
-			return "", ErrNotFound
+			return "", &NotFoundError{Dir: start}
 		}
 		dir = parent
 	}

@@ -9,7 +9,7 @@ import (
 	"strings"
 )
 
-// Dirty lists what makes the work tree unfit for a request commit: every
+// DirtyIn lists what makes the work tree unfit for a request commit: every
 // tracked path with a staged or unstaged change, and untracked files under
 // dirs. A request commit must contain exactly its own change, and a
 // refusal or a rollback must not lose anyone's work.
@@ -17,16 +17,13 @@ import (
 // This runs the git binary: go-git's Worktree.Status hashes every file of
 // the work tree, far too slow on a repository of tens of thousands of
 // records, where git trusts its index's stat data.
-func Dirty(root string, dirs ...string) ([]string, error) {
-	return DirtyIn(root, nil, dirs...)
-}
-
-// DirtyIn is Dirty for paths under scope only (every path when scope is
-// empty). git then stats only the files in scope, so a request about one
-// customer costs what that customer's files cost, not what the
-// repository's do. With a scope, untracked files anywhere in it count
-// (dirs is for the whole-repository case), and one git process reads the
-// index instead of two.
+//
+// Only paths under scope count (every path when scope is empty). git then
+// stats only the files in scope, so a request about one customer costs
+// what that customer's files cost, not what the repository's do. With a
+// scope, untracked files anywhere in it count (dirs is for the
+// whole-repository case), and one git process reads the index instead of
+// two.
 func DirtyIn(root string, scope []string, dirs ...string) ([]string, error) {
 	args := []string{"--no-optional-locks", "status", "--porcelain=v1", "-z", "--no-renames", "--untracked-files=no"}
 	if len(scope) > 0 {

@@ -25,7 +25,7 @@ func Versions(root string, paths []string) (map[string][]string, error) {
 	if err != nil {
 		return nil, err
 	}
-	defer objects.Close()
+	defer func() { _ = objects.Close() }() // read only: closing releases pack handles
 	w := &versionWalk{s: objects, found: map[string]map[plumbing.Hash]bool{}, seenTree: map[plumbing.Hash]bool{}, seenSub: map[string]bool{}}
 	starts, err := refCommits(r, objects)
 	if err != nil {

@@ -49,6 +49,9 @@ func IsRefusal(err error) bool {
 type Env struct {
 	WS  *workspace.Workspace
 	Now time.Time
+	// DryRun: every check runs and the result says what would change, but
+	// nothing is written or committed (the result's Commit is empty).
+	DryRun bool
 }
 
 // Action names for the Dossier-Action trailer.
@@ -229,6 +232,9 @@ func (e *Env) commit(ch repo.Change, req *ledger.Request, msg string) (string, e
 		ch.Write = map[string][]byte{}
 	}
 	ch.Write[ledger.Path(req.ID)] = data
+	if e.DryRun {
+		return "", nil
+	}
 	h, err := ch.Commit(e.WS.Root, msg)
 	if err != nil {
 		return "", fmt.Errorf("committing (the work tree was restored): %w", err)
