@@ -14,7 +14,7 @@ import (
 func lockRepo(e *env, cmd string) (func(), error) {
 	root, err := repo.Find(e.dir)
 	if err != nil {
-		return nil, refused("%v", err)
+		return nil, openErr(err)
 	}
 	return lockRoot(e, root, cmd)
 }

@@ -174,6 +174,17 @@ func (s *Session) Run(initial []byte) ([]byte, bool, error) {
 type running struct {
 	mu   sync.Mutex
 	proc *editorProc
+	// stopping is set by the signal handler before it ends the editor:
+	// the editor's exit is then the handler's doing, and the handler, not
+	// the caller, reports it and exits.
+	stopping bool
+}
+
+// interrupted reports whether a signal is ending the editor.
+func (r *running) interrupted() bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.stopping
 }
 
 func (r *running) set(p *editorProc) {
@@ -186,6 +197,7 @@ func (r *running) set(p *editorProc) {
 func (r *running) stop() {
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	r.stopping = true
 	if r.proc != nil {
 		r.proc.stop()
 	}
@@ -210,6 +222,9 @@ func launch(file string, stderr io.Writer, ed *running) error {
 	ed.set(p)
 	err = p.wait()
 	ed.set(nil)
+	if ed.interrupted() {
+		select {} // the signal handler removes the plaintext and exits
+	}
 	if err != nil {
 		return fmt.Errorf("editor %q failed (%v); the record was not changed", name, err)
 	}
