@@ -253,6 +253,14 @@ func errText(err error) string {
 
 var lineRe = regexp.MustCompile(`^line (\d+): `)
 
+// MaxRecordSize is the largest record file read. The records dossier
+// writes are a few kB; a larger file is refused before it is read whole,
+// so a push or a work tree cannot make validation hold it in memory.
+const MaxRecordSize = 1 << 20
+
+// ErrTooLarge is a record file above MaxRecordSize.
+var ErrTooLarge = fmt.Errorf("larger than the limit of %d bytes (1 MiB) for a record", MaxRecordSize)
+
 // Check validates one record's bytes as stored at rel.
 func (c *Checker) Check(rel string, data []byte) []Finding {
 	return c.CheckWith(new(yamltree.Parser), rel, data)
@@ -261,6 +269,13 @@ func (c *Checker) Check(rel string, data []byte) []Finding {
 // CheckWith is Check parsing into parser, which a worker keeps from record
 // to record: the tree lives only until the parser's next parse, and
 // nothing of it outlives this call (findings copy what they say).
+//
+// A record must account for every one of its bytes: one YAML document of
+// block mappings, lists and scalars the schema names, and one sops block
+// of the keys sops writes (sopsfile.ReadMeta). Whatever else the file
+// holds (comments, directives, tags, anchors, unknown keys, forged
+// encrypted values) is a finding that names file, line and rule, and never
+// quotes the bytes.
 func (c *Checker) CheckWith(parser *yamltree.Parser, rel string, data []byte) []Finding {
 	p, err := record.Parse(rel)
 	if err != nil {
@@ -271,8 +286,12 @@ func (c *Checker) CheckWith(parser *yamltree.Parser, rel string, data []byte) []
 		}
 		return []Finding{{File: rel, Check: "layout", Message: msg, Fix: "move the file to its kind's folder under an opaque id"}}
 	}
+	if len(data) > MaxRecordSize {
+		return []Finding{{File: rel, Check: "read", Message: ErrTooLarge.Error(), Fix: "a record holds a few kB: restore it from git, or split what it holds"}}
+	}
 	root, err := parser.Parse(data)
 	if err != nil {
+		// yamltree's messages never quote the file (yamltree.Redact).
 		f := Finding{File: rel, Check: "yaml", Message: "malformed YAML: " + err.Error(), Fix: "correct the YAML syntax (or \"git checkout -- " + rel + "\" to restore it)"}
 		if m := lineRe.FindStringSubmatch(err.Error()); m != nil {
 			f.Line, _ = strconv.Atoi(m[1])
@@ -281,11 +300,59 @@ func (c *Checker) CheckWith(parser *yamltree.Parser, rel string, data []byte) []
 		return []Finding{f}
 	}
 	fc := &fileCheck{c: c, rel: rel, path: p, root: root}
-	if line := yamltree.CommentLine(root); line > 0 {
-		fc.out = append(fc.out, Finding{File: rel, Line: line, Check: "encryption", Message: "holds a YAML comment: SOPS keeps comments in plaintext (comment not shown)", Fix: "remove the comment with \"dossier edit " + rel + "\" (it strips comments)"})
-	}
+	fc.grammar(data)
 	fc.run(data)
 	return fc.out
+}
+
+// grammar reports what of the file is not a plain YAML document, once
+// per rule (the first place it happens).
+func (fc *fileCheck) grammar(data []byte) {
+	var seen [16]bool
+	report := func(line int, r yamltree.Rule, what string) {
+		if int(r) < len(seen) && seen[r] {
+			return
+		}
+		seen[r] = true
+		fc.bad = true
+		msg := r.Text()
+		if what != "" {
+			msg = what
+		}
+		fix := "remove it (\"dossier edit " + fc.rel + "\" writes plain YAML), or restore the file with \"git checkout -- " + fc.rel + "\""
+		check := "yaml"
+		if r == yamltree.RuleComment {
+			check = "encryption"
+			fix = "remove the comment with \"dossier edit " + fc.rel + "\" (it strips comments)"
+		}
+		fc.out = append(fc.out, Finding{File: fc.rel, Line: line, Check: check, Message: msg, Fix: fix})
+	}
+	if line, r := yamltree.Markers(data); line > 0 {
+		report(line, r, "")
+	}
+	yamltree.Grammar(fc.root, func(n *yaml.Node, r yamltree.Rule) {
+		what := ""
+		if r == yamltree.RuleDuplicate {
+			switch {
+			case n.Value == "sops" && n.Column == 1:
+				what = "holds a second sops block: a record has exactly one"
+			case fc.named(n.Value):
+				what = fmt.Sprintf("holds the field name %q twice in one mapping", n.Value)
+			default:
+				what = r.Text() + " (name not shown)"
+			}
+		}
+		report(n.Line, r, what)
+	})
+}
+
+// named reports whether a key is a field name the schema of the record's
+// kind (or the sops block) uses: only such names are ever quoted.
+func (fc *fileCheck) named(key string) bool {
+	if k := fc.c.Schemas.Kinds[fc.path.Kind]; k != nil && k.Named(key) {
+		return true
+	}
+	return false
 }
 
 type fileCheck struct {
@@ -294,15 +361,44 @@ type fileCheck struct {
 	path record.Path
 	root *yaml.Node
 	out  []Finding
+	// bad is set by a grammar or metadata finding: the file is not opened
+	// with a key then, since sops' own errors quote what they read.
+	bad bool
 }
 
 func (fc *fileCheck) add(path []string, check, msg, fix string) {
 	f := Finding{File: fc.rel, Check: check, Message: msg, Fix: fix}
 	if path != nil {
-		f.Field = strings.Join(path, ".")
+		f.Field = fc.fieldName(path)
 		f.Line = yamltree.KeyLine(fc.root, path)
 	}
 	fc.out = append(fc.out, f)
+}
+
+// fieldName joins a path for a finding, naming only what the schema names
+// and list indexes: any other key could be a value and becomes "(a key)".
+func (fc *fileCheck) fieldName(path []string) string {
+	parts := make([]string, len(path))
+	for i, p := range path {
+		if fc.named(p) || (i == 0 && p == "sops") || isIndex(p) {
+			parts[i] = p
+		} else {
+			parts[i] = "(a key)"
+		}
+	}
+	return strings.Join(parts, ".")
+}
+
+func isIndex(s string) bool {
+	if s == "" || len(s) > 9 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
 }
 
 func (fc *fileCheck) run(data []byte) {
@@ -310,7 +406,9 @@ func (fc *fileCheck) run(data []byte) {
 	content := &yaml.Node{Kind: yaml.MappingNode}
 	for i := 0; i+1 < len(fc.root.Content); i += 2 {
 		if fc.root.Content[i].Value == "sops" {
-			sopsNode = fc.root.Content[i+1]
+			if sopsNode == nil {
+				sopsNode = fc.root.Content[i+1]
+			}
 			continue
 		}
 		content.Content = append(content.Content, fc.root.Content[i], fc.root.Content[i+1])
@@ -330,14 +428,28 @@ func (fc *fileCheck) run(data []byte) {
 	} else {
 		meta, err := sopsfile.ReadMeta(sopsNode)
 		if err != nil {
-			fc.add([]string{"sops"}, "sops", err.Error(), "restore the file from git (\"git checkout -- "+fc.rel+"\"); do not edit sops metadata by hand")
+			f := Finding{File: fc.rel, Check: "sops", Field: "sops", Line: yamltree.KeyLine(fc.root, []string{"sops"}), Message: "malformed sops metadata", Fix: "restore the file from git (\"git checkout -- " + fc.rel + "\"); do not edit sops metadata by hand"}
+			var me *sopsfile.MetaError
+			if errors.As(err, &me) {
+				f.Field, f.Message = me.Field, me.Msg
+				if me.Line > 0 {
+					f.Line = me.Line
+				}
+			}
+			fc.out = append(fc.out, f)
 			return
 		}
 		fc.checkMeta(meta, rule)
 	}
 	v, err := yamltree.Value(content)
 	if err != nil {
-		fc.add(nil, "yaml", err.Error(), "correct the YAML")
+		// yamltree's messages never quote the file.
+		f := Finding{File: fc.rel, Check: "yaml", Message: err.Error(), Fix: "correct the YAML with \"dossier edit " + fc.rel + "\""}
+		if m := lineRe.FindStringSubmatch(err.Error()); m != nil {
+			f.Line, _ = strconv.Atoi(m[1])
+			f.Message = strings.TrimPrefix(err.Error(), m[0])
+		}
+		fc.out = append(fc.out, f)
 		return
 	}
 	fc.checkIdentity(v)
@@ -345,7 +457,7 @@ func (fc *fileCheck) run(data []byte) {
 	for _, viol := range kind.ValidateKeyless(v) {
 		fc.addViolation(viol)
 	}
-	if fc.c.Identities != nil && sopsNode != nil {
+	if fc.c.Identities != nil && sopsNode != nil && !fc.bad {
 		fc.checkDecrypted(kind, data)
 	}
 }
@@ -363,7 +475,12 @@ func (fc *fileCheck) addViolation(v schema.Violation) {
 	}
 	f := Finding{File: fc.rel, Check: "schema", Message: v.Msg, Fix: fix}
 	if path != nil {
-		f.Field = strings.Join(path, ".")
+		f.Field = fc.fieldName(path)
+		if last := path[len(path)-1]; strings.HasPrefix(v.Keyword, "additionalProperties") && !fc.named(last) {
+			// The unknown key may itself be a value: name its place only.
+			f.Field = fc.fieldName(path[:len(path)-1])
+			f.Message = "holds a field that the schema does not name (name not shown: it may be a value)"
+		}
 	}
 	f.Line = yamltree.KeyLine(fc.root, path)
 	fc.out = append(fc.out, f)
@@ -373,9 +490,27 @@ func (fc *fileCheck) checkMeta(meta *sopsfile.Meta, rule *sopsfile.Rule) {
 	if len(meta.Cloud) > 0 {
 		fc.add([]string{"sops"}, "recipients", "encrypted to a cloud key service ("+strings.Join(meta.Cloud, ", ")+"): data keys must not leave the company", "re-encrypt with \"dossier keys rotate\"")
 	}
+	for _, key := range meta.Selectors {
+		fc.bad = true
+		fc.add([]string{"sops"}, "sops", "holds "+key+", which changes what \"sops -d\" decrypts or authenticates, and .sops.yaml's creation rule "+strconv.Itoa(rule.Index+1)+" does not set it", "restore the file from git (\"git checkout -- "+fc.rel+"\"); do not edit sops metadata by hand")
+	}
 	missing, extra := rule.Recipients.Diff(meta.Recipients)
 	if len(extra) > 0 {
-		fc.add([]string{"sops"}, "recipients", "encrypted to a recipient that .sops.yaml does not name: "+strings.Join(extra, ", "), "run \"dossier keys rotate\" (or \"sops updatekeys "+fc.rel+"\") to match .sops.yaml")
+		// A recipient that no rule names is text from the file: it is
+		// counted, not shown.
+		var shown []string
+		hidden := 0
+		for _, r := range extra {
+			if fc.c.namedRecipient(r) {
+				shown = append(shown, r)
+			} else {
+				hidden++
+			}
+		}
+		if hidden > 0 {
+			shown = append(shown, fmt.Sprintf("%d that no rule of .sops.yaml names (not shown)", hidden))
+		}
+		fc.add([]string{"sops"}, "recipients", "encrypted to a recipient that .sops.yaml does not name: "+strings.Join(shown, ", "), "run \"dossier keys rotate\" (or \"sops updatekeys "+fc.rel+"\") to match .sops.yaml")
 	}
 	if len(missing) > 0 {
 		fc.add([]string{"sops"}, "recipients", "not encrypted to a recipient that .sops.yaml names: "+strings.Join(missing, ", "), "run \"dossier keys rotate\" (or \"sops updatekeys "+fc.rel+"\") to match .sops.yaml")
@@ -385,16 +520,54 @@ func (fc *fileCheck) checkMeta(meta *sopsfile.Meta, rule *sopsfile.Rule) {
 	}
 }
 
+// namedRecipient reports whether r ("age:age1...") is a recipient some
+// creation rule names: then it comes from .sops.yaml and may be shown.
+func (c *Checker) namedRecipient(r string) bool {
+	kind, key, _ := strings.Cut(r, ":")
+	for _, rule := range c.Rules.Rules {
+		var list []string
+		switch kind {
+		case "age":
+			list = rule.Recipients.Age
+		case "pgp":
+			list = rule.Recipients.PGP
+		case "vault":
+			list = rule.Recipients.Vault
+		}
+		for _, x := range list {
+			if strings.TrimSpace(x) == key {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// checkIdentity compares kind, id and customer with the path. The values
+// are quoted only when they are a kind name or an opaque id: anything else
+// in those fields may be a name typed in the wrong place.
 func (fc *fileCheck) checkIdentity(v any) {
 	m, _ := v.(map[string]any)
 	if k, ok := m["kind"].(string); ok && k != fc.path.Kind {
-		fc.add([]string{"kind"}, "layout", fmt.Sprintf("a %s record is in the %s folder", k, fc.path.Kind), "move it to its kind's folder")
+		what := "a record of another kind"
+		if fc.c.Schemas.Kinds[k] != nil {
+			what = "a " + k + " record"
+		}
+		fc.add([]string{"kind"}, "layout", fmt.Sprintf("%s is in the %s folder", what, fc.path.Kind), "move it to its kind's folder")
 	}
 	if id, ok := m["id"].(string); ok && id != fc.path.ID {
-		fc.add([]string{"id"}, "layout", fmt.Sprintf("id %q does not match the file name %q", id, fc.path.ID), "rename the file or correct the id")
+		shown := "(not an opaque id; not shown)"
+		if record.ValidID(fc.path.Kind, id) {
+			shown = strconv.Quote(id)
+		}
+		fc.add([]string{"id"}, "layout", fmt.Sprintf("id %s does not match the file name %q", shown, fc.path.ID), "rename the file or correct the id")
 	}
 	if c, ok := m["customer"].(string); ok && fc.path.Kind != "customer" && c != fc.path.Customer {
-		fc.add([]string{"customer"}, "layout", fmt.Sprintf("customer %q does not match the folder %q", c, fc.path.Customer), "move the file to records/"+c+"/ or correct the field")
+		if record.ValidID("customer", c) {
+			fc.add([]string{"customer"}, "layout", fmt.Sprintf("customer %q does not match the folder %q", c, fc.path.Customer), "move the file to records/"+c+"/ or correct the field")
+		} else {
+			fc.add([]string{"customer"}, "layout", fmt.Sprintf("customer (not an opaque id; not shown) does not match the folder %q", fc.path.Customer), "set customer: "+fc.path.Customer)
+		}
 	}
 }
 
@@ -409,7 +582,7 @@ var sopsTypes = map[string][]string{
 func (fc *fileCheck) checkEncryption(kind *schema.Kind, v any) {
 	kind.Walk(v, func(path []string, n *schema.Node, val any) {
 		if n.Class == schema.Plain {
-			if _, enc := sopsfile.EncType(val); enc {
+			if str, ok := val.(string); ok && sopsfile.IsENCLike(str) {
 				fc.add(path, "encryption", "is encrypted but the schema does not call it personal or secret: reviewers and the server cannot read it", "fix encrypted_regex in .sops.yaml, then \"dossier edit "+fc.rel+"\"")
 			}
 			return
@@ -418,36 +591,52 @@ func (fc *fileCheck) checkEncryption(kind *schema.Kind, v any) {
 	})
 }
 
+// checkEncryptedLeaves checks a personal or secret field: one encrypted
+// scalar, decoded in full (sopsfile.ParseENC), of a type the schema allows.
+// A mapping, list or null there is refused (the schema gives every such
+// field a scalar type), and so is a plaintext or a forged ENC value; none
+// is quoted, nor is any key found inside the field.
 func (fc *fileCheck) checkEncryptedLeaves(path []string, n *schema.Node, val any) {
+	what := "personal"
+	if n != nil && n.Class == schema.Secret {
+		what = "secret"
+	}
 	switch t := val.(type) {
 	case map[string]any:
-		for k, x := range t {
-			var sub *schema.Node
-			if n != nil {
-				sub = n.Props[k]
+		if n != nil && n.Props != nil {
+			for k, x := range t {
+				if sub := n.Props[k]; sub != nil {
+					fc.checkEncryptedLeaves(append(path[:len(path):len(path)], k), sub, x)
+				} else {
+					fc.add(path, "encryption", "holds a key the schema does not name (not shown)", "remove it with \"dossier edit "+fc.rel+"\"")
+				}
 			}
-			fc.checkEncryptedLeaves(append(path[:len(path):len(path)], k), sub, x)
+			return
 		}
+		fc.add(path, "encryption", "holds a mapping where the schema wants one encrypted "+what+" value (keys inside not shown)", "re-enter the value with \"dossier edit "+fc.rel+"\"")
 		return
 	case []any:
-		for i, x := range t {
-			var sub *schema.Node
-			if n != nil {
-				sub = n.Items
+		if n != nil && n.Items != nil {
+			for i, x := range t {
+				fc.checkEncryptedLeaves(append(path[:len(path):len(path)], strconv.Itoa(i)), n.Items, x)
 			}
-			fc.checkEncryptedLeaves(append(path[:len(path):len(path)], strconv.Itoa(i)), sub, x)
+			return
 		}
+		fc.add(path, "encryption", "holds a list where the schema wants one encrypted "+what+" value", "re-enter the value with \"dossier edit "+fc.rel+"\"")
 		return
 	case nil:
+		fc.add(path, "encryption", "is empty (null) where the schema wants one encrypted "+what+" value", "remove the field or enter a value with \"dossier edit "+fc.rel+"\"")
 		return
 	}
-	typ, ok := sopsfile.EncType(val)
-	if !ok {
-		what := "personal"
-		if n != nil && n.Class == schema.Secret {
-			what = "secret"
-		}
+	str, isStr := val.(string)
+	if !isStr || !sopsfile.IsENCLike(str) {
 		fc.add(path, "encryption", "holds a "+what+" value in plaintext (value not shown)", "encrypt it: \"sops --encrypt --in-place "+fc.rel+"\" or re-create it with dossier; if it was committed, see \"dossier purge\"")
+		return
+	}
+	typ, err := sopsfile.ParseENC(str)
+	if err != nil {
+		fc.bad = true
+		fc.add(path, "encryption", err.Error()+" (value not shown)", "restore the file from git (\"git checkout -- "+fc.rel+"\") and re-enter the value with \"dossier edit\"")
 		return
 	}
 	if n == nil || len(n.Types) == 0 {
@@ -473,12 +662,13 @@ func (fc *fileCheck) checkDecrypted(kind *schema.Kind, data []byte) {
 		fc.add(nil, "decrypt", "MAC mismatch: the file was changed outside sops/dossier or is corrupted", "restore it from git (\"git checkout -- "+fc.rel+"\") and make the change with \"dossier edit\"")
 		return
 	case err != nil:
-		fc.add(nil, "decrypt", err.Error(), "restore the file from git")
+		// sops' own errors quote what they could not read: none is shown.
+		fc.add(nil, "decrypt", "cannot be opened as a SOPS file (details not shown: they would quote the file)", "restore the file from git")
 		return
 	}
 	v, err := f.Value()
 	if err != nil {
-		fc.add(nil, "decrypt", err.Error(), "restore the file from git")
+		fc.add(nil, "decrypt", "cannot be read after decryption (details not shown)", "restore the file from git")
 		return
 	}
 	for _, viol := range kind.Validate(v) {

@@ -16,7 +16,7 @@ func TestValue(t *testing.T) {
 		{in: "d: 2026-01-01\n", want: map[string]any{"d": "2026-01-01"}},
 		{in: "f: 1.5\nt: true\nn: null\n", want: map[string]any{"f": 1.5, "t": true, "n": nil}},
 		{in: "l: [1, two]\n", want: map[string]any{"l": []any{int64(1), "two"}}},
-		{in: "a: 1\na: 2\n", err: `field "a" appears twice`},
+		{in: "a: 1\na: 2\n", err: "a field name appears twice"},
 		{in: "a: &x 1\nb: *x\n", err: "aliases are not allowed"},
 		{in: "f: .inf\n", err: "not a finite number"},
 	}
