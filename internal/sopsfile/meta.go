@@ -459,4 +459,3 @@ func ReadMeta(n *yaml.Node) (*Meta, error) {
 	}
 	return m, nil
 }
-

@@ -378,15 +378,32 @@ func (fc *fileCheck) add(path []string, check, msg, fix string) {
 // fieldName joins a path for a finding, naming only what the schema names
 // and list indexes: any other key could be a value and becomes "(a key)".
 func (fc *fileCheck) fieldName(path []string) string {
+	return fieldName(fc.c.Schemas.Kinds[fc.path.Kind], path)
+}
+
+func fieldName(k *schema.Kind, path []string) string {
 	parts := make([]string, len(path))
 	for i, p := range path {
-		if fc.named(p) || (i == 0 && p == "sops") || isIndex(p) {
+		if (k != nil && k.Named(p)) || (i == 0 && p == "sops") || isIndex(p) {
 			parts[i] = p
 		} else {
 			parts[i] = "(a key)"
 		}
 	}
 	return strings.Join(parts, ".")
+}
+
+// pgpFingerprint is 40 hex digits (what sops writes for a PGP key).
+func pgpFingerprint(s string) bool {
+	if len(s) != 40 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if !(s[i] >= '0' && s[i] <= '9' || s[i] >= 'A' && s[i] <= 'F' || s[i] >= 'a' && s[i] <= 'f') {
+			return false
+		}
+	}
+	return true
 }
 
 func isIndex(s string) bool {
@@ -463,27 +480,36 @@ func (fc *fileCheck) run(data []byte) {
 }
 
 func (fc *fileCheck) addViolation(v schema.Violation) {
-	fix := "correct the field with \"dossier edit " + fc.rel + "\""
+	fc.out = append(fc.out, ViolationFinding(fc.c.Schemas.Kinds[fc.path.Kind], fc.root, fc.rel, v))
+}
+
+// ViolationFinding words a schema violation of the record at rel (root is
+// its parsed tree) as a finding: the one place where a path of the record
+// becomes a field name in a message, for validate and for the plaintext
+// checks of new, edit and correct. Only schema field names and list
+// indexes are quoted; an unknown key is named by its line, not its text.
+func ViolationFinding(k *schema.Kind, root *yaml.Node, rel string, v schema.Violation) Finding {
+	fix := "correct the field with \"dossier edit " + rel + "\""
 	if strings.HasPrefix(v.Keyword, "additionalProperties") {
 		fix = "remove the field: the schema does not keep it (or add it to the schema)"
 	} else if strings.HasPrefix(v.Keyword, "required") {
-		fix = "add the missing field with \"dossier edit " + fc.rel + "\""
+		fix = "add the missing field with \"dossier edit " + rel + "\""
 	}
 	var path []string
 	if len(v.Path) > 0 {
 		path = v.Path
 	}
-	f := Finding{File: fc.rel, Check: "schema", Message: v.Msg, Fix: fix}
+	f := Finding{File: rel, Check: "schema", Message: v.Msg, Fix: fix}
 	if path != nil {
-		f.Field = fc.fieldName(path)
-		if last := path[len(path)-1]; strings.HasPrefix(v.Keyword, "additionalProperties") && !fc.named(last) {
+		f.Field = fieldName(k, path)
+		if last := path[len(path)-1]; strings.HasPrefix(v.Keyword, "additionalProperties") && (k == nil || !k.Named(last)) {
 			// The unknown key may itself be a value: name its place only.
-			f.Field = fc.fieldName(path[:len(path)-1])
+			f.Field = fieldName(k, path[:len(path)-1])
 			f.Message = "holds a field that the schema does not name (name not shown: it may be a value)"
 		}
 	}
-	f.Line = yamltree.KeyLine(fc.root, path)
-	fc.out = append(fc.out, f)
+	f.Line = yamltree.KeyLine(root, path)
+	return f
 }
 
 func (fc *fileCheck) checkMeta(meta *sopsfile.Meta, rule *sopsfile.Rule) {
@@ -496,8 +522,10 @@ func (fc *fileCheck) checkMeta(meta *sopsfile.Meta, rule *sopsfile.Rule) {
 	}
 	missing, extra := rule.Recipients.Diff(meta.Recipients)
 	if len(extra) > 0 {
-		// A recipient that no rule names is text from the file: it is
-		// counted, not shown.
+		// A recipient is shown when a rule names it or it is a public key
+		// by its form (an X25519 age recipient, a PGP fingerprint: nothing
+		// a person types by mistake); any other is text from the file and
+		// is counted, not shown.
 		var shown []string
 		hidden := 0
 		for _, r := range extra {
@@ -520,10 +548,14 @@ func (fc *fileCheck) checkMeta(meta *sopsfile.Meta, rule *sopsfile.Rule) {
 	}
 }
 
-// namedRecipient reports whether r ("age:age1...") is a recipient some
-// creation rule names: then it comes from .sops.yaml and may be shown.
+// namedRecipient reports whether r ("age:age1...") may be shown: some
+// creation rule names it (it comes from .sops.yaml), or it is a public key
+// by its form.
 func (c *Checker) namedRecipient(r string) bool {
 	kind, key, _ := strings.Cut(r, ":")
+	if kind == "age" && len(key) == 62 && sopsfile.ValidAgeRecipient(key) || kind == "pgp" && pgpFingerprint(key) {
+		return true
+	}
 	for _, rule := range c.Rules.Rules {
 		var list []string
 		switch kind {

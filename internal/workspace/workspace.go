@@ -10,6 +10,8 @@ import (
 	"path/filepath"
 	"strings"
 
+	"gopkg.in/yaml.v3"
+
 	"github.com/vts/dossier/internal/record"
 	"github.com/vts/dossier/internal/repo"
 	"github.com/vts/dossier/internal/schema"
@@ -128,6 +130,15 @@ func (w *Workspace) CheckPlain(p record.Path, plain []byte) []validate.Finding {
 		return fail(0, "", err.Error(), "correct the YAML")
 	}
 	var out []validate.Finding
+	// The record grammar, but for comments, which Encrypt strips: a tag,
+	// anchor or alias would not survive encryption as written.
+	seen := map[yamltree.Rule]bool{}
+	yamltree.Grammar(root, func(n *yaml.Node, r yamltree.Rule) {
+		if r != yamltree.RuleComment && !seen[r] {
+			seen[r] = true
+			out = append(out, validate.Finding{File: p.Rel, Line: n.Line, Check: "yaml", Message: r.Text(), Fix: "write plain YAML: field: value lines"})
+		}
+	})
 	m, _ := v.(map[string]any)
 	if _, isSops := m["sops"]; isSops {
 		return fail(yamltree.KeyLine(root, []string{"sops"}), "sops", "plaintext must not contain sops metadata", "remove the sops: section")
@@ -142,10 +153,8 @@ func (w *Workspace) CheckPlain(p record.Path, plain []byte) []validate.Finding {
 		}
 	}
 	for _, viol := range kind.Validate(v) {
-		f := validate.Finding{File: p.Rel, Check: "schema", Message: viol.Msg, Fix: "correct the field", Line: yamltree.KeyLine(root, viol.Path)}
-		if len(viol.Path) > 0 {
-			f.Field = strings.Join(viol.Path, ".")
-		}
+		f := validate.ViolationFinding(kind, root, p.Rel, viol)
+		f.Fix = "correct the field"
 		if strings.HasPrefix(viol.Keyword, "additionalProperties") {
 			f.Fix = "remove the field: the schema does not keep it"
 		}
