@@ -291,6 +291,11 @@ func (c *Checker) CheckWith(parser *yamltree.Parser, rel string, data []byte) []
 	}
 	root, err := parser.Parse(data)
 	if err != nil {
+		if line, r := yamltree.Markers(data); line > 0 && r == yamltree.RuleMarker {
+			// yaml.v3's word for a directive or a second document is
+			// "incompatible" or worse: name the rule instead.
+			return []Finding{{File: rel, Line: line, Check: "yaml", Message: r.Text(), Fix: "remove it, or restore the file with \"git checkout -- " + rel + "\""}}
+		}
 		// yamltree's messages never quote the file (yamltree.Redact).
 		f := Finding{File: rel, Check: "yaml", Message: "malformed YAML: " + err.Error(), Fix: "correct the YAML syntax (or \"git checkout -- " + rel + "\" to restore it)"}
 		if m := lineRe.FindStringSubmatch(err.Error()); m != nil {
@@ -299,7 +304,7 @@ func (c *Checker) CheckWith(parser *yamltree.Parser, rel string, data []byte) []
 		}
 		return []Finding{f}
 	}
-	fc := &fileCheck{c: c, rel: rel, path: p, root: root}
+	fc := &fileCheck{c: c, rel: rel, path: p, root: root, fast: parser.Fast}
 	fc.grammar(data)
 	fc.run(data)
 	return fc.out
@@ -327,8 +332,10 @@ func (fc *fileCheck) grammar(data []byte) {
 		}
 		fc.out = append(fc.out, Finding{File: fc.rel, Line: line, Check: check, Message: msg, Fix: fix})
 	}
-	if line, r := yamltree.Markers(data); line > 0 {
-		report(line, r, "")
+	if !fc.fast { // the fast parser reads none of these
+		if line, r := yamltree.Markers(data); line > 0 {
+			report(line, r, "")
+		}
 	}
 	yamltree.Grammar(fc.root, func(n *yaml.Node, r yamltree.Rule) {
 		what := ""
@@ -363,7 +370,8 @@ type fileCheck struct {
 	out  []Finding
 	// bad is set by a grammar or metadata finding: the file is not opened
 	// with a key then, since sops' own errors quote what they read.
-	bad bool
+	bad  bool
+	fast bool // parsed by the fast path (yamltree.Parser.Fast)
 }
 
 func (fc *fileCheck) add(path []string, check, msg, fix string) {

@@ -31,13 +31,19 @@ func Parse(data []byte) (*yaml.Node, error) {
 type Parser struct {
 	lines []fastLine
 	nodes []yaml.Node
+	// Fast says the last Parse took the fast path, whose subset of YAML
+	// has no comment, directive, marker, tag, anchor or flow collection:
+	// a caller may skip looking for them (Markers, Grammar) in its bytes.
+	Fast bool
 }
 
 // Parse is the package's Parse, into the Parser's memory.
 func (ps *Parser) Parse(data []byte) (*yaml.Node, error) {
 	if n, ok := ps.fast(data); ok {
+		ps.Fast = true
 		return n, nil
 	}
+	ps.Fast = false
 	var doc yaml.Node
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	if err := dec.Decode(&doc); err != nil {
