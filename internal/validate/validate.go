@@ -209,9 +209,12 @@ func (c *Checker) run(feed func(jobs chan<- string), src Source) []Finding {
 			for rel := range jobs {
 				data, err := src(rel, buf)
 				var fs []Finding
-				if err != nil {
+				switch {
+				case errors.Is(err, ErrTooLarge):
+					fs = []Finding{{File: rel, Check: "read", Message: ErrTooLarge.Error(), Fix: "a record holds a few kB: restore it from git, or split what it holds"}}
+				case err != nil:
 					fs = []Finding{{File: rel, Check: "read", Message: "cannot be read: " + errText(err), Fix: "check the path"}}
-				} else {
+				default:
 					fs = c.CheckWith(&parser, rel, data)
 				}
 				c.Done.Add(1)
