@@ -1,8 +1,8 @@
 package repo
 
 import (
-	"errors"
 	"bufio"
+	"errors"
 	"fmt"
 	"io"
 	"os/exec"
