@@ -10,15 +10,11 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/vts/dossier/internal/sopsfile"
+	"github.com/vts/dossier/internal/validate/canary"
 )
 
-// canary stands for a personal value typed where it does not belong: no
-// finding may ever hold it, or any part of it.
-const canary = "Zyxwvut Canary"
-
-// canaryParts are the pieces of the canary that a message must not hold
-// either (an anchor or a tag cannot hold a space).
-var canaryParts = []string{"Zyxwvut", "Canary", "ZyxwvutCanary"}
+// canaryText stands for a personal value typed where it does not belong.
+const canaryText = canary.Canary
 
 const sampleRel = "records/c-0001/users/u-0111.yaml"
 
@@ -56,63 +52,14 @@ func checkers(t testing.TB) (string, *Checker, *Checker) {
 	return sample, keyless, keyed
 }
 
-// grammarCases put the canary in every place the issue found it accepted
-// (and a few more); want is a part of the finding that names the rule.
-func grammarCases(rec string) []struct{ name, doc, want string } {
-	rep := func(old, new string) string {
-		if !strings.Contains(rec, old) {
-			panic("sample record lacks " + old)
-		}
-		return strings.Replace(rec, old, new, 1)
+// grammarCases is the canary corpus built from the sample record.
+func grammarCases(t testing.TB, rec string) []canary.Case {
+	t.Helper()
+	cases, err := canary.Cases(rec)
+	if err != nil {
+		t.Fatal(err)
 	}
-	const fullName = "full_name: ENC[AES256_GCM,data:d5vWAWAe3dhRHMIANQ==,iv:84/WL424DkdxFHLwPvMP8I19VCt4bTP/QyRBUWu3fas=,tag:BgB4mdj2+SUeBcC8Ny2sDg==,type:str]"
-	return []struct{ name, doc, want string }{
-		{"document comment after a blank line", "\n# " + canary + "\n" + rec, "holds a YAML comment"},
-		{"comment at the end", rec + "# " + canary + "\n", "holds a YAML comment"},
-		{"comment after a blank line at the end", rec + "\n# " + canary + "\n", "holds a YAML comment"},
-		{"inline comment", rep("role: admin", "role: admin # "+canary), "holds a YAML comment"},
-		{"comment in the sops block", rep("  version: 3.13.3", "  # "+canary+"\n  version: 3.13.3"), "holds a YAML comment"},
-		{"%TAG directive", "%TAG !c! tag:ZyxwvutCanary,2000:\n---\n" + rec, "directive or document marker"},
-		{"%YAML directive", "%YAML 1.2\n---\n" + rec, "directive or document marker"},
-		{"document end and comment", rec + "...\n# " + canary + "\n", "directive or document marker"},
-		{"second document marker with comment", rec + "--- # " + canary + "\n", "directive or document marker"},
-		{"sops unknown key", rep("  version: 3.13.3", "  note: "+canary+"\n  version: 3.13.3"), "holds a key that sops does not write"},
-		{"sops unknown key named by the canary", rep("  version: 3.13.3", "  "+canary+": x\n  version: 3.13.3"), "holds a key that sops does not write"},
-		{"extra age entry key", rep("      recipient: age1", "      note: "+canary+"\n      recipient: age1"), "in a age entry"},
-		{"version text", rep("version: 3.13.3", "version: 3.13.3 "+canary), "is not a sops version"},
-		{"text before the armor", rep("        -----BEGIN AGE", "        "+canary+"\n        -----BEGIN AGE"), "is not exactly an armored age file"},
-		{"fake mac", rep("mac: ENC[AES256_GCM,data:Ewk4", "mac: ENC[AES256_GCM,data:"+canary+"Ewk4"), `"sops.mac" is not a well-formed encrypted value`},
-		{"second sops key", rec + "sops:\n  note: " + canary + "\n", "holds a second sops block"},
-		{"mac_only_encrypted", rep("  version: 3.13.3", "  mac_only_encrypted: true\n  version: 3.13.3"), "holds mac_only_encrypted"},
-		{"unencrypted_suffix", rep("  version: 3.13.3", "  unencrypted_suffix: "+canary+"\n  version: 3.13.3"), "holds unencrypted_suffix"},
-		{"anchor name", rep("role: admin", "role: &ZyxwvutCanary admin"), "holds a YAML anchor"},
-		{"alias", rep("role: admin\nactive: true", "role: &ZyxwvutCanary admin\nactive: *ZyxwvutCanary"), "holds a YAML"},
-		{"local tag", rep("role: admin", "role: !ZyxwvutCanary admin"), "holds a YAML tag"},
-		{"local tag on a personal field", rep("full_name: ENC", "full_name: !ZyxwvutCanary ENC"), "holds a YAML tag"},
-		{"forged ENC data", rep(fullName, "full_name: ENC[AES256_GCM,data:"+canary+",iv:x,tag:y,type:str]"), "not a well-formed encrypted value"},
-		{"forged ENC iv", rep(fullName, "full_name: ENC[AES256_GCM,data:YWJj,iv:ZyxwvutCanary,tag:BgB4mdj2+SUeBcC8Ny2sDg==,type:str]"), "the iv is not 32 bytes"},
-		{"ENC type bytes", rep("type:str]\nemail:", "type:bytes]\nemail:"), "the type is not one of"},
-		{"mapping key in a personal field", rep(fullName, "full_name:\n  "+canary+": ENC[AES256_GCM,data:YWJj,iv:84/WL424DkdxFHLwPvMP8I19VCt4bTP/QyRBUWu3fas=,tag:BgB4mdj2+SUeBcC8Ny2sDg==,type:str]"), "holds a mapping where the schema wants one encrypted personal value"},
-		{"list in a personal field", rep(fullName, "full_name:\n  - "+canary), "holds a list where the schema wants one encrypted"},
-		{"null in a personal field", rep(fullName, "full_name: null"), "is empty (null)"},
-		{"plaintext personal field", rep(fullName, "full_name: "+canary), "holds a personal value in plaintext"},
-		{"!!bool-tagged name", rep(fullName, "full_name: !!bool "+canary), "holds a YAML tag"},
-		{"!!int-tagged plain field", rep("role: admin", "role: !!int "+canary), "holds a YAML tag"},
-		{"unknown field named by the canary", rep("role: admin", "role: admin\n"+canary+": x"), "holds a field that the schema does not name"},
-		{"unknown field in a list item", rep("    host: srv-01.local", "    host: srv-01.local\n    "+canary+": x"), "holds a field that the schema does not name"},
-		{"plain field value (enum)", rep("role: admin", "role: "+canary), "is not one of admin, staff, owner, external"},
-		{"plain field value (pattern)", rep("host: srv-01.local", "host: "+canary), "does not match the pattern"},
-		{"plain field value (type)", rep("active: true", "active: "+canary), "has the wrong type"},
-		{"plain field value (kind)", rep("kind: user", "kind: "+canary), "a record of another kind"},
-		{"plain field value (id)", rep("id: u-0111", "id: "+canary), "not an opaque id; not shown"},
-		{"plain field value (customer)", rep("customer: c-0001", "customer: "+canary), "not an opaque id; not shown"},
-		{"flow mapping", rep("role: admin", "role: {a: "+canary+"}"), "flow collection"},
-		{"duplicate plain field", rep("role: admin", "role: admin\nrole: "+canary), "holds the field name \"role\" twice"},
-		{"duplicate unknown key", rep("role: admin", "role: admin\n"+canary+": a\n"+canary+": b"), "twice in one mapping (name not shown)"},
-		{"complex key", rep("role: admin", "role: admin\n? ["+canary+"]\n: x"), "not plain text"},
-		{"binary tag", rep("role: admin", "role: !!binary Wnl4d3Z1dCBDYW5hcnk="), "holds a YAML tag"},
-		{"sops lastmodified text", rep(`lastmodified: "2026-11-25T22:18:41Z"`, "lastmodified: "+canary), "is not an RFC 3339 time"},
-	}
+	return cases
 }
 
 func TestGrammarCanary(t *testing.T) {
@@ -123,29 +70,29 @@ func TestGrammarCanary(t *testing.T) {
 	if fs := kd.Check(sampleRel, []byte(rec)); len(fs) > 0 {
 		t.Fatalf("the sample record, keyed: %v", fs)
 	}
-	for _, tc := range grammarCases(rec) {
+	for _, tc := range grammarCases(t, rec) {
 		for _, c := range []*Checker{kl, kd} {
-			fs := c.Check(sampleRel, []byte(tc.doc))
+			fs := c.Check(sampleRel, []byte(tc.Doc))
 			mode := "keyless"
 			if c.Identities != nil {
 				mode = "keyed"
 			}
 			if len(fs) == 0 {
-				t.Errorf("%s (%s): accepted", tc.name, mode)
+				t.Errorf("%s (%s): accepted", tc.Name, mode)
 				continue
 			}
 			out := render(t, fs)
-			if !strings.Contains(out, tc.want) {
-				t.Errorf("%s (%s): no finding says %q:\n%s", tc.name, mode, tc.want, out)
+			if !strings.Contains(out, tc.Want) {
+				t.Errorf("%s (%s): no finding says %q:\n%s", tc.Name, mode, tc.Want, out)
 			}
-			for _, part := range canaryParts {
+			for _, part := range canary.Parts {
 				if strings.Contains(out, part) {
-					t.Errorf("%s (%s): a finding holds the canary:\n%s", tc.name, mode, out)
+					t.Errorf("%s (%s): a finding holds the canary:\n%s", tc.Name, mode, out)
 				}
 			}
 			for _, f := range fs {
 				if f.Line == 0 && f.Check != "decrypt" && f.Check != "sops" {
-					t.Errorf("%s (%s): finding without a line: %v", tc.name, mode, f)
+					t.Errorf("%s (%s): finding without a line: %v", tc.Name, mode, f)
 				}
 			}
 		}
@@ -176,10 +123,10 @@ func TestCommentAnywhere(t *testing.T) {
 			continue
 		}
 		for _, variant := range []string{
-			strings.TrimSuffix(lines[i], "\n") + " # " + canary + "\n",
-			lines[i] + "# " + canary + "\n",
-			lines[i] + "\n# " + canary + "\n",
-			"# " + canary + "\n" + lines[i],
+			strings.TrimSuffix(lines[i], "\n") + " # " + canaryText + "\n",
+			lines[i] + "# " + canaryText + "\n",
+			lines[i] + "\n# " + canaryText + "\n",
+			"# " + canaryText + "\n" + lines[i],
 		} {
 			doc := strings.Join(lines[:i], "") + variant + strings.Join(lines[i+1:], "")
 			fs := kl.Check(sampleRel, []byte(doc))
@@ -232,8 +179,8 @@ func allowedText(t testing.TB) string {
 func FuzzCheck(f *testing.F) {
 	rec, kl, _ := checkers(f)
 	f.Add([]byte(rec))
-	for _, tc := range grammarCases(rec) {
-		f.Add([]byte(tc.doc))
+	for _, tc := range grammarCases(f, rec) {
+		f.Add([]byte(tc.Doc))
 	}
 	allowed := allowedText(f)
 	f.Fuzz(func(t *testing.T, data []byte) {
