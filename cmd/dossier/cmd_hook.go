@@ -210,12 +210,16 @@ func hookMerge(e *env, args []string) error {
 	if err != nil {
 		return err
 	}
+	if err := mergeGrammar(e.dir, name, b, o, t); err != nil {
+		return err
+	}
 	ids, _ := sopsfile.LoadIdentities()
 	res, err := merge.Files(b, o, t, ids)
 	if err != nil {
 		why := "no key of yours opens it"
 		if !errors.Is(err, merge.ErrNoKey) {
-			why = err.Error()
+			// sops' and yaml's messages quote what they could not read.
+			why = "a version cannot be read as a record"
 		}
 		fmt.Fprintf(e.stderr, "dossier: %s: cannot merge field by field (%s); falling back to git's line merge\n", name, why)
 		conflict, err := merge.GitMergeFile(e.dir, base, ours, theirs, name)
@@ -232,4 +236,28 @@ func hookMerge(e *env, args []string) error {
 			name, strings.Join(res.Conflicts, ", "), name, name, name)
 	}
 	return safefile.Write(ours, res.Merged, 0o644)
+}
+
+// mergeGrammar refuses to merge when a version of the record at name is
+// not a record at all (validate.Finding.BreaksGrammar): neither the field
+// merge nor git's line merge should carry such a file forward, and sops'
+// messages about it would repeat what it holds. The refusal (exit 1) is a
+// conflict to git; the finding names version, line and rule, never a value.
+func mergeGrammar(dir, name string, versions ...[]byte) error {
+	root, err := repo.Find(dir)
+	if err != nil {
+		return nil // not in a records repository: nothing to check against
+	}
+	checker, _ := validate.Setup(os.DirFS(root))
+	if checker == nil {
+		return nil
+	}
+	for i, data := range versions {
+		for _, f := range checker.Check(name, data) {
+			if f.BreaksGrammar() {
+				return refused("%s: the %s version is not a valid record, so it is not merged: %s", name, []string{"base", "our", "their"}[i], f)
+			}
+		}
+	}
+	return nil
 }

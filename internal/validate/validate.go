@@ -36,7 +36,20 @@ type Finding struct {
 	Check   string `json:"check"` // layout, yaml, sops, recipients, encryption, schema, decrypt, config
 	Message string `json:"message"`
 	Fix     string `json:"fix"`
+
+	// grammar marks a finding of the record grammar: the file holds
+	// something that is not a record at all (see BreaksGrammar).
+	grammar bool
 }
+
+// BreaksGrammar reports whether the finding says the file is not a record
+// at all (a directive, tag, anchor, malformed sops block, forged or
+// misplaced encrypted value...), as opposed to a record whose values or
+// recipients are wrong. Commands that decrypt a record for a person (show,
+// edit, correct) refuse such a file instead of handing it to sops, whose
+// messages and output would repeat what it holds. Comments are not among
+// them: they are stripped by "dossier edit".
+func (f Finding) BreaksGrammar() bool { return f.grammar }
 
 func (f Finding) String() string {
 	var b strings.Builder
@@ -290,17 +303,17 @@ func (c *Checker) CheckWith(parser *yamltree.Parser, rel string, data []byte) []
 		return []Finding{{File: rel, Check: "layout", Message: msg, Fix: "move the file to its kind's folder under an opaque id"}}
 	}
 	if len(data) > MaxRecordSize {
-		return []Finding{{File: rel, Check: "read", Message: ErrTooLarge.Error(), Fix: "a record holds a few kB: restore it from git, or split what it holds"}}
+		return []Finding{{File: rel, Check: "read", Message: ErrTooLarge.Error(), Fix: "a record holds a few kB: restore it from git, or split what it holds", grammar: true}}
 	}
 	root, err := parser.Parse(data)
 	if err != nil {
 		if line, r := yamltree.Markers(data); line > 0 && r == yamltree.RuleMarker {
 			// yaml.v3's word for a directive or a second document is
 			// "incompatible" or worse: name the rule instead.
-			return []Finding{{File: rel, Line: line, Check: "yaml", Message: r.Text(), Fix: "remove it, or restore the file with \"git checkout -- " + rel + "\""}}
+			return []Finding{{File: rel, Line: line, Check: "yaml", Message: r.Text(), Fix: "remove it, or restore the file with \"git checkout -- " + rel + "\"", grammar: true}}
 		}
 		// yamltree's messages never quote the file (yamltree.Redact).
-		f := Finding{File: rel, Check: "yaml", Message: "malformed YAML: " + err.Error(), Fix: "correct the YAML syntax (or \"git checkout -- " + rel + "\" to restore it)"}
+		f := Finding{File: rel, Check: "yaml", Message: "malformed YAML: " + err.Error(), Fix: "correct the YAML syntax (or \"git checkout -- " + rel + "\" to restore it)", grammar: true}
 		if m := lineRe.FindStringSubmatch(err.Error()); m != nil {
 			f.Line, _ = strconv.Atoi(m[1])
 			f.Message = "malformed YAML: " + strings.TrimPrefix(err.Error(), m[0])
@@ -333,7 +346,7 @@ func (fc *fileCheck) grammar(data []byte) {
 			check = "encryption"
 			fix = "remove the comment with \"dossier edit " + fc.rel + "\" (it strips comments)"
 		}
-		fc.out = append(fc.out, Finding{File: fc.rel, Line: line, Check: check, Message: msg, Fix: fix})
+		fc.out = append(fc.out, Finding{File: fc.rel, Line: line, Check: check, Message: msg, Fix: fix, grammar: r != yamltree.RuleComment})
 	}
 	if !fc.fast { // the fast parser reads none of these
 		if line, r := yamltree.Markers(data); line > 0 {
@@ -384,6 +397,13 @@ func (fc *fileCheck) add(path []string, check, msg, fix string) {
 		f.Line = yamltree.KeyLine(fc.root, path)
 	}
 	fc.out = append(fc.out, f)
+}
+
+// addGrammar is add for a finding of the record grammar.
+func (fc *fileCheck) addGrammar(path []string, check, msg, fix string) {
+	fc.bad = true
+	fc.add(path, check, msg, fix)
+	fc.out[len(fc.out)-1].grammar = true
 }
 
 // fieldName joins a path for a finding, naming only what the schema names
@@ -456,7 +476,7 @@ func (fc *fileCheck) run(data []byte) {
 	} else {
 		meta, err := sopsfile.ReadMeta(sopsNode)
 		if err != nil {
-			f := Finding{File: fc.rel, Check: "sops", Field: "sops", Line: yamltree.KeyLine(fc.root, []string{"sops"}), Message: "malformed sops metadata", Fix: "restore the file from git (\"git checkout -- " + fc.rel + "\"); do not edit sops metadata by hand"}
+			f := Finding{File: fc.rel, Check: "sops", Field: "sops", Line: yamltree.KeyLine(fc.root, []string{"sops"}), Message: "malformed sops metadata", Fix: "restore the file from git (\"git checkout -- " + fc.rel + "\"); do not edit sops metadata by hand", grammar: true}
 			var me *sopsfile.MetaError
 			if errors.As(err, &me) {
 				f.Field, f.Message = me.Field, me.Msg
@@ -472,7 +492,7 @@ func (fc *fileCheck) run(data []byte) {
 	v, err := yamltree.Value(content)
 	if err != nil {
 		// yamltree's messages never quote the file.
-		f := Finding{File: fc.rel, Check: "yaml", Message: err.Error(), Fix: "correct the YAML with \"dossier edit " + fc.rel + "\""}
+		f := Finding{File: fc.rel, Check: "yaml", Message: err.Error(), Fix: "correct the YAML with \"dossier edit " + fc.rel + "\"", grammar: true}
 		if m := lineRe.FindStringSubmatch(err.Error()); m != nil {
 			f.Line, _ = strconv.Atoi(m[1])
 			f.Message = strings.TrimPrefix(err.Error(), m[0])
@@ -528,8 +548,7 @@ func (fc *fileCheck) checkMeta(meta *sopsfile.Meta, rule *sopsfile.Rule) {
 		fc.add([]string{"sops"}, "recipients", "encrypted to a cloud key service ("+strings.Join(meta.Cloud, ", ")+"): data keys must not leave the company", "re-encrypt with \"dossier keys rotate\"")
 	}
 	for _, key := range meta.Selectors {
-		fc.bad = true
-		fc.add([]string{"sops"}, "sops", "holds "+key+", which changes what \"sops -d\" decrypts or authenticates, and .sops.yaml's creation rule "+strconv.Itoa(rule.Index+1)+" does not set it", "restore the file from git (\"git checkout -- "+fc.rel+"\"); do not edit sops metadata by hand")
+		fc.addGrammar([]string{"sops"}, "sops", "holds "+key+", which changes what \"sops -d\" decrypts or authenticates, and .sops.yaml's creation rule "+strconv.Itoa(rule.Index+1)+" does not set it", "restore the file from git (\"git checkout -- "+fc.rel+"\"); do not edit sops metadata by hand")
 	}
 	missing, extra := rule.Recipients.Diff(meta.Recipients)
 	if len(extra) > 0 {
@@ -651,12 +670,12 @@ func (fc *fileCheck) checkEncryptedLeaves(path []string, n *schema.Node, val any
 				if sub := n.Props[k]; sub != nil {
 					fc.checkEncryptedLeaves(append(path[:len(path):len(path)], k), sub, x)
 				} else {
-					fc.add(path, "encryption", "holds a key the schema does not name (not shown)", "remove it with \"dossier edit "+fc.rel+"\"")
+					fc.addGrammar(path, "encryption", "holds a key the schema does not name (not shown)", "remove it with \"dossier edit "+fc.rel+"\"")
 				}
 			}
 			return
 		}
-		fc.add(path, "encryption", "holds a mapping where the schema wants one encrypted "+what+" value (keys inside not shown)", "re-enter the value with \"dossier edit "+fc.rel+"\"")
+		fc.addGrammar(path, "encryption", "holds a mapping where the schema wants one encrypted "+what+" value (keys inside not shown)", "re-enter the value with \"dossier edit "+fc.rel+"\"")
 		return
 	case []any:
 		if n != nil && n.Items != nil {
@@ -665,7 +684,7 @@ func (fc *fileCheck) checkEncryptedLeaves(path []string, n *schema.Node, val any
 			}
 			return
 		}
-		fc.add(path, "encryption", "holds a list where the schema wants one encrypted "+what+" value", "re-enter the value with \"dossier edit "+fc.rel+"\"")
+		fc.addGrammar(path, "encryption", "holds a list where the schema wants one encrypted "+what+" value", "re-enter the value with \"dossier edit "+fc.rel+"\"")
 		return
 	case nil:
 		fc.add(path, "encryption", "is empty (null) where the schema wants one encrypted "+what+" value", "remove the field or enter a value with \"dossier edit "+fc.rel+"\"")
@@ -678,8 +697,7 @@ func (fc *fileCheck) checkEncryptedLeaves(path []string, n *schema.Node, val any
 	}
 	typ, err := sopsfile.ParseENC(str)
 	if err != nil {
-		fc.bad = true
-		fc.add(path, "encryption", err.Error()+" (value not shown)", "restore the file from git (\"git checkout -- "+fc.rel+"\") and re-enter the value with \"dossier edit\"")
+		fc.addGrammar(path, "encryption", err.Error()+" (value not shown)", "restore the file from git (\"git checkout -- "+fc.rel+"\") and re-enter the value with \"dossier edit\"")
 		return
 	}
 	if n == nil || len(n.Types) == 0 {

@@ -78,13 +78,33 @@ func (w *Workspace) Abs(rel string) string {
 
 // Open decrypts a record. Errors say which key is missing or that the
 // file was tampered with, naming the file.
+//
+// Only a regular file of at most validate.MaxRecordSize that keeps to the
+// record grammar is handed to sops: sops' own messages (and its output, for
+// show) would repeat whatever else a file holds, and a symlink could point
+// anywhere. Refusals name the file and the first rule, never its content.
 func (w *Workspace) Open(rel string) (*sopsfile.File, error) {
-	data, err := os.ReadFile(w.Abs(rel))
+	st, err := os.Lstat(w.Abs(rel))
 	if err != nil {
 		if errors.Is(err, os.ErrNotExist) {
 			return nil, fmt.Errorf("%s: no such record", rel)
 		}
-		return nil, err
+		return nil, fmt.Errorf("%s: %w", rel, errors.Unwrap(err))
+	}
+	if !st.Mode().IsRegular() {
+		return nil, fmt.Errorf("%s: not a regular file (a symlink or other entry): a record is a file; restore it with \"git checkout -- %s\"", rel, rel)
+	}
+	if st.Size() > validate.MaxRecordSize {
+		return nil, fmt.Errorf("%s: %v", rel, validate.ErrTooLarge)
+	}
+	data, err := os.ReadFile(w.Abs(rel))
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", rel, errors.Unwrap(err))
+	}
+	for _, f := range w.Checker(nil).Check(rel, data) {
+		if f.BreaksGrammar() {
+			return nil, fmt.Errorf("not a valid record, so it is not decrypted: %s (\"dossier validate %s\" lists every problem)", f, rel)
+		}
 	}
 	ids, err := w.Identities()
 	if err != nil {
@@ -101,7 +121,8 @@ func (w *Workspace) Open(rel string) (*sopsfile.File, error) {
 	case errors.Is(err, sopsfile.ErrTampered):
 		return nil, fmt.Errorf("%s: MAC mismatch: the file was modified outside sops/dossier or is corrupted; restore it with \"git checkout -- %s\"", rel, rel)
 	case err != nil:
-		return nil, fmt.Errorf("%s: %w", rel, err)
+		// sops' messages quote what they could not read.
+		return nil, fmt.Errorf("%s: not a SOPS file that sops can read (details not shown: they would quote the file); restore it with \"git checkout -- %s\"", rel, rel)
 	}
 	return f, nil
 }
