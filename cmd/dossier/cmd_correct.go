@@ -16,10 +16,13 @@ func init() {
 	})
 }
 
-// assignments collects repeated --set and --unset flags in order.
+// assignments collects repeated --set and --unset flags in order. A
+// malformed one is kept in err rather than returned: the flag package
+// would print the argument (a value) in its message.
 type assignments struct {
 	list  *[]request.Assignment
 	unset bool
+	err   *error
 }
 
 func (a assignments) String() string { return "" }
@@ -34,7 +37,14 @@ func (a assignments) Set(s string) error {
 		x, err = request.ParseSet(s)
 	}
 	if err != nil {
-		return err
+		if *a.err == nil {
+			flag := "--set"
+			if a.unset {
+				flag = "--unset"
+			}
+			*a.err = fmt.Errorf("%s: %w", flag, err)
+		}
+		return nil
 	}
 	*a.list = append(*a.list, x)
 	return nil
@@ -43,12 +53,16 @@ func (a assignments) Set(s string) error {
 func runCorrect(e *env, args []string) error {
 	fs := flags(e, commands["correct"])
 	var changes []request.Assignment
-	fs.Var(assignments{list: &changes}, "set", "field=value to set, typed by the schema; nested fields and list items with dots (accounts.0.login); repeatable")
-	fs.Var(assignments{list: &changes, unset: true}, "unset", "field to remove; repeatable")
+	var argErr error
+	fs.Var(assignments{list: &changes, err: &argErr}, "set", "field=value to set, typed by the schema; nested fields and list items with dots (accounts.0.login); repeatable")
+	fs.Var(assignments{list: &changes, unset: true, err: &argErr}, "unset", "field to remove; repeatable")
 	id := fs.String("request", "", "the open rectification request this carries out")
 	pos, err := parse(fs, args)
 	if err != nil {
 		return err
+	}
+	if argErr != nil {
+		return usageError("%v", argErr)
 	}
 	if len(pos) != 1 || *id == "" || len(changes) == 0 {
 		return usageError("usage: dossier correct PATH --set field=value [--unset field] --request ID")

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 
 	"gopkg.in/yaml.v3"
@@ -137,6 +138,12 @@ func (w *Workspace) Checker(ids *sopsfile.Identities) *validate.Checker {
 func (w *Workspace) CheckPlain(p record.Path, plain []byte) []validate.Finding {
 	kind := w.Schemas.Kinds[p.Kind]
 	fail := func(line int, field, msg, fix string) []validate.Finding {
+		if n, _, ok := strings.Cut(strings.TrimPrefix(msg, "malformed YAML: "), ": "); ok && line == 0 && strings.HasPrefix(n, "line ") {
+			// yamltree says "line N: ..." (never quoting the input).
+			if l, err := strconv.Atoi(strings.TrimPrefix(n, "line ")); err == nil {
+				line, msg = l, strings.Replace(msg, n+": ", "", 1)
+			}
+		}
 		return []validate.Finding{{File: p.Rel, Line: line, Field: field, Check: "yaml", Message: msg, Fix: fix}}
 	}
 	if kind == nil {
