@@ -158,11 +158,12 @@ func (w *Workspace) CheckPlain(p record.Path, plain []byte) []validate.Finding {
 		return fail(0, "", err.Error(), "correct the YAML")
 	}
 	var out []validate.Finding
-	// The record grammar, but for comments, which Encrypt strips: a tag,
-	// anchor or alias would not survive encryption as written.
+	// The record grammar, but for comments, which Encrypt strips, and
+	// flow style, which sops writes as block style: a tag, anchor or alias
+	// would not survive encryption as written.
 	seen := map[yamltree.Rule]bool{}
 	yamltree.Grammar(root, func(n *yaml.Node, r yamltree.Rule) {
-		if r != yamltree.RuleComment && !seen[r] {
+		if r != yamltree.RuleComment && r != yamltree.RuleFlow && !seen[r] {
 			seen[r] = true
 			out = append(out, validate.Finding{File: p.Rel, Line: n.Line, Check: "yaml", Message: r.Text(), Fix: "write plain YAML: field: value lines"})
 		}
