@@ -38,7 +38,7 @@ var valueCases = map[string]bool{
 // on it: validate keyless and keyed, the pre-commit hook on it staged, a
 // real push to the remote "origin" (whose pre-receive runs dossier), the
 // merge driver with it as "ours", and (for a file that breaks the
-// grammar) show and edit. Each must exit non-zero, and no output may hold
+// grammar) show, edit and the diff textconv. Each must exit non-zero, and no output may hold
 // the canary. REL is restored afterwards.
 //
 //	canary-run REL
@@ -77,6 +77,14 @@ func cmdCanaryRun(ts *testscript.TestScript, neg bool, args []string) {
 		if !valueCases[c.Name] {
 			run(c, "show", true, "dossier", "show", rel)
 			run(c, "edit", true, "dossier", "edit", rel)
+		}
+		// textconv never fails (a diff must stay readable); it shows a
+		// line naming the rule instead of a version that breaks the grammar.
+		if !valueCases[c.Name] {
+			run(c, "hook textconv", false, "dossier", "hook", "textconv", rel)
+			if !strings.Contains(ts.ReadFile("stdout"), "this version is not a valid record") {
+				ts.Fatalf("%s: textconv shows it:\n%s", c.Name, ts.ReadFile("stdout"))
+			}
 		}
 		run(c, "hook merge", !valueCases[c.Name], "dossier", "hook", "merge", base, rel, base, rel)
 		ts.Check(os.WriteFile(abs, []byte(c.Doc), 0o644)) // the merge driver writes ours

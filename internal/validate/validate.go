@@ -739,3 +739,61 @@ func (fc *fileCheck) checkDecrypted(kind *schema.Kind, data []byte) {
 		fc.addViolation(viol)
 	}
 }
+
+// Grammar checks the parts of the record grammar that need no schema and
+// no path: one plain YAML document (no directive, tag, anchor, alias or
+// flow collection), a well-formed sops block, every value that claims to be
+// encrypted decoded in full. It is for readers that get a record's bytes
+// without its place, such as git's textconv, and returns the first
+// problem as "line N: rule" (never quoting the file), or "". Comments are
+// not its business: they are shown where the content is shown.
+func Grammar(data []byte) string {
+	if len(data) > MaxRecordSize {
+		return ErrTooLarge.Error()
+	}
+	var ps yamltree.Parser
+	root, err := ps.Parse(data)
+	if err != nil {
+		return "malformed YAML: " + err.Error()
+	}
+	if line, r := yamltree.Markers(data); line > 0 && r != yamltree.RuleComment {
+		return fmt.Sprintf("line %d: %s", line, r.Text())
+	}
+	problem := ""
+	yamltree.Grammar(root, func(n *yaml.Node, r yamltree.Rule) {
+		if problem == "" && r != yamltree.RuleComment {
+			problem = fmt.Sprintf("line %d: %s", n.Line, r.Text())
+		}
+	})
+	if problem != "" {
+		return problem
+	}
+	var walk func(n *yaml.Node)
+	walk = func(n *yaml.Node) {
+		if problem != "" {
+			return
+		}
+		if n.Kind == yaml.ScalarNode && sopsfile.IsENCLike(n.Value) {
+			if _, err := sopsfile.ParseENC(n.Value); err != nil {
+				problem = fmt.Sprintf("line %d: %v", n.Line, err)
+			}
+		}
+		for _, c := range n.Content {
+			walk(c)
+		}
+	}
+	for i := 0; i+1 < len(root.Content); i += 2 {
+		if root.Content[i].Value == "sops" {
+			meta, err := sopsfile.ReadMeta(root.Content[i+1])
+			if err != nil {
+				return err.Error()
+			}
+			if len(meta.Selectors) > 0 {
+				return "sops." + meta.Selectors[0] + ": changes what \"sops -d\" decrypts or authenticates"
+			}
+			continue
+		}
+		walk(root.Content[i+1])
+	}
+	return problem
+}
