@@ -4,7 +4,12 @@
 // is readable (the server's view); with one it also opens each file, checks
 // its MAC and validates the decrypted values.
 //
-// Findings never quote a personal or secret value.
+// Findings never quote what a record holds: not a value (of any field:
+// a plain field can hold a name typed in the wrong place), not a key the
+// schema does not name, not a comment, tag or anchor. They name file,
+// line, field (by schema names) and rule. The canary corpus in
+// validate/canary, run by the tests of this package and of cmd/dossier,
+// and FuzzCheck hold that up.
 package validate
 
 import (
