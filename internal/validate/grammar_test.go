@@ -221,3 +221,23 @@ func scalarsOf(data []byte) []string {
 	walk(&doc)
 	return out
 }
+
+// Grammar (no schema, no path) refuses what can be told without them, and
+// never repeats the canary.
+func TestGrammarWithoutPlace(t *testing.T) {
+	rec, _, _ := checkers(t)
+	if got := Grammar([]byte(rec)); got != "" {
+		t.Fatalf("the sample record: %s", got)
+	}
+	for _, tc := range grammarCases(t, rec) {
+		got := Grammar([]byte(tc.Doc))
+		if strings.Contains(got, "Zyxwvut") || strings.Contains(got, "Canary") {
+			t.Errorf("%s: %s", tc.Name, got)
+		}
+		kindFree := strings.Contains(tc.Want, "YAML tag") || strings.Contains(tc.Want, "anchor") || strings.Contains(tc.Want, "directive") ||
+			strings.Contains(tc.Want, "sops does not write") || strings.Contains(tc.Want, "well-formed") || strings.Contains(tc.Want, "the iv")
+		if kindFree && got == "" {
+			t.Errorf("%s: accepted", tc.Name)
+		}
+	}
+}
