@@ -237,7 +237,7 @@ func metaEntries(field, service string, v *yaml.Node) ([]map[string]string, erro
 		for j := 0; j+1 < len(e.Content); j += 2 {
 			k, val := e.Content[j], e.Content[j+1]
 			if k.Kind != yaml.ScalarNode || k.Tag != "!!str" || !allowed[k.Value] {
-				return nil, &MetaError{Line: k.Line, Field: ef, Msg: "holds a key that sops does not write in a " + service + " entry (name not shown)"}
+				return nil, &MetaError{Line: k.Line, Field: ef, Msg: "holds a key that sops does not write in an entry of " + service + " (name not shown)"}
 			}
 			if _, dup := m[k.Value]; dup {
 				return nil, &MetaError{Line: k.Line, Field: ef + "." + k.Value, Msg: "appears twice"}

@@ -418,9 +418,12 @@ func (fc *fileCheck) fieldName(path []string) string {
 }
 
 func fieldName(k *schema.Kind, path []string) string {
+	if len(path) > 0 && path[0] == "sops" {
+		return strings.Join(path, ".") // only ever known metadata keys (sopsfile.ReadMeta)
+	}
 	parts := make([]string, len(path))
 	for i, p := range path {
-		if (k != nil && k.Named(p)) || (i == 0 && p == "sops") || isIndex(p) {
+		if (k != nil && k.Named(p)) || isIndex(p) {
 			parts[i] = p
 		} else {
 			parts[i] = "(a key)"
@@ -553,7 +556,7 @@ func (fc *fileCheck) checkMeta(meta *sopsfile.Meta, rule *sopsfile.Rule) {
 		fc.add([]string{"sops"}, "recipients", "encrypted to a cloud key service ("+strings.Join(meta.Cloud, ", ")+"): data keys must not leave the company", "re-encrypt with \"dossier keys rotate\"")
 	}
 	for _, key := range meta.Selectors {
-		fc.addGrammar([]string{"sops"}, "sops", "holds "+key+", which changes what \"sops -d\" decrypts or authenticates, and .sops.yaml's creation rule "+strconv.Itoa(rule.Index+1)+" does not set it", "restore the file from git (\"git checkout -- "+fc.rel+"\"); do not edit sops metadata by hand")
+		fc.addGrammar([]string{"sops", key}, "sops", "holds "+key+", which changes what \"sops -d\" decrypts or authenticates, and .sops.yaml's creation rule "+strconv.Itoa(rule.Index+1)+" does not set it", "restore the file from git (\"git checkout -- "+fc.rel+"\"); do not edit sops metadata by hand")
 	}
 	missing, extra := rule.Recipients.Diff(meta.Recipients)
 	if len(extra) > 0 {
@@ -623,17 +626,17 @@ func (fc *fileCheck) checkIdentity(v any) {
 		fc.add([]string{"kind"}, "layout", fmt.Sprintf("%s is in the %s folder", what, fc.path.Kind), "move it to its kind's folder")
 	}
 	if id, ok := m["id"].(string); ok && id != fc.path.ID {
-		shown := "(not an opaque id; not shown)"
 		if record.ValidID(fc.path.Kind, id) {
-			shown = strconv.Quote(id)
+			fc.add([]string{"id"}, "layout", fmt.Sprintf("id %q does not match the file name %q", id, fc.path.ID), "rename the file or correct the id")
+		} else {
+			fc.add([]string{"id"}, "layout", fmt.Sprintf("does not match the file name %q (value not shown: not an opaque id)", fc.path.ID), "set id: "+fc.path.ID)
 		}
-		fc.add([]string{"id"}, "layout", fmt.Sprintf("id %s does not match the file name %q", shown, fc.path.ID), "rename the file or correct the id")
 	}
 	if c, ok := m["customer"].(string); ok && fc.path.Kind != "customer" && c != fc.path.Customer {
 		if record.ValidID("customer", c) {
 			fc.add([]string{"customer"}, "layout", fmt.Sprintf("customer %q does not match the folder %q", c, fc.path.Customer), "move the file to records/"+c+"/ or correct the field")
 		} else {
-			fc.add([]string{"customer"}, "layout", fmt.Sprintf("customer (not an opaque id; not shown) does not match the folder %q", fc.path.Customer), "set customer: "+fc.path.Customer)
+			fc.add([]string{"customer"}, "layout", fmt.Sprintf("does not match the folder %q (value not shown: not an opaque id)", fc.path.Customer), "set customer: "+fc.path.Customer)
 		}
 	}
 }
