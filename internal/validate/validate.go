@@ -498,6 +498,9 @@ func (fc *fileCheck) run(data []byte) {
 		fc.checkMeta(meta, rule)
 	}
 	v, err := yamltree.Value(content)
+	if err != nil && fc.bad {
+		return // a tag, alias or duplicate the grammar has named already
+	}
 	if err != nil {
 		// yamltree's messages never quote the file.
 		f := Finding{File: fc.rel, Check: "yaml", Message: err.Error(), Fix: "correct the YAML with \"dossier edit " + fc.rel + "\"", grammar: true}
