@@ -19,10 +19,13 @@ func init() {
 }
 
 // assignments collects repeated --set and --unset flags, in order, into
-// the edit of the path last named.
+// the edit of the path last named. A malformed one is kept in err rather
+// than returned: the flag package would print the argument (a value) in
+// its message.
 type assignments struct {
 	edits *[]request.Edit
 	unset bool
+	err   *error
 }
 
 func (a assignments) String() string { return "" }
@@ -37,7 +40,14 @@ func (a assignments) Set(s string) error {
 		x, err = request.ParseSet(s)
 	}
 	if err != nil {
-		return err
+		if *a.err == nil {
+			flag := "--set"
+			if a.unset {
+				flag = "--unset"
+			}
+			*a.err = fmt.Errorf("%s: %w", flag, err)
+		}
+		return nil
 	}
 	if len(*a.edits) == 0 {
 		return errors.New("name the record first: dossier correct PATH --set field=value")
@@ -50,8 +60,9 @@ func (a assignments) Set(s string) error {
 func runCorrect(e *env, args []string) error {
 	fs := flags(e, commands["correct"])
 	var edits []request.Edit
-	fs.Var(assignments{edits: &edits}, "set", "field=value to set in the record named before it, typed by the schema; nested fields and list items with dots (accounts.0.login); repeatable")
-	fs.Var(assignments{edits: &edits, unset: true}, "unset", "field to remove from the record named before it; repeatable")
+	var argErr error
+	fs.Var(assignments{edits: &edits, err: &argErr}, "set", "field=value to set in the record named before it, typed by the schema; nested fields and list items with dots (accounts.0.login); repeatable")
+	fs.Var(assignments{edits: &edits, unset: true, err: &argErr}, "unset", "field to remove from the record named before it; repeatable")
 	id := fs.String("request", "", "the open rectification request this carries out")
 	closeReq := fs.Bool("close", false, "close the request with this correction (by default it stays open for a second round)")
 	dry := fs.Bool("dry-run", false, "check the change against the schema and say what would change, without changing anything")
@@ -72,6 +83,9 @@ func runCorrect(e *env, args []string) error {
 		paths = append(paths, args[0])
 		edits = append(edits, request.Edit{Path: args[0]})
 		args = args[1:]
+	}
+	if argErr != nil {
+		return usageError("%v", argErr)
 	}
 	if len(paths) == 0 || *id == "" || len(edits[0].Changes) == 0 {
 		return usageError("usage: dossier correct PATH|SUBJECT --set field=value [--unset field] [PATH --set ...] --request ID [--close] [--dry-run]")

@@ -9,13 +9,16 @@ import (
 	"strings"
 
 	"github.com/go-git/go-git/v5"
+	"gopkg.in/yaml.v3"
 
 	"github.com/vts/dossier/internal/githook"
 	"github.com/vts/dossier/internal/merge"
+	"github.com/vts/dossier/internal/record"
 	"github.com/vts/dossier/internal/repo"
 	"github.com/vts/dossier/internal/safefile"
 	"github.com/vts/dossier/internal/sopsfile"
 	"github.com/vts/dossier/internal/validate"
+	"github.com/vts/dossier/internal/yamltree"
 )
 
 func init() {
@@ -172,10 +175,55 @@ func hookTextconv(e *env, args []string) error {
 	if err != nil {
 		return usageError("textconv: %v", err)
 	}
+	if problem := textconvGrammar(e.dir, data); problem != "" {
+		_, err = fmt.Fprintf(e.stdout, "# dossier: this version is not a valid record, so it is not shown: %s\n# (\"dossier validate\" names every problem)\n", problem)
+		return err
+	}
 	// A key that cannot be loaded only means the diff shows ciphertext.
 	ids, _ := sopsfile.LoadIdentities()
 	_, err = e.stdout.Write(githook.Textconv(data, ids))
 	return err
+}
+
+// textconvGrammar is the full record grammar (the schema's personal
+// fields included) for a version git hands over without its path: the
+// place comes from the record's own kind, customer and id when they are
+// well formed. The first problem is returned, worded without values.
+func textconvGrammar(dir string, data []byte) string {
+	root, err := repo.Find(dir)
+	if err != nil || len(data) > validate.MaxRecordSize {
+		return ""
+	}
+	checker, _ := validate.Setup(os.DirFS(root))
+	if checker == nil {
+		return ""
+	}
+	node, err := yamltree.Parse(data)
+	if err != nil {
+		return ""
+	}
+	field := func(name string) string {
+		for i := 0; i+1 < len(node.Content); i += 2 {
+			if node.Content[i].Value == name && node.Content[i+1].Kind == yaml.ScalarNode {
+				return node.Content[i+1].Value
+			}
+		}
+		return ""
+	}
+	kind, customer, id := field("kind"), field("customer"), field("id")
+	if kind == "customer" {
+		customer = id
+	}
+	if checker.Schemas.Kinds[kind] == nil || !record.ValidID("customer", customer) || !record.ValidID(kind, id) {
+		return ""
+	}
+	rel := record.For(customer, kind, id)
+	for _, f := range checker.Check(rel, data) {
+		if f.BreaksGrammar() {
+			return strings.TrimPrefix(f.String(), rel+":")
+		}
+	}
+	return ""
 }
 
 // hookMerge is git's merge driver: "dossier hook merge %O %A %B %P". It
@@ -210,12 +258,16 @@ func hookMerge(e *env, args []string) error {
 	if err != nil {
 		return err
 	}
+	if err := mergeGrammar(e.dir, name, b, o, t); err != nil {
+		return err
+	}
 	ids, _ := sopsfile.LoadIdentities()
 	res, err := merge.Files(b, o, t, ids)
 	if err != nil {
 		why := "no key of yours opens it"
 		if !errors.Is(err, merge.ErrNoKey) {
-			why = err.Error()
+			// sops' and yaml's messages quote what they could not read.
+			why = "a version cannot be read as a record"
 		}
 		fmt.Fprintf(e.stderr, "dossier: %s: cannot merge field by field (%s); falling back to git's line merge\n", name, why)
 		conflict, err := merge.GitMergeFile(e.dir, base, ours, theirs, name)
@@ -232,4 +284,28 @@ func hookMerge(e *env, args []string) error {
 			name, strings.Join(res.Conflicts, ", "), name, name, name)
 	}
 	return safefile.Write(ours, res.Merged, 0o644)
+}
+
+// mergeGrammar refuses to merge when a version of the record at name is
+// not a record at all (validate.Finding.BreaksGrammar): neither the field
+// merge nor git's line merge should carry such a file forward, and sops'
+// messages about it would repeat what it holds. The refusal (exit 1) is a
+// conflict to git; the finding names version, line and rule, never a value.
+func mergeGrammar(dir, name string, versions ...[]byte) error {
+	root, err := repo.Find(dir)
+	if err != nil {
+		return nil // not in a records repository: nothing to check against
+	}
+	checker, _ := validate.Setup(os.DirFS(root))
+	if checker == nil {
+		return nil
+	}
+	for i, data := range versions {
+		for _, f := range checker.Check(name, data) {
+			if f.BreaksGrammar() {
+				return refused("%s: the %s version is not a valid record, so it is not merged: %s", name, []string{"base", "our", "their"}[i], f)
+			}
+		}
+	}
+	return nil
 }

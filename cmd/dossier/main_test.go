@@ -107,6 +107,7 @@ func Params(tools, root, dir string) testscript.Params {
 			"erased-objects":  cmdErasedObjects,
 			"hold-lock":       cmdHoldLock,
 			"release-lock":    cmdReleaseLock,
+			"canary-run":      cmdCanaryRun,
 		},
 	}
 }

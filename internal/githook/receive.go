@@ -542,9 +542,12 @@ func (s *server) validate(c *validate.Checker, versions []version) []Problem {
 			var parser yamltree.Parser
 			for j := range jobs {
 				var fs []validate.Finding
-				if j.err != nil {
+				switch {
+				case errors.Is(j.err, repo.ErrTooLarge) || errors.Is(j.err, validate.ErrTooLarge):
+					fs = []validate.Finding{{File: j.v.rel, Check: "read", Message: validate.ErrTooLarge.Error(), Fix: "a record holds a few kB: remove the file from the commits that bring it"}}
+				case j.err != nil:
 					fs = []validate.Finding{{File: j.v.rel, Check: "read", Message: "cannot be read on the server: " + j.err.Error(), Fix: "push again; if it persists, run \"git fsck\" on the server"}}
-				} else {
+				default:
 					fs = c.CheckWith(&parser, j.v.rel, j.data)
 				}
 				if len(fs) == 0 {
@@ -565,7 +568,7 @@ func (s *server) validate(c *validate.Checker, versions []version) []Problem {
 	send := func(i int, data []byte, err error) { jobs <- job{v: versions[i], data: data, err: err} }
 	var readErr error
 	if s.objects != nil {
-		readErr = s.objects.ReadEach(blobs, send)
+		readErr = s.objects.ReadEachMax(blobs, validate.MaxRecordSize, send)
 	} else { // validate --range, in a work tree: go-git reads the blobs
 		for i, b := range blobs {
 			data, err := readBlob(s.repo, b)

@@ -132,6 +132,9 @@ func readBlob(r *git.Repository, h plumbing.Hash) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
+	if b.Size > validate.MaxRecordSize {
+		return nil, validate.ErrTooLarge // never read whole
+	}
 	rd, err := b.Reader()
 	if err != nil {
 		return nil, err

@@ -174,13 +174,22 @@ func Load(root, id string) (*Request, error) {
 	return Parse(data)
 }
 
+// lineRe finds the line yaml.v3 names in a message.
+var lineRe = regexp.MustCompile(`line (\d+)`)
+
 // Parse decodes a ledger file strictly.
 func Parse(data []byte) (*Request, error) {
 	var r Request
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	dec.KnownFields(true)
 	if err := dec.Decode(&r); err != nil {
-		return nil, fmt.Errorf("ledger entry: %s", strings.TrimPrefix(err.Error(), "yaml: "))
+		// yaml.v3's messages repeat the values and keys it cannot decode,
+		// quoted or not: only the line is shown.
+		where := ""
+		if m := lineRe.FindStringSubmatch(err.Error()); m != nil {
+			where = "line " + m[1] + ": "
+		}
+		return nil, fmt.Errorf("ledger entry: %snot valid YAML, or a field that the ledger does not have or of the wrong type (details not shown)", where)
 	}
 	if !ValidID(r.ID) {
 		return nil, fmt.Errorf("ledger entry has no valid id")
@@ -320,7 +329,7 @@ func nextID(root string, year int) (string, error) {
 func (r *Request) DaysLeft(now time.Time) (int, error) {
 	due, err := time.Parse(DateFormat, r.Due)
 	if err != nil {
-		return 0, fmt.Errorf("%s: due date %q is not a date", r.ID, r.Due)
+		return 0, fmt.Errorf("%s: the due date is not a date like 2026-03-01 (value not shown)", r.ID)
 	}
 	y, m, d := now.Date()
 	today := time.Date(y, m, d, 0, 0, 0, 0, time.UTC)

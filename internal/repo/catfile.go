@@ -2,6 +2,7 @@ package repo
 
 import (
 	"bufio"
+	"errors"
 	"fmt"
 	"io"
 	"os/exec"
@@ -90,6 +91,18 @@ func (c *CatFile) read(h plumbing.Hash) (plumbing.ObjectType, []byte, error) {
 // written while the answers are read), calling fn in order: a push of a
 // thousand records is not a thousand round trips to git.
 func (c *CatFile) ReadEach(hs []plumbing.Hash, fn func(i int, data []byte, err error)) error {
+	return c.ReadEachMax(hs, 0, fn)
+}
+
+// ErrTooLarge is an object above the size a caller reads: its content
+// was skipped, never held in memory.
+var ErrTooLarge = errors.New("object above the size limit")
+
+// ReadEachMax is ReadEach, but an object larger than max bytes (max > 0)
+// is passed to fn as ErrTooLarge without its content: git's answer states
+// the size first, and the content is then discarded as it streams by, so a
+// pushed 200 MB blob costs no memory.
+func (c *CatFile) ReadEachMax(hs []plumbing.Hash, max int, fn func(i int, data []byte, err error)) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	written := make(chan error, 1)
@@ -104,8 +117,8 @@ func (c *CatFile) ReadEach(hs []plumbing.Hash, fn func(i int, data []byte, err e
 		written <- w.Flush()
 	}()
 	for i := range hs {
-		_, data, err := c.answer()
-		if err != nil && err != plumbing.ErrObjectNotFound {
+		_, _, data, err := c.answerMax(max)
+		if err != nil && err != plumbing.ErrObjectNotFound && err != ErrTooLarge {
 			return err // the exchange is broken; later answers cannot be trusted
 		}
 		fn(i, data, err)
@@ -136,6 +149,11 @@ func (c *CatFile) answer() (plumbing.ObjectType, []byte, error) {
 
 // answerNamed is answer with the object's id.
 func (c *CatFile) answerNamed() (plumbing.Hash, plumbing.ObjectType, []byte, error) {
+	return c.answerMax(0)
+}
+
+// answerMax is answerNamed that skips content above max bytes (max > 0).
+func (c *CatFile) answerMax(max int) (plumbing.Hash, plumbing.ObjectType, []byte, error) {
 	line, err := c.out.ReadString('\n')
 	if err != nil {
 		return plumbing.ZeroHash, 0, nil, err
@@ -154,6 +172,12 @@ func (c *CatFile) answerNamed() (plumbing.Hash, plumbing.ObjectType, []byte, err
 	size, err := strconv.Atoi(fields[2])
 	if err != nil {
 		return plumbing.ZeroHash, 0, nil, err
+	}
+	if max > 0 && size > max {
+		if _, err := io.CopyN(io.Discard, c.out, int64(size)+1); err != nil {
+			return plumbing.ZeroHash, 0, nil, err
+		}
+		return plumbing.NewHash(fields[0]), typ, nil, ErrTooLarge
 	}
 	data := make([]byte, size+1) // the content and its newline
 	if _, err := io.ReadFull(c.out, data); err != nil {

@@ -39,7 +39,8 @@ func ParseField(s string) ([]string, error) {
 	parts := strings.Split(s, ".")
 	for _, p := range parts {
 		if !segmentRe.MatchString(p) {
-			return nil, fmt.Errorf("field %q: use names and list indexes separated by dots, like accounts.0.login", s)
+			// Not quoted: what is not a field name may be a value.
+			return nil, fmt.Errorf("a field name holds more than letters, digits, _ and - (not shown): use names and list indexes separated by dots, like accounts.0.login")
 		}
 	}
 	return parts, nil

@@ -163,7 +163,14 @@ type Kind struct {
 
 	full    *jsonschema.Schema
 	keyless *jsonschema.Schema
+	names   map[string]bool // every property name of the kind, at any depth
 }
+
+// Named reports whether name is a field name somewhere in the kind's
+// schema: text that comes from the schema, which a message may quote. Any
+// other key in a record may be a value (a name typed where a field name
+// goes) and is never quoted.
+func (k *Kind) Named(name string) bool { return k.names[name] }
 
 // Set is every kind of a repository, by name.
 type Set struct {
@@ -260,6 +267,18 @@ func compile(file string, data []byte) (*Kind, error) {
 		return nil, fail("%v", err)
 	}
 	order(node, k.Root)
+	k.names = map[string]bool{}
+	var collect func(n *Node)
+	collect = func(n *Node) {
+		for name, c := range n.Props {
+			k.names[name] = true
+			collect(c)
+		}
+		if n.Items != nil {
+			collect(n.Items)
+		}
+	}
+	collect(k.Root)
 	if k.Retention != nil {
 		for _, f := range append([]string{k.Retention.After}, k.Retention.Keep...) {
 			if k.Root.Props[f] == nil {
@@ -586,7 +605,7 @@ func (k *Kind) violations(s *jsonschema.Schema, data any) []Violation {
 	}
 	var ve *jsonschema.ValidationError
 	if !errors.As(err, &ve) {
-		return []Violation{{Msg: oneLine(err)}}
+		return []Violation{{Msg: "cannot be checked against the schema (details not shown: they would quote the record)"}}
 	}
 	var out []Violation
 	var collect func(e *jsonschema.ValidationError)
@@ -618,22 +637,54 @@ func (k *Kind) violations(s *jsonschema.Schema, data any) []Violation {
 	return out
 }
 
-// message words a violation for a person, without the offending value when
-// the field is personal or secret.
+// message words a violation for a person without any value of the record:
+// not the offending value, whatever the field's class (a plain field can
+// hold a name typed in the wrong place), only what the schema itself says.
+// The library's own texts quote the value, so each kind of error is worded
+// here, and one not listed gets its keyword only.
 func (k *Kind) message(e *jsonschema.ValidationError) string {
-	msg := strings.Join(strings.Fields(e.ErrorKind.LocalizedString(printer)), " ")
-	if f, ok := e.ErrorKind.(*kind.Format); ok {
-		// The library's reason is Go's ("parsing time ... as
-		// 2006-01-02"); the hint below says the form in words.
-		msg = fmt.Sprintf("%q is not a valid %s", fmt.Sprint(f.Got), f.Want)
-	}
-	if k.ClassOf(e.InstanceLocation) != Plain {
-		msg = fmt.Sprintf("does not satisfy the schema's %q rule (value not shown: the field is personal)", strings.Join(e.ErrorKind.KeywordPath(), "/"))
-	}
+	kw := strings.Join(e.ErrorKind.KeywordPath(), "/")
+	msg := k.violationText(e, kw)
 	if h := k.NodeAt(e.InstanceLocation).HintText(); h != "" {
 		msg += "; " + h
 	}
 	return msg
+}
+
+// violationText is the wording of message without the hint.
+func (k *Kind) violationText(e *jsonschema.ValidationError, kw string) string {
+	if k.ClassOf(e.InstanceLocation) != Plain {
+		return fmt.Sprintf("does not satisfy the schema's %q rule (value not shown: the field is personal)", kw)
+	}
+	switch ek := e.ErrorKind.(type) {
+	case *kind.Type:
+		return fmt.Sprintf("has the wrong type: the schema wants %s, not %s (value not shown)", strings.Join(ek.Want, " or "), ek.Got)
+	case *kind.Enum:
+		want := make([]string, len(ek.Want))
+		for i, w := range ek.Want {
+			want[i] = fmt.Sprint(w)
+		}
+		return "is not one of " + strings.Join(want, ", ") + " (value not shown)"
+	case *kind.Const:
+		return fmt.Sprintf("must be %v (value not shown)", ek.Want)
+	case *kind.Pattern:
+		return fmt.Sprintf("does not match the pattern %s (value not shown)", ek.Want)
+	case *kind.Format:
+		return fmt.Sprintf("is not a valid %s (value not shown)", ek.Want)
+	case *kind.MinLength:
+		return fmt.Sprintf("is shorter than %d characters", ek.Want)
+	case *kind.MaxLength:
+		return fmt.Sprintf("is longer than %d characters", ek.Want)
+	case *kind.MinItems:
+		return fmt.Sprintf("has fewer than %d items", ek.Want)
+	case *kind.MaxItems:
+		return fmt.Sprintf("has more than %d items", ek.Want)
+	case *kind.Minimum:
+		return fmt.Sprintf("is less than %s (value not shown)", ek.Want.RatString())
+	case *kind.Maximum:
+		return fmt.Sprintf("is more than %s (value not shown)", ek.Want.RatString())
+	}
+	return fmt.Sprintf("does not satisfy the schema's %q rule (value not shown)", kw)
 }
 
 // HintText says, for a person, what a valid value looks like: the

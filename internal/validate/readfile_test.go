@@ -34,3 +34,21 @@ func TestReadFile(t *testing.T) {
 		t.Errorf("a directory: %v", err)
 	}
 }
+
+// A file above MaxRecordSize is refused with ErrTooLarge after reading at
+// most one buffer more than the limit.
+func TestReadFileTooLarge(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "big.yaml")
+	if err := os.WriteFile(path, bytes.Repeat([]byte("a"), MaxRecordSize+1), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := readFile(path, make([]byte, readBufSize)); !errors.Is(err, ErrTooLarge) {
+		t.Errorf("readFile of a file above the limit: %v", err)
+	}
+	if err := os.WriteFile(path, bytes.Repeat([]byte("a"), MaxRecordSize), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if data, err := readFile(path, make([]byte, readBufSize)); err != nil || len(data) != MaxRecordSize {
+		t.Errorf("readFile at the limit: %d bytes, %v", len(data), err)
+	}
+}

@@ -45,6 +45,9 @@ func readFile(path string, buf []byte) ([]byte, error) {
 			return buf[:n], nil
 		}
 		n += m
+		if n > MaxRecordSize {
+			return nil, &fs.PathError{Op: "read", Path: path, Err: ErrTooLarge}
+		}
 		if n < len(buf) {
 			return buf[:n], nil
 		}

@@ -4,7 +4,12 @@
 // is readable (the server's view); with one it also opens each file, checks
 // its MAC and validates the decrypted values.
 //
-// Findings never quote a personal or secret value.
+// Findings never quote what a record holds: not a value (of any field:
+// a plain field can hold a name typed in the wrong place), not a key the
+// schema does not name, not a comment, tag or anchor. They name file,
+// line, field (by schema names) and rule. The canary corpus in
+// validate/canary, run by the tests of this package and of cmd/dossier,
+// and FuzzCheck hold that up.
 package validate
 
 import (
@@ -36,7 +41,20 @@ type Finding struct {
 	Check   string `json:"check"` // layout, yaml, sops, recipients, encryption, schema, decrypt, config
 	Message string `json:"message"`
 	Fix     string `json:"fix"`
+
+	// grammar marks a finding of the record grammar: the file holds
+	// something that is not a record at all (see BreaksGrammar).
+	grammar bool
 }
+
+// BreaksGrammar reports whether the finding says the file is not a record
+// at all (a directive, tag, anchor, malformed sops block, forged or
+// misplaced encrypted value...), as opposed to a record whose values or
+// recipients are wrong. Commands that decrypt a record for a person (show,
+// edit, correct) refuse such a file instead of handing it to sops, whose
+// messages and output would repeat what it holds. Comments are not among
+// them: they are stripped by "dossier edit".
+func (f Finding) BreaksGrammar() bool { return f.grammar }
 
 func (f Finding) String() string {
 	var b strings.Builder
@@ -187,9 +205,12 @@ func (c *Checker) run(feed func(jobs chan<- string), src Source) []Finding {
 			for rel := range jobs {
 				data, err := src(rel, buf)
 				var fs []Finding
-				if err != nil {
+				switch {
+				case errors.Is(err, ErrTooLarge):
+					fs = []Finding{{File: rel, Check: "read", Message: ErrTooLarge.Error(), Fix: "a record holds a few kB: restore it from git, or split what it holds"}}
+				case err != nil:
 					fs = []Finding{{File: rel, Check: "read", Message: "cannot be read: " + errText(err), Fix: "check the path"}}
-				} else {
+				default:
 					fs = c.CheckWith(&parser, rel, data)
 				}
 				c.Done.Add(1)
@@ -231,6 +252,14 @@ func errText(err error) string {
 
 var lineRe = regexp.MustCompile(`^line (\d+): `)
 
+// MaxRecordSize is the largest record file read. The records dossier
+// writes are a few kB; a larger file is refused before it is read whole,
+// so a push or a work tree cannot make validation hold it in memory.
+const MaxRecordSize = 1 << 20
+
+// ErrTooLarge is a record file above MaxRecordSize.
+var ErrTooLarge = fmt.Errorf("larger than the limit of %d bytes (1 MiB) for a record", MaxRecordSize)
+
 // Check validates one record's bytes as stored at rel.
 func (c *Checker) Check(rel string, data []byte) []Finding {
 	return c.CheckWith(new(yamltree.Parser), rel, data)
@@ -239,6 +268,13 @@ func (c *Checker) Check(rel string, data []byte) []Finding {
 // CheckWith is Check parsing into parser, which a worker keeps from record
 // to record: the tree lives only until the parser's next parse, and
 // nothing of it outlives this call (findings copy what they say).
+//
+// A record must account for every one of its bytes: one YAML document of
+// block mappings, lists and scalars the schema names, and one sops block
+// of the keys sops writes (sopsfile.ReadMeta). Whatever else the file
+// holds (comments, directives, tags, anchors, unknown keys, forged
+// encrypted values) is a finding that names file, line and rule, and never
+// quotes the bytes.
 func (c *Checker) CheckWith(parser *yamltree.Parser, rel string, data []byte) []Finding {
 	p, err := record.Parse(rel)
 	if err != nil {
@@ -249,21 +285,80 @@ func (c *Checker) CheckWith(parser *yamltree.Parser, rel string, data []byte) []
 		}
 		return []Finding{{File: rel, Check: "layout", Message: msg, Fix: "move the file to its kind's folder under an opaque id"}}
 	}
+	if len(data) > MaxRecordSize {
+		return []Finding{{File: rel, Check: "read", Message: ErrTooLarge.Error(), Fix: "a record holds a few kB: restore it from git, or split what it holds", grammar: true}}
+	}
 	root, err := parser.Parse(data)
 	if err != nil {
-		f := Finding{File: rel, Check: "yaml", Message: "malformed YAML: " + err.Error(), Fix: "correct the YAML syntax (or \"git checkout -- " + rel + "\" to restore it)"}
+		if line, r := yamltree.Markers(data); line > 0 && r == yamltree.RuleMarker {
+			// yaml.v3's word for a directive or a second document is
+			// "incompatible" or worse: name the rule instead.
+			return []Finding{{File: rel, Line: line, Check: "yaml", Message: r.Text(), Fix: "remove it, or restore the file with \"git checkout -- " + rel + "\"", grammar: true}}
+		}
+		// yamltree's messages never quote the file (yamltree.Redact).
+		f := Finding{File: rel, Check: "yaml", Message: "malformed YAML: " + err.Error(), Fix: "correct the YAML syntax (or \"git checkout -- " + rel + "\" to restore it)", grammar: true}
 		if m := lineRe.FindStringSubmatch(err.Error()); m != nil {
 			f.Line, _ = strconv.Atoi(m[1])
 			f.Message = "malformed YAML: " + strings.TrimPrefix(err.Error(), m[0])
 		}
 		return []Finding{f}
 	}
-	fc := &fileCheck{c: c, rel: rel, path: p, root: root}
-	if line := yamltree.CommentLine(root); line > 0 {
-		fc.out = append(fc.out, Finding{File: rel, Line: line, Check: "encryption", Message: "holds a YAML comment: SOPS keeps comments in plaintext (comment not shown)", Fix: "remove the comment with \"dossier edit " + rel + "\" (it strips comments)"})
-	}
+	fc := &fileCheck{c: c, rel: rel, path: p, root: root, fast: parser.Fast}
+	fc.grammar(data)
 	fc.run(data)
 	return fc.out
+}
+
+// grammar reports what of the file is not a plain YAML document, once
+// per rule (the first place it happens).
+func (fc *fileCheck) grammar(data []byte) {
+	var seen [16]bool
+	report := func(line int, r yamltree.Rule, what string) {
+		if int(r) < len(seen) && seen[r] {
+			return
+		}
+		seen[r] = true
+		fc.bad = true
+		msg := r.Text()
+		if what != "" {
+			msg = what
+		}
+		fix := "remove it (\"dossier edit " + fc.rel + "\" writes plain YAML), or restore the file with \"git checkout -- " + fc.rel + "\""
+		check := "yaml"
+		if r == yamltree.RuleComment {
+			check = "encryption"
+			fix = "remove the comment with \"dossier edit " + fc.rel + "\" (it strips comments)"
+		}
+		fc.out = append(fc.out, Finding{File: fc.rel, Line: line, Check: check, Message: msg, Fix: fix, grammar: r != yamltree.RuleComment})
+	}
+	if !fc.fast { // the fast parser reads none of these
+		if line, r := yamltree.Markers(data); line > 0 {
+			report(line, r, "")
+		}
+	}
+	yamltree.Grammar(fc.root, func(n *yaml.Node, r yamltree.Rule) {
+		what := ""
+		if r == yamltree.RuleDuplicate {
+			switch {
+			case n.Value == "sops" && n.Column == 1:
+				what = "holds a second sops block: a record has exactly one"
+			case fc.named(n.Value):
+				what = fmt.Sprintf("holds the field name %q twice in one mapping", n.Value)
+			default:
+				what = r.Text() + " (name not shown)"
+			}
+		}
+		report(n.Line, r, what)
+	})
+}
+
+// named reports whether a key is a field name the schema of the record's
+// kind (or the sops block) uses: only such names are ever quoted.
+func (fc *fileCheck) named(key string) bool {
+	if k := fc.c.Schemas.Kinds[fc.path.Kind]; k != nil && k.Named(key) {
+		return true
+	}
+	return false
 }
 
 type fileCheck struct {
@@ -272,15 +367,72 @@ type fileCheck struct {
 	path record.Path
 	root *yaml.Node
 	out  []Finding
+	// bad is set by a grammar or metadata finding: the file is not opened
+	// with a key then, since sops' own errors quote what they read.
+	bad  bool
+	fast bool // parsed by the fast path (yamltree.Parser.Fast)
 }
 
 func (fc *fileCheck) add(path []string, check, msg, fix string) {
 	f := Finding{File: fc.rel, Check: check, Message: msg, Fix: fix}
 	if path != nil {
-		f.Field = strings.Join(path, ".")
+		f.Field = fc.fieldName(path)
 		f.Line = yamltree.KeyLine(fc.root, path)
 	}
 	fc.out = append(fc.out, f)
+}
+
+// addGrammar is add for a finding of the record grammar.
+func (fc *fileCheck) addGrammar(path []string, check, msg, fix string) {
+	fc.bad = true
+	fc.add(path, check, msg, fix)
+	fc.out[len(fc.out)-1].grammar = true
+}
+
+// fieldName joins a path for a finding, naming only what the schema names
+// and list indexes: any other key could be a value and becomes "(a key)".
+func (fc *fileCheck) fieldName(path []string) string {
+	return fieldName(fc.c.Schemas.Kinds[fc.path.Kind], path)
+}
+
+func fieldName(k *schema.Kind, path []string) string {
+	if len(path) > 0 && path[0] == "sops" {
+		return strings.Join(path, ".") // only ever known metadata keys (sopsfile.ReadMeta)
+	}
+	parts := make([]string, len(path))
+	for i, p := range path {
+		if (k != nil && k.Named(p)) || isIndex(p) {
+			parts[i] = p
+		} else {
+			parts[i] = "(a key)"
+		}
+	}
+	return strings.Join(parts, ".")
+}
+
+// pgpFingerprint is 40 hex digits (what sops writes for a PGP key).
+func pgpFingerprint(s string) bool {
+	if len(s) != 40 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if !(s[i] >= '0' && s[i] <= '9' || s[i] >= 'A' && s[i] <= 'F' || s[i] >= 'a' && s[i] <= 'f') {
+			return false
+		}
+	}
+	return true
+}
+
+func isIndex(s string) bool {
+	if s == "" || len(s) > 9 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
 }
 
 func (fc *fileCheck) run(data []byte) {
@@ -288,7 +440,9 @@ func (fc *fileCheck) run(data []byte) {
 	content := &yaml.Node{Kind: yaml.MappingNode}
 	for i := 0; i+1 < len(fc.root.Content); i += 2 {
 		if fc.root.Content[i].Value == "sops" {
-			sopsNode = fc.root.Content[i+1]
+			if sopsNode == nil {
+				sopsNode = fc.root.Content[i+1]
+			}
 			continue
 		}
 		content.Content = append(content.Content, fc.root.Content[i], fc.root.Content[i+1])
@@ -308,14 +462,31 @@ func (fc *fileCheck) run(data []byte) {
 	} else {
 		meta, err := sopsfile.ReadMeta(sopsNode)
 		if err != nil {
-			fc.add([]string{"sops"}, "sops", err.Error(), "restore the file from git (\"git checkout -- "+fc.rel+"\"); do not edit sops metadata by hand")
+			f := Finding{File: fc.rel, Check: "sops", Field: "sops", Line: yamltree.KeyLine(fc.root, []string{"sops"}), Message: "malformed sops metadata", Fix: "restore the file from git (\"git checkout -- " + fc.rel + "\"); do not edit sops metadata by hand", grammar: true}
+			var me *sopsfile.MetaError
+			if errors.As(err, &me) {
+				f.Field, f.Message = me.Field, me.Msg
+				if me.Line > 0 {
+					f.Line = me.Line
+				}
+			}
+			fc.out = append(fc.out, f)
 			return
 		}
 		fc.checkMeta(meta, rule)
 	}
 	v, err := yamltree.Value(content)
+	if err != nil && fc.bad {
+		return // a tag, alias or duplicate the grammar has named already
+	}
 	if err != nil {
-		fc.add(nil, "yaml", err.Error(), "correct the YAML")
+		// yamltree's messages never quote the file.
+		f := Finding{File: fc.rel, Check: "yaml", Message: err.Error(), Fix: "correct the YAML with \"dossier edit " + fc.rel + "\"", grammar: true}
+		if m := lineRe.FindStringSubmatch(err.Error()); m != nil {
+			f.Line, _ = strconv.Atoi(m[1])
+			f.Message = strings.TrimPrefix(err.Error(), m[0])
+		}
+		fc.out = append(fc.out, f)
 		return
 	}
 	fc.checkIdentity(v)
@@ -323,39 +494,72 @@ func (fc *fileCheck) run(data []byte) {
 	for _, viol := range kind.ValidateKeyless(v) {
 		fc.addViolation(viol)
 	}
-	if fc.c.Identities != nil && sopsNode != nil {
+	if fc.c.Identities != nil && sopsNode != nil && !fc.bad {
 		fc.checkDecrypted(kind, data)
 	}
 }
 
 func (fc *fileCheck) addViolation(v schema.Violation) {
-	fix := "correct the field with \"dossier edit " + fc.rel + "\""
+	fc.out = append(fc.out, ViolationFinding(fc.c.Schemas.Kinds[fc.path.Kind], fc.root, fc.rel, v))
+}
+
+// ViolationFinding words a schema violation of the record at rel (root is
+// its parsed tree) as a finding: the one place where a path of the record
+// becomes a field name in a message, for validate and for the plaintext
+// checks of new, edit and correct. Only schema field names and list
+// indexes are quoted; an unknown key is named by its line, not its text.
+func ViolationFinding(k *schema.Kind, root *yaml.Node, rel string, v schema.Violation) Finding {
+	fix := "correct the field with \"dossier edit " + rel + "\""
 	if strings.HasPrefix(v.Keyword, "additionalProperties") {
 		fix = "remove the field: the schema does not keep it (or add it to the schema)"
 	} else if strings.HasPrefix(v.Keyword, "required") {
-		fix = "add the missing field with \"dossier edit " + fc.rel + "\""
-	} else if n := yamltree.Find(fc.root, v.Path); len(v.Path) > 0 && n.Kind == yaml.ScalarNode && n.ShortTag() == "!!timestamp" {
-		fix = "this date was stored as a timestamp (\"sops --encrypt\" does that to an unquoted date): run \"dossier edit " + fc.rel + "\", which writes it back as a date"
+		fix = "add the missing field with \"dossier edit " + rel + "\""
+	} else if n := yamltree.Find(root, v.Path); len(v.Path) > 0 && n != nil && n.Kind == yaml.ScalarNode && n.ShortTag() == "!!timestamp" {
+		fix = "this date was stored as a timestamp (\"sops --encrypt\" does that to an unquoted date): run \"dossier edit " + rel + "\", which writes it back as a date"
 	}
 	var path []string
 	if len(v.Path) > 0 {
 		path = v.Path
 	}
-	f := Finding{File: fc.rel, Check: "schema", Message: v.Msg, Fix: fix}
+	f := Finding{File: rel, Check: "schema", Message: v.Msg, Fix: fix}
 	if path != nil {
-		f.Field = strings.Join(path, ".")
+		f.Field = fieldName(k, path)
+		if last := path[len(path)-1]; strings.HasPrefix(v.Keyword, "additionalProperties") && (k == nil || !k.Named(last)) {
+			// The unknown key may itself be a value: name its place only.
+			f.Field = fieldName(k, path[:len(path)-1])
+			f.Message = "holds a field that the schema does not name (name not shown: it may be a value)"
+		}
 	}
-	f.Line = yamltree.KeyLine(fc.root, path)
-	fc.out = append(fc.out, f)
+	f.Line = yamltree.KeyLine(root, path)
+	return f
 }
 
 func (fc *fileCheck) checkMeta(meta *sopsfile.Meta, rule *sopsfile.Rule) {
 	if len(meta.Cloud) > 0 {
 		fc.add([]string{"sops"}, "recipients", "encrypted to a cloud key service ("+strings.Join(meta.Cloud, ", ")+"): data keys must not leave the company", "re-encrypt with \"dossier keys rotate\"")
 	}
+	for _, key := range meta.Selectors {
+		fc.addGrammar([]string{"sops", key}, "sops", "holds "+key+", which changes what \"sops -d\" decrypts or authenticates, and .sops.yaml's creation rule "+strconv.Itoa(rule.Index+1)+" does not set it", "restore the file from git (\"git checkout -- "+fc.rel+"\"); do not edit sops metadata by hand")
+	}
 	missing, extra := rule.Recipients.Diff(meta.Recipients)
 	if len(extra) > 0 {
-		fc.add([]string{"sops"}, "recipients", "encrypted to a recipient that .sops.yaml does not name: "+strings.Join(extra, ", "), "run \"dossier keys rotate\" (or \"sops updatekeys "+fc.rel+"\") to match .sops.yaml")
+		// A recipient is shown when a rule names it or it is a public key
+		// by its form (an X25519 age recipient, a PGP fingerprint: nothing
+		// a person types by mistake); any other is text from the file and
+		// is counted, not shown.
+		var shown []string
+		hidden := 0
+		for _, r := range extra {
+			if fc.c.namedRecipient(r) {
+				shown = append(shown, r)
+			} else {
+				hidden++
+			}
+		}
+		if hidden > 0 {
+			shown = append(shown, fmt.Sprintf("%d that no rule of .sops.yaml names (not shown)", hidden))
+		}
+		fc.add([]string{"sops"}, "recipients", "encrypted to a recipient that .sops.yaml does not name: "+strings.Join(shown, ", "), "run \"dossier keys rotate\" (or \"sops updatekeys "+fc.rel+"\") to match .sops.yaml")
 	}
 	if len(missing) > 0 {
 		fc.add([]string{"sops"}, "recipients", "not encrypted to a recipient that .sops.yaml names: "+strings.Join(missing, ", "), "run \"dossier keys rotate\" (or \"sops updatekeys "+fc.rel+"\") to match .sops.yaml")
@@ -365,16 +569,58 @@ func (fc *fileCheck) checkMeta(meta *sopsfile.Meta, rule *sopsfile.Rule) {
 	}
 }
 
+// namedRecipient reports whether r ("age:age1...") may be shown: some
+// creation rule names it (it comes from .sops.yaml), or it is a public key
+// by its form.
+func (c *Checker) namedRecipient(r string) bool {
+	kind, key, _ := strings.Cut(r, ":")
+	if kind == "age" && len(key) == 62 && sopsfile.ValidAgeRecipient(key) || kind == "pgp" && pgpFingerprint(key) {
+		return true
+	}
+	for _, rule := range c.Rules.Rules {
+		var list []string
+		switch kind {
+		case "age":
+			list = rule.Recipients.Age
+		case "pgp":
+			list = rule.Recipients.PGP
+		case "vault":
+			list = rule.Recipients.Vault
+		}
+		for _, x := range list {
+			if strings.TrimSpace(x) == key {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// checkIdentity compares kind, id and customer with the path. The values
+// are quoted only when they are a kind name or an opaque id: anything else
+// in those fields may be a name typed in the wrong place.
 func (fc *fileCheck) checkIdentity(v any) {
 	m, _ := v.(map[string]any)
 	if k, ok := m["kind"].(string); ok && k != fc.path.Kind {
-		fc.add([]string{"kind"}, "layout", fmt.Sprintf("a %s record is in the %s folder", k, fc.path.Kind), "move it to its kind's folder")
+		what := "a record of another kind"
+		if fc.c.Schemas.Kinds[k] != nil {
+			what = "a " + k + " record"
+		}
+		fc.add([]string{"kind"}, "layout", fmt.Sprintf("%s is in the %s folder", what, fc.path.Kind), "move it to its kind's folder")
 	}
 	if id, ok := m["id"].(string); ok && id != fc.path.ID {
-		fc.add([]string{"id"}, "layout", fmt.Sprintf("id %q does not match the file name %q", id, fc.path.ID), "rename the file or correct the id")
+		if record.ValidID(fc.path.Kind, id) {
+			fc.add([]string{"id"}, "layout", fmt.Sprintf("id %q does not match the file name %q", id, fc.path.ID), "rename the file or correct the id")
+		} else {
+			fc.add([]string{"id"}, "layout", fmt.Sprintf("does not match the file name %q (value not shown: not an opaque id)", fc.path.ID), "set id: "+fc.path.ID)
+		}
 	}
 	if c, ok := m["customer"].(string); ok && fc.path.Kind != "customer" && c != fc.path.Customer {
-		fc.add([]string{"customer"}, "layout", fmt.Sprintf("customer %q does not match the folder %q", c, fc.path.Customer), "move the file to records/"+c+"/ or correct the field")
+		if record.ValidID("customer", c) {
+			fc.add([]string{"customer"}, "layout", fmt.Sprintf("customer %q does not match the folder %q", c, fc.path.Customer), "move the file to records/"+c+"/ or correct the field")
+		} else {
+			fc.add([]string{"customer"}, "layout", fmt.Sprintf("does not match the folder %q (value not shown: not an opaque id)", fc.path.Customer), "set customer: "+fc.path.Customer)
+		}
 	}
 }
 
@@ -389,7 +635,7 @@ var sopsTypes = map[string][]string{
 func (fc *fileCheck) checkEncryption(kind *schema.Kind, v any) {
 	kind.Walk(v, func(path []string, n *schema.Node, val any) {
 		if n.Class == schema.Plain {
-			if _, enc := sopsfile.EncType(val); enc {
+			if str, ok := val.(string); ok && sopsfile.IsENCLike(str) {
 				fc.add(path, "encryption", "is encrypted but the schema does not call it personal or secret: reviewers and the server cannot read it", "fix encrypted_regex in .sops.yaml, then \"dossier edit "+fc.rel+"\"")
 			}
 			return
@@ -398,36 +644,51 @@ func (fc *fileCheck) checkEncryption(kind *schema.Kind, v any) {
 	})
 }
 
+// checkEncryptedLeaves checks a personal or secret field: one encrypted
+// scalar, decoded in full (sopsfile.ParseENC), of a type the schema allows.
+// A mapping, list or null there is refused (the schema gives every such
+// field a scalar type), and so is a plaintext or a forged ENC value; none
+// is quoted, nor is any key found inside the field.
 func (fc *fileCheck) checkEncryptedLeaves(path []string, n *schema.Node, val any) {
+	what := "personal"
+	if n != nil && n.Class == schema.Secret {
+		what = "secret"
+	}
 	switch t := val.(type) {
 	case map[string]any:
-		for k, x := range t {
-			var sub *schema.Node
-			if n != nil {
-				sub = n.Props[k]
+		if n != nil && n.Props != nil {
+			for k, x := range t {
+				if sub := n.Props[k]; sub != nil {
+					fc.checkEncryptedLeaves(append(path[:len(path):len(path)], k), sub, x)
+				} else {
+					fc.addGrammar(path, "encryption", "holds a key the schema does not name (not shown)", "remove it with \"dossier edit "+fc.rel+"\"")
+				}
 			}
-			fc.checkEncryptedLeaves(append(path[:len(path):len(path)], k), sub, x)
+			return
 		}
+		fc.addGrammar(path, "encryption", "holds a mapping where the schema wants one encrypted "+what+" value (keys inside not shown)", "re-enter the value with \"dossier edit "+fc.rel+"\"")
 		return
 	case []any:
-		for i, x := range t {
-			var sub *schema.Node
-			if n != nil {
-				sub = n.Items
+		if n != nil && n.Items != nil {
+			for i, x := range t {
+				fc.checkEncryptedLeaves(append(path[:len(path):len(path)], strconv.Itoa(i)), n.Items, x)
 			}
-			fc.checkEncryptedLeaves(append(path[:len(path):len(path)], strconv.Itoa(i)), sub, x)
+			return
 		}
+		fc.addGrammar(path, "encryption", "holds a list where the schema wants one encrypted "+what+" value", "re-enter the value with \"dossier edit "+fc.rel+"\"")
 		return
 	case nil:
+		fc.add(path, "encryption", "is empty (null) where the schema wants one encrypted "+what+" value", "remove the field or enter a value with \"dossier edit "+fc.rel+"\"")
 		return
 	}
-	typ, ok := sopsfile.EncType(val)
-	if !ok {
-		what := "personal"
-		if n != nil && n.Class == schema.Secret {
-			what = "secret"
-		}
+	str, isStr := val.(string)
+	if !isStr || !sopsfile.IsENCLike(str) {
 		fc.add(path, "encryption", "holds a "+what+" value in plaintext (value not shown)", "encrypt it: \"sops --encrypt --in-place "+fc.rel+"\" or re-create it with dossier; if it was committed, see \"dossier purge\"")
+		return
+	}
+	typ, err := sopsfile.ParseENC(str)
+	if err != nil {
+		fc.addGrammar(path, "encryption", err.Error()+" (value not shown)", "restore the file from git (\"git checkout -- "+fc.rel+"\") and re-enter the value with \"dossier edit\"")
 		return
 	}
 	if n == nil || len(n.Types) == 0 {
@@ -453,12 +714,13 @@ func (fc *fileCheck) checkDecrypted(kind *schema.Kind, data []byte) {
 		fc.add(nil, "decrypt", "MAC mismatch: the file was changed outside sops/dossier or is corrupted", "restore it from git (\"git checkout -- "+fc.rel+"\") and make the change with \"dossier edit\"")
 		return
 	case err != nil:
-		fc.add(nil, "decrypt", err.Error(), "restore the file from git")
+		// sops' own errors quote what they could not read: none is shown.
+		fc.add(nil, "decrypt", "cannot be opened as a SOPS file (details not shown: they would quote the file)", "restore the file from git")
 		return
 	}
 	v, err := f.Value()
 	if err != nil {
-		fc.add(nil, "decrypt", err.Error(), "restore the file from git")
+		fc.add(nil, "decrypt", "cannot be read after decryption (details not shown)", "restore the file from git")
 		return
 	}
 	for _, viol := range kind.Validate(v) {
@@ -467,4 +729,62 @@ func (fc *fileCheck) checkDecrypted(kind *schema.Kind, data []byte) {
 		}
 		fc.addViolation(viol)
 	}
+}
+
+// Grammar checks the parts of the record grammar that need no schema and
+// no path: one plain YAML document (no directive, tag, anchor, alias or
+// flow collection), a well-formed sops block, every value that claims to be
+// encrypted decoded in full. It is for readers that get a record's bytes
+// without its place, such as git's textconv, and returns the first
+// problem as "line N: rule" (never quoting the file), or "". Comments are
+// not its business: they are shown where the content is shown.
+func Grammar(data []byte) string {
+	if len(data) > MaxRecordSize {
+		return ErrTooLarge.Error()
+	}
+	var ps yamltree.Parser
+	root, err := ps.Parse(data)
+	if err != nil {
+		return "malformed YAML: " + err.Error()
+	}
+	if line, r := yamltree.Markers(data); line > 0 && r != yamltree.RuleComment {
+		return fmt.Sprintf("line %d: %s", line, r.Text())
+	}
+	problem := ""
+	yamltree.Grammar(root, func(n *yaml.Node, r yamltree.Rule) {
+		if problem == "" && r != yamltree.RuleComment {
+			problem = fmt.Sprintf("line %d: %s", n.Line, r.Text())
+		}
+	})
+	if problem != "" {
+		return problem
+	}
+	var walk func(n *yaml.Node)
+	walk = func(n *yaml.Node) {
+		if problem != "" {
+			return
+		}
+		if n.Kind == yaml.ScalarNode && sopsfile.IsENCLike(n.Value) {
+			if _, err := sopsfile.ParseENC(n.Value); err != nil {
+				problem = fmt.Sprintf("line %d: %v", n.Line, err)
+			}
+		}
+		for _, c := range n.Content {
+			walk(c)
+		}
+	}
+	for i := 0; i+1 < len(root.Content); i += 2 {
+		if root.Content[i].Value == "sops" {
+			meta, err := sopsfile.ReadMeta(root.Content[i+1])
+			if err != nil {
+				return err.Error()
+			}
+			if len(meta.Selectors) > 0 {
+				return "sops." + meta.Selectors[0] + ": changes what \"sops -d\" decrypts or authenticates"
+			}
+			continue
+		}
+		walk(root.Content[i+1])
+	}
+	return problem
 }

@@ -8,7 +8,10 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
+
+	"gopkg.in/yaml.v3"
 
 	"github.com/vts/dossier/internal/record"
 	"github.com/vts/dossier/internal/repo"
@@ -76,13 +79,33 @@ func (w *Workspace) Abs(rel string) string {
 
 // Open decrypts a record. Errors say which key is missing or that the
 // file was tampered with, naming the file.
+//
+// Only a regular file of at most validate.MaxRecordSize that keeps to the
+// record grammar is handed to sops: sops' own messages (and its output, for
+// show) would repeat whatever else a file holds, and a symlink could point
+// anywhere. Refusals name the file and the first rule, never its content.
 func (w *Workspace) Open(rel string) (*sopsfile.File, error) {
-	data, err := os.ReadFile(w.Abs(rel))
+	st, err := os.Lstat(w.Abs(rel))
 	if err != nil {
 		if errors.Is(err, os.ErrNotExist) {
 			return nil, fmt.Errorf("%s: no such record", rel)
 		}
-		return nil, err
+		return nil, fmt.Errorf("%s: %w", rel, errors.Unwrap(err))
+	}
+	if !st.Mode().IsRegular() {
+		return nil, fmt.Errorf("%s: not a regular file (a symlink or other entry): a record is a file; restore it with \"git checkout -- %s\"", rel, rel)
+	}
+	if st.Size() > validate.MaxRecordSize {
+		return nil, fmt.Errorf("%s: %v", rel, validate.ErrTooLarge)
+	}
+	data, err := os.ReadFile(w.Abs(rel))
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", rel, errors.Unwrap(err))
+	}
+	for _, f := range w.Checker(nil).Check(rel, data) {
+		if f.BreaksGrammar() {
+			return nil, fmt.Errorf("not a valid record, so it is not decrypted: %s (\"dossier validate %s\" lists every problem)", f, rel)
+		}
 	}
 	ids, err := w.Identities()
 	if err != nil {
@@ -99,7 +122,8 @@ func (w *Workspace) Open(rel string) (*sopsfile.File, error) {
 	case errors.Is(err, sopsfile.ErrTampered):
 		return nil, fmt.Errorf("%s: MAC mismatch: the file was modified outside sops/dossier or is corrupted; restore it with \"git checkout -- %s\"", rel, rel)
 	case err != nil:
-		return nil, fmt.Errorf("%s: %w", rel, err)
+		// sops' messages quote what they could not read.
+		return nil, fmt.Errorf("%s: not a SOPS file that sops can read (details not shown: they would quote the file); restore it with \"git checkout -- %s\"", rel, rel)
 	}
 	return f, nil
 }
@@ -114,6 +138,12 @@ func (w *Workspace) Checker(ids *sopsfile.Identities) *validate.Checker {
 func (w *Workspace) CheckPlain(p record.Path, plain []byte) []validate.Finding {
 	kind := w.Schemas.Kinds[p.Kind]
 	fail := func(line int, field, msg, fix string) []validate.Finding {
+		if n, _, ok := strings.Cut(strings.TrimPrefix(msg, "malformed YAML: "), ": "); ok && line == 0 && strings.HasPrefix(n, "line ") {
+			// yamltree says "line N: ..." (never quoting the input).
+			if l, err := strconv.Atoi(strings.TrimPrefix(n, "line ")); err == nil {
+				line, msg = l, strings.Replace(msg, n+": ", "", 1)
+			}
+		}
 		return []validate.Finding{{File: p.Rel, Line: line, Field: field, Check: "yaml", Message: msg, Fix: fix}}
 	}
 	if kind == nil {
@@ -128,6 +158,16 @@ func (w *Workspace) CheckPlain(p record.Path, plain []byte) []validate.Finding {
 		return fail(0, "", err.Error(), "correct the YAML")
 	}
 	var out []validate.Finding
+	// The record grammar, but for comments, which Encrypt strips, and
+	// flow style, which sops writes as block style: a tag, anchor or alias
+	// would not survive encryption as written.
+	seen := map[yamltree.Rule]bool{}
+	yamltree.Grammar(root, func(n *yaml.Node, r yamltree.Rule) {
+		if r != yamltree.RuleComment && r != yamltree.RuleFlow && !seen[r] {
+			seen[r] = true
+			out = append(out, validate.Finding{File: p.Rel, Line: n.Line, Check: "yaml", Message: r.Text(), Fix: "write plain YAML: field: value lines"})
+		}
+	})
 	m, _ := v.(map[string]any)
 	if _, isSops := m["sops"]; isSops {
 		return fail(yamltree.KeyLine(root, []string{"sops"}), "sops", "plaintext must not contain sops metadata", "remove the sops: section")
@@ -142,10 +182,8 @@ func (w *Workspace) CheckPlain(p record.Path, plain []byte) []validate.Finding {
 		}
 	}
 	for _, viol := range kind.Validate(v) {
-		f := validate.Finding{File: p.Rel, Check: "schema", Message: viol.Msg, Fix: "correct the field", Line: yamltree.KeyLine(root, viol.Path)}
-		if len(viol.Path) > 0 {
-			f.Field = strings.Join(viol.Path, ".")
-		}
+		f := validate.ViolationFinding(kind, root, p.Rel, viol)
+		f.Fix = "correct the field"
 		if strings.HasPrefix(viol.Keyword, "additionalProperties") {
 			f.Fix = "remove the field: the schema does not keep it"
 		}

@@ -31,13 +31,19 @@ func Parse(data []byte) (*yaml.Node, error) {
 type Parser struct {
 	lines []fastLine
 	nodes []yaml.Node
+	// Fast says the last Parse took the fast path, whose subset of YAML
+	// has no comment, directive, marker, tag, anchor or flow collection:
+	// a caller may skip looking for them (Markers, Grammar) in its bytes.
+	Fast bool
 }
 
 // Parse is the package's Parse, into the Parser's memory.
 func (ps *Parser) Parse(data []byte) (*yaml.Node, error) {
 	if n, ok := ps.fast(data); ok {
+		ps.Fast = true
 		return n, nil
 	}
+	ps.Fast = false
 	var doc yaml.Node
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	if err := dec.Decode(&doc); err != nil {
@@ -50,12 +56,23 @@ func (ps *Parser) Parse(data []byte) (*yaml.Node, error) {
 	if doc.Kind != yaml.DocumentNode || len(doc.Content) != 1 || doc.Content[0].Kind != yaml.MappingNode {
 		return nil, errors.New("the document is not a YAML mapping (field: value lines)")
 	}
-	return doc.Content[0], nil
+	root := doc.Content[0]
+	// yaml.v3 keeps comments before the first field (after a blank line)
+	// and after the last one on the document node, which callers never
+	// see: move them to the root so that they are found and stripped.
+	if doc.HeadComment != "" || doc.LineComment != "" || doc.FootComment != "" {
+		root.HeadComment = strings.TrimSpace(doc.HeadComment + "\n" + root.HeadComment)
+		root.FootComment = strings.TrimSpace(root.FootComment + "\n" + doc.LineComment + "\n" + doc.FootComment)
+		doc.HeadComment, doc.LineComment, doc.FootComment = "", "", ""
+	}
+	return root, nil
 }
 
-// describe strips yaml.v3's "yaml: " prefix so the message reads as ours.
+// describe strips yaml.v3's "yaml: " prefix so the message reads as ours,
+// and removes what it quotes of the input (Redact): every caller may show
+// the message to a person.
 func describe(err error) error {
-	msg := strings.TrimPrefix(err.Error(), "yaml: ")
+	msg := Redact(strings.TrimPrefix(err.Error(), "yaml: "))
 	if msg == "EOF" {
 		msg = "the file is empty"
 	}
@@ -75,7 +92,7 @@ func Value(n *yaml.Node) (any, error) {
 				return nil, fmt.Errorf("line %d: a field name must be plain text", k.Line)
 			}
 			if _, dup := m[k.Value]; dup {
-				return nil, fmt.Errorf("line %d: field %q appears twice", k.Line, k.Value)
+				return nil, fmt.Errorf("line %d: a field name appears twice (name not shown)", k.Line)
 			}
 			val, err := Value(v)
 			if err != nil {
@@ -109,7 +126,7 @@ func scalar(n *yaml.Node) (any, error) {
 	case "!!bool":
 		var b bool
 		if err := n.Decode(&b); err != nil {
-			return nil, fmt.Errorf("line %d: %v", n.Line, describe(err))
+			return nil, fmt.Errorf("line %d: not true or false (value not shown)", n.Line)
 		}
 		return b, nil
 	case "!!int":
@@ -118,7 +135,7 @@ func scalar(n *yaml.Node) (any, error) {
 		}
 		var i int64
 		if err := n.Decode(&i); err != nil {
-			return nil, fmt.Errorf("line %d: number out of range", n.Line)
+			return nil, fmt.Errorf("line %d: not a whole number in range (value not shown)", n.Line)
 		}
 		return i, nil
 	case "!!float":

@@ -4,6 +4,8 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+
+	"gopkg.in/yaml.v3"
 )
 
 func TestValue(t *testing.T) {
@@ -16,7 +18,7 @@ func TestValue(t *testing.T) {
 		{in: "d: 2026-01-01\n", want: map[string]any{"d": "2026-01-01"}},
 		{in: "f: 1.5\nt: true\nn: null\n", want: map[string]any{"f": 1.5, "t": true, "n": nil}},
 		{in: "l: [1, two]\n", want: map[string]any{"l": []any{int64(1), "two"}}},
-		{in: "a: 1\na: 2\n", err: `field "a" appears twice`},
+		{in: "a: 1\na: 2\n", err: "a field name appears twice"},
 		{in: "a: &x 1\nb: *x\n", err: "aliases are not allowed"},
 		{in: "f: .inf\n", err: "not a finite number"},
 	}
@@ -73,4 +75,67 @@ func FuzzParse(f *testing.F) {
 			KeyLine(n, []string{"a", "0", "b"})
 		}
 	})
+}
+
+func TestRedact(t *testing.T) {
+	for in, want := range map[string]string{
+		"line 3: cannot unmarshal !!str `Zyxwvut Canary` into bool": "line 3: cannot unmarshal !!str (text not shown) into bool",
+		"unknown anchor 'Zyxwvut' referenced":                       "unknown anchor (text not shown) referenced",
+		`mapping key "Zyxwvut" already defined at line 2`:           "mapping key (text not shown) already defined at line 2",
+		"could not find expected ':'":                               "could not find expected ':'",
+		"did not find expected key":                                 "did not find expected key",
+		"a quote ' that never ends Zyxwvut":                         "a quote (text not shown)",
+	} {
+		if got := Redact(in); got != want {
+			t.Errorf("Redact(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+func TestMarkers(t *testing.T) {
+	for in, want := range map[string]Rule{
+		"a: b\n":                   0,
+		"%YAML 1.2\n---\na: b\n":   RuleMarker,
+		"a: b\n...\n":              RuleMarker,
+		"a: b\n--- # x\n":          RuleMarker,
+		"a: b\n  # x\n":            RuleComment,
+		"a: |\n  x\n# y\n":         RuleComment,
+		"a: 'x # not a comment'\n": 0,
+		"a: -----BEGIN\nb: ---x\n": 0,
+	} {
+		if _, got := Markers([]byte(in)); got != want {
+			t.Errorf("Markers(%q) = %v, want %v", in, got, want)
+		}
+	}
+}
+
+func TestGrammar(t *testing.T) {
+	for in, want := range map[string]Rule{
+		"a: b\nc:\n  - d\n":    0,
+		"a: []\nb: {}\n":       0,
+		"a: b # c\n":           RuleComment,
+		"\n# c\na: b\n":        RuleComment,
+		"a: &x b\n":            RuleAnchor,
+		"a: &x b\nc: *x\n":     RuleAnchor,
+		"a: !x b\n":            RuleTag,
+		"a: !!str b\n":         RuleTag,
+		"a: [b]\n":             RuleFlow,
+		"1: b\n":               RuleKey,
+		"a: b\na: c\n":         RuleDuplicate,
+		"a:\n  b: c\n  b: d\n": RuleDuplicate,
+	} {
+		n, err := Parse([]byte(in))
+		if err != nil {
+			t.Fatalf("Parse(%q): %v", in, err)
+		}
+		var got Rule
+		Grammar(n, func(_ *yaml.Node, r Rule) {
+			if got == 0 {
+				got = r
+			}
+		})
+		if got != want {
+			t.Errorf("Grammar(%q) = %v, want %v", in, got, want)
+		}
+	}
 }
