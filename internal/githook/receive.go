@@ -27,7 +27,6 @@ import (
 	"github.com/vts/dossier/internal/ledger"
 	"github.com/vts/dossier/internal/record"
 	"github.com/vts/dossier/internal/repo"
-	"github.com/vts/dossier/internal/sopsfile"
 	"github.com/vts/dossier/internal/validate"
 	"github.com/vts/dossier/internal/yamltree"
 )
@@ -91,6 +90,12 @@ func (p Problem) String() string {
 type ReceiveResult struct {
 	Checked  int // record versions validated
 	Problems []Problem
+	// Bootstrap is set for the first push to an empty server, which is
+	// checked against its own rules: there are no others yet.
+	Bootstrap bool
+	// Notices are what an accepted push should still tell the pusher,
+	// such as a signed schema change that weakens protection.
+	Notices []string
 }
 
 // server is a bare repository seen from its pre-receive hook: objects the
@@ -102,6 +107,7 @@ type server struct {
 	incoming *filesystem.ObjectStorage
 	tips     map[plumbing.Hash]bool // current ref values: history already accepted
 	objects  *repo.CatFile
+	trust    *trust // what the push is judged by; from the server, not the push
 }
 
 // quarantineDir is where the push's objects wait: GIT_QUARANTINE_PATH (set
@@ -195,6 +201,9 @@ func PreReceive(gitDir string, updates []Update) (*ReceiveResult, error) {
 	defer s.objects.Close()
 	res := &ReceiveResult{}
 	defaultRef := s.defaultBranch()
+	if s.trust, err = newTrust(s, gitDir, defaultRef); err != nil {
+		return nil, err
+	}
 	for _, u := range updates {
 		if err := s.check(u, updates, defaultRef, res); err != nil {
 			return nil, fmt.Errorf("%s: %w", u.Ref, err)
@@ -235,10 +244,7 @@ func (s *server) check(u Update, all []Update, defaultRef plumbing.ReferenceName
 		refuse("only commits (or tags of commits) can be pushed to a records repository", "push a branch or a tag that points to a commit")
 		return nil
 	}
-	tip, err := newCommit.Tree()
-	if err != nil {
-		return err
-	}
+	rewrite := false
 	commits, boundary, err := s.newCommits(u, newCommit)
 	if err != nil {
 		return err
@@ -257,36 +263,10 @@ func (s *server) check(u Update, all []Update, defaultRef plumbing.ReferenceName
 				refuse("a non-fast-forward push (history rewrite) is refused: the server keeps history unless a purge is recorded", "pull and rebase or merge (\"git pull\"), then push without --force; to remove erased data from history use \"dossier purge\"")
 				return nil
 			}
+			rewrite = true
 		}
 	}
-
-	checker, setup := validate.Setup(repo.TreeFS{Tree: tip})
-	versions, configChanged, err := s.changedRecords(commits)
-	if err != nil {
-		return err
-	}
-	// Problems of the schema or .sops.yaml are the push's when it changes
-	// them or when they stop any check; otherwise they predate it.
-	if configChanged || checker == nil {
-		for _, f := range setup {
-			res.Problems = append(res.Problems, Problem{Ref: u.Ref, Commit: short(u.New), Finding: f})
-		}
-	}
-	if checker == nil {
-		return nil
-	}
-	if configChanged {
-		// A new schema or new recipients apply to every record.
-		if versions, err = allRecords(tip, versions); err != nil {
-			return err
-		}
-	}
-	res.Checked += len(versions)
-	for _, p := range s.validate(checker, versions) {
-		p.Ref = u.Ref
-		res.Problems = append(res.Problems, p)
-	}
-	return nil
+	return s.checkUpdate(u, commits, rewrite, res)
 }
 
 // commitOf is the commit h names, peeling annotated tags.
@@ -410,61 +390,18 @@ type version struct {
 	commit plumbing.Hash
 }
 
-// changedRecords lists the record versions the commits add or modify
-// (each distinct path and content once) and whether any commit changes the
-// schema or .sops.yaml.
-func (s *server) changedRecords(commits []*object.Commit) ([]version, bool, error) {
-	seen := map[string]bool{}
-	var out []version
-	configChanged := false
-	for _, c := range commits {
-		tree, err := c.Tree()
-		if err != nil {
-			return nil, false, err
-		}
-		parents := c.ParentHashes
-		if len(parents) == 0 {
-			parents = []plumbing.Hash{plumbing.ZeroHash}
-		}
-		for _, ph := range parents {
-			var ptree *object.Tree
-			if !ph.IsZero() {
-				pc, err := s.repo.CommitObject(ph)
-				if err != nil {
-					return nil, false, err
-				}
-				if ptree, err = pc.Tree(); err != nil {
-					return nil, false, err
-				}
-			}
-			err := diffTrees(ptree, tree, "", func(name string, to *object.TreeEntry) {
-				if name == sopsfile.ConfigFile || strings.HasPrefix(name, "schema/") {
-					configChanged = true
-				}
-				if to == nil || !strings.HasPrefix(name, record.Dir+"/") {
-					return // deletions are fine; only records are validated
-				}
-				key := name + " " + to.Hash.String()
-				if seen[key] {
-					return
-				}
-				seen[key] = true
-				out = append(out, version{rel: name, blob: to.Hash, commit: c.Hash})
-			})
-			if err != nil {
-				return nil, false, err
-			}
-		}
-	}
-	return out, configChanged, nil
-}
-
 // diffTrees calls fn for every file path that differs between trees a and
 // b (either may be nil), with b's entry (nil when b deletes the path).
 // Subtrees with equal ids are skipped without being read, so the cost is
 // the size of the change times the depth, not the size of the tree. (go-git's
 // DiffTree reads every subtree of a changed folder to count its children.)
 func diffTrees(a, b *object.Tree, prefix string, fn func(name string, to *object.TreeEntry)) error {
+	return diffEntries(a, b, prefix, func(name string, _, to *object.TreeEntry) { fn(name, to) })
+}
+
+// diffEntries is diffTrees that also gives a's entry (nil when b adds the
+// path or a has a folder there).
+func diffEntries(a, b *object.Tree, prefix string, fn func(name string, from, to *object.TreeEntry)) error {
 	from := map[string]*object.TreeEntry{}
 	if a != nil {
 		for i := range a.Entries {
@@ -491,15 +428,19 @@ func diffTrees(a, b *object.Tree, prefix string, fn func(name string, to *object
 			if err != nil {
 				return err
 			}
-			if err := diffTrees(ta, tb, prefix+name+"/", fn); err != nil {
+			if err := diffEntries(ta, tb, prefix+name+"/", fn); err != nil {
 				return err
 			}
 		}
+		var from *object.TreeEntry
+		if ea != nil && !aDir {
+			from = ea
+		}
 		switch {
 		case eb != nil && !bDir:
-			fn(prefix+name, eb)
-		case ea != nil && !aDir:
-			fn(prefix+name, nil)
+			fn(prefix+name, from, eb)
+		case from != nil:
+			fn(prefix+name, from, nil)
 		}
 		return nil
 	}

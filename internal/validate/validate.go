@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"net/url"
 	"path/filepath"
 	"regexp"
 	"runtime"
@@ -24,6 +25,7 @@ import (
 	"github.com/vts/dossier/internal/progress"
 	"github.com/vts/dossier/internal/record"
 	"github.com/vts/dossier/internal/schema"
+	"github.com/vts/dossier/internal/settings"
 	"github.com/vts/dossier/internal/sopsfile"
 	"github.com/vts/dossier/internal/yamltree"
 )
@@ -93,7 +95,40 @@ func Setup(fsys fs.FS) (*Checker, []Finding) {
 		return nil, []Finding{{File: sopsfile.ConfigFile, Check: "config", Message: strings.TrimPrefix(err.Error(), sopsfile.ConfigFile+": "), Fix: "correct .sops.yaml"}}
 	}
 	c := &Checker{Schemas: set, Rules: rules}
-	return c, c.checkConfig()
+	return c, append(c.checkConfig(), checkVault(fsys, rules)...)
+}
+
+// checkVault holds Vault transit recipients to the rule backup remotes
+// obey: the data keys they wrap go to that host, so it must be one of the
+// internal hosts of dossier.yaml, never a public service or address.
+func checkVault(fsys fs.FS, rules *sopsfile.Rules) []Finding {
+	var internal []string
+	if data, err := fs.ReadFile(fsys, settings.File); err == nil {
+		if s, err := settings.Parse(data); err == nil {
+			internal = s.InternalHosts
+		}
+	}
+	var out []Finding
+	for _, r := range rules.Rules {
+		for _, uri := range r.Recipients.Vault {
+			refuse := func(why string) {
+				out = append(out, Finding{File: sopsfile.ConfigFile, Field: "hc_vault_transit_uri", Check: "config", Message: fmt.Sprintf("creation rule %d: Vault transit URI refused: %s", r.Index+1, why), Fix: "use a self-hosted Vault on a host listed in internal_hosts of " + settings.File})
+			}
+			u, err := url.Parse(uri)
+			if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Hostname() == "" {
+				refuse("not an http(s) URL with a host")
+				continue
+			}
+			if u.User != nil {
+				refuse("credentials in the URL are not allowed")
+				continue
+			}
+			if why := settings.HostRule(u.Hostname(), internal); why != "" {
+				refuse(why)
+			}
+		}
+	}
+	return out
 }
 
 // checkConfig makes sure the creation rule of every kind encrypts every

@@ -1,0 +1,70 @@
+package repo
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+)
+
+// Git configuration keys, read from the server repository's own config
+// (or the server account's global one), that name the allowed-signers
+// file: who may change the rules of a records repository. It lives on the
+// server, outside the repository, so that no push can name its own
+// authority.
+const (
+	SignersKey    = "dossier.allowedSignersFile"
+	GitSignersKey = "gpg.ssh.allowedSignersFile"
+)
+
+// AllowedSigners returns the allowed-signers file configured for the
+// repository at gitDir, "" when none is configured. A configured file
+// that cannot be read is an error: a typo must not open the server.
+func AllowedSigners(gitDir string) (string, error) {
+	for _, key := range []string{SignersKey, GitSignersKey} {
+		out, err := exec.Command("git", "--git-dir="+gitDir, "config", "--type=path", "--get", key).Output()
+		if err != nil {
+			var ee *exec.ExitError
+			if errors.As(err, &ee) && ee.ExitCode() == 1 {
+				continue // not set
+			}
+			return "", fmt.Errorf("reading git config %s: %w", key, err)
+		}
+		file := strings.TrimSpace(string(out))
+		if file == "" {
+			continue
+		}
+		if !filepath.IsAbs(file) {
+			file = filepath.Join(gitDir, file)
+		}
+		if _, err := os.Stat(file); err != nil {
+			return "", fmt.Errorf("the allowed-signers file of git config %s cannot be read: %w", key, err)
+		}
+		return file, nil
+	}
+	return "", nil
+}
+
+// VerifyCommit checks with git's own SSH signature verification that the
+// commit is signed by a key listed in signersFile. It runs in the hook's
+// environment, so git finds commits that still wait in the push's
+// quarantine. The error says why, without the signer's identity.
+func VerifyCommit(gitDir, signersFile, commit string) error {
+	cmd := exec.Command("git", "--git-dir="+gitDir, "-c", "gpg.ssh.allowedSignersFile="+signersFile, "-c", "gpg.format=ssh", "verify-commit", "--raw", commit)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	if err := cmd.Run(); err != nil {
+		var ee *exec.ExitError
+		if errors.As(err, &ee) {
+			if strings.Contains(stderr.String(), "No principal matched") {
+				return errors.New("signed by a key that is not in the allowed-signers file")
+			}
+			return errors.New("the signature does not verify")
+		}
+		return fmt.Errorf("running git verify-commit: %w", err)
+	}
+	return nil
+}
