@@ -108,6 +108,7 @@ type server struct {
 	tips     map[plumbing.Hash]bool // current ref values: history already accepted
 	objects  *repo.CatFile
 	trust    *trust // what the push is judged by; from the server, not the push
+	gitDir   string
 }
 
 // quarantineDir is where the push's objects wait: GIT_QUARANTINE_PATH (set
@@ -143,7 +144,7 @@ func openServer(gitDir string) (*server, error) {
 	// the diff of a one-record push cost as much as the whole check.
 	opts := filesystem.Options{KeepDescriptors: true}
 	main := filesystem.NewStorageWithOptions(osfs.New(gitDir), cache.NewObjectLRUDefault(), opts)
-	s := &server{tips: map[plumbing.Hash]bool{}}
+	s := &server{tips: map[plumbing.Hash]bool{}, gitDir: gitDir}
 	objects, err := repo.NewCatFile(gitDir, main)
 	if err != nil {
 		return nil, err
@@ -296,11 +297,16 @@ func (s *server) refAfter(ref plumbing.ReferenceName, all []Update) plumbing.Has
 // commit not brought by this push. It returns the new commits and the
 // known commits where the walk stopped.
 func (s *server) newCommits(u Update, c *object.Commit) ([]*object.Commit, map[plumbing.Hash]bool, error) {
+	// New means reachable from no ref: a commit the server still holds
+	// unreferenced (an old main a purge replaced) is not history it
+	// accepted, and an old clone pushing it under a new name brings it
+	// back; it is checked like any other.
+	fresh, err := repo.NewCommits(s.gitDir, c.Hash.String())
+	if err != nil {
+		return nil, nil, err
+	}
 	known := func(h plumbing.Hash) bool {
-		if h == u.Old || s.tips[h] {
-			return true
-		}
-		return s.incoming != nil && s.incoming.HasEncodedObject(h) != nil
+		return h == u.Old || s.tips[h] || !fresh[h.String()]
 	}
 	boundary := map[plumbing.Hash]bool{}
 	seen := map[plumbing.Hash]bool{c.Hash: true}

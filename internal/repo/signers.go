@@ -68,3 +68,24 @@ func VerifyCommit(gitDir, signersFile, commit string) error {
 	}
 	return nil
 }
+
+// NewCommits lists the commits reachable from tip that no ref of the
+// repository at gitDir reaches: what a push adds to the server's history.
+// It is git's own answer (rev-list TIP --not --all), which also sees the
+// objects waiting in a push's quarantine, so a commit the server still
+// holds but no longer references (history a purge removed, before git
+// pruned it) counts as new and is checked again.
+func NewCommits(gitDir, tip string) (map[string]bool, error) {
+	cmd := exec.Command("git", "--git-dir="+gitDir, "rev-list", tip, "--not", "--all")
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		return nil, fmt.Errorf("git rev-list: %v: %s", err, strings.TrimSpace(stderr.String()))
+	}
+	set := map[string]bool{}
+	for _, l := range strings.Fields(string(out)) {
+		set[l] = true
+	}
+	return set, nil
+}
