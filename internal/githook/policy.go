@@ -66,6 +66,8 @@ type trust struct {
 	policies   map[policyKey]*policy
 	// authorized are rules that a signed commit of this push introduced.
 	authorized map[policyKey]bool
+	ids        *sopsfile.Identities
+	reported   map[*policy]bool // policies whose own defects were reported
 	checked    map[plumbing.Hash]bool // commits checked by an earlier update
 	versions   map[string]bool        // "<policy> <path> <blob>" already validated
 	notices    []string
@@ -73,20 +75,30 @@ type trust struct {
 
 // newTrust reads the server's trusted state once per push.
 func newTrust(s *server, gitDir string, defaultRef plumbing.ReferenceName) (*trust, error) {
-	t := &trust{gitDir: gitDir, policies: map[policyKey]*policy{}, authorized: map[policyKey]bool{}, checked: map[plumbing.Hash]bool{}, versions: map[string]bool{}, erased: &erasedSet{}}
 	ref, err := s.repo.Reference(defaultRef, true)
 	if err != nil {
-		if len(s.tips) == 0 {
-			t.bootstrap = true
-		} else {
-			t.noMain = true
-		}
-	} else {
-		c, err := s.repo.CommitObject(ref.Hash())
+		t, err := newTrustAt(s, gitDir, nil, nil)
 		if err != nil {
-			return nil, fmt.Errorf("reading the server's %s: %w", defaultRef.Short(), err)
+			return nil, err
 		}
-		tree, err := c.Tree()
+		t.bootstrap = len(s.tips) == 0
+		t.noMain = !t.bootstrap
+		return t, nil
+	}
+	c, err := s.repo.CommitObject(ref.Hash())
+	if err != nil {
+		return nil, fmt.Errorf("reading the server's %s: %w", defaultRef.Short(), err)
+	}
+	return newTrustAt(s, gitDir, c, nil)
+}
+
+// newTrustAt is the trusted state of a repository whose main is at base
+// (nil: none). ids open records in keyed mode (validate --range); the
+// server has none.
+func newTrustAt(s *server, gitDir string, base *object.Commit, ids *sopsfile.Identities) (*trust, error) {
+	t := &trust{gitDir: gitDir, ids: ids, reported: map[*policy]bool{}, policies: map[policyKey]*policy{}, authorized: map[policyKey]bool{}, checked: map[plumbing.Hash]bool{}, versions: map[string]bool{}, erased: &erasedSet{}}
+	if base != nil {
+		tree, err := base.Tree()
 		if err != nil {
 			return nil, err
 		}
@@ -95,6 +107,7 @@ func newTrust(s *server, gitDir string, defaultRef plumbing.ReferenceName) (*tru
 			return nil, err
 		}
 	}
+	var err error
 	t.signers, err = repo.AllowedSigners(gitDir)
 	if err != nil {
 		t.signersErr = err.Error()
@@ -110,6 +123,7 @@ func (t *trust) load(tree *object.Tree) *policy {
 	p := &policy{key: k, tree: tree}
 	p.checker, p.setup = validate.Setup(repo.TreeFS{Tree: tree})
 	if p.checker != nil {
+		p.checker.Identities = t.ids
 		p.kinds = layout.Kinds{}
 		for name := range p.checker.Schemas.Kinds {
 			p.kinds[name] = true
@@ -210,10 +224,15 @@ func (s *server) checkUpdate(u Update, commits []*object.Commit, rewrite bool, r
 		byPolicy[pol] = append(byPolicy[pol], vs...)
 	}
 	for pol, vs := range byPolicy {
-		if pol.checker == nil {
+		// Defects of rules the push brings are the push's; those of the
+		// server's own rules predate it, unless they stop every check.
+		if (pol != t.base || pol.checker == nil) && !t.reported[pol] {
+			t.reported[pol] = true
 			for _, f := range pol.setup {
 				refuse(plumbing.ZeroHash, f)
 			}
+		}
+		if pol.checker == nil {
 			continue
 		}
 		var fresh []version
@@ -225,6 +244,12 @@ func (s *server) checkUpdate(u Update, commits []*object.Commit, rewrite bool, r
 			}
 		}
 		res.Checked += len(fresh)
+		if res.files == nil {
+			res.files = map[string]bool{}
+		}
+		for _, v := range fresh {
+			res.files[v.rel] = true
+		}
 		for _, p := range s.validate(pol.checker, fresh) {
 			p.Ref = u.Ref
 			res.Problems = append(res.Problems, p)

@@ -96,6 +96,7 @@ type ReceiveResult struct {
 	// Notices are what an accepted push should still tell the pusher,
 	// such as a signed schema change that weakens protection.
 	Notices []string
+	files   map[string]bool // the record paths validated
 }
 
 // server is a bare repository seen from its pre-receive hook: objects the

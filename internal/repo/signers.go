@@ -75,8 +75,13 @@ func VerifyCommit(gitDir, signersFile, commit string) error {
 // objects waiting in a push's quarantine, so a commit the server still
 // holds but no longer references (history a purge removed, before git
 // pruned it) counts as new and is checked again.
-func NewCommits(gitDir, tip string) (map[string]bool, error) {
-	cmd := exec.Command("git", "--git-dir="+gitDir, "rev-list", tip, "--not", "--all")
+// With not given, the commits are those tip reaches and none of not does
+// (validate --range OLD..NEW).
+func NewCommits(gitDir, tip string, not ...string) (map[string]bool, error) {
+	if len(not) == 0 {
+		not = []string{"--all"}
+	}
+	cmd := exec.Command("git", append([]string{"--git-dir=" + gitDir, "rev-list", tip, "--not"}, not...)...)
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	out, err := cmd.Output()
@@ -88,4 +93,16 @@ func NewCommits(gitDir, tip string) (map[string]bool, error) {
 		set[l] = true
 	}
 	return set, nil
+}
+
+// GitDir is the absolute git directory of the work tree at root.
+func GitDir(root string) (string, error) {
+	lines, err := gitLines(root, "rev-parse", "--absolute-git-dir")
+	if err != nil {
+		return "", err
+	}
+	if len(lines) == 0 {
+		return "", errors.New("git rev-parse gave no git directory")
+	}
+	return strings.TrimSpace(lines[0]), nil
 }
