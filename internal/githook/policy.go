@@ -67,7 +67,7 @@ type trust struct {
 	// authorized are rules that a signed commit of this push introduced.
 	authorized map[policyKey]bool
 	ids        *sopsfile.Identities
-	reported   map[*policy]bool // policies whose own defects were reported
+	reported   map[*policy]bool       // policies whose own defects were reported
 	checked    map[plumbing.Hash]bool // commits checked by an earlier update
 	versions   map[string]bool        // "<policy> <path> <blob>" already validated
 	notices    []string
