@@ -13,6 +13,7 @@ import (
 	"github.com/go-git/go-git/v5/plumbing/format/index"
 	"github.com/go-git/go-git/v5/plumbing/object"
 
+	"github.com/vts/dossier/internal/layout"
 	"github.com/vts/dossier/internal/record"
 	"github.com/vts/dossier/internal/validate"
 )
@@ -156,6 +157,28 @@ func PreCommit(root string) (checked int, findings []validate.Finding, err error
 	}
 	checker, setup := validate.Setup(os.DirFS(root))
 	findings = append(findings, setup...)
+	var kinds layout.Kinds
+	if checker != nil {
+		kinds = layout.Kinds{}
+		for name := range checker.Schemas.Kinds {
+			kinds[name] = true
+		}
+	}
+	idx, err := readIndex(r, root)
+	if err != nil {
+		return 0, nil, err
+	}
+	for _, e := range idx.Entries {
+		if e.IntentToAdd || e.Stage != 0 {
+			continue // a conflict is reported once, above
+		}
+		if strings.HasPrefix(e.Name, record.Dir+"/") && e.Mode.IsFile() {
+			continue // the record check below says what is wrong with it
+		}
+		if p := layout.Check(e.Name, entryKind(e.Mode), kinds); p != nil {
+			findings = append(findings, validate.Finding{File: p.Path, Check: "layout", Message: p.Rule, Fix: p.Fix})
+		}
+	}
 	if checker == nil {
 		return 0, findings, nil
 	}
