@@ -155,7 +155,7 @@ func hookPreReceive(e *env, args []string) error {
 	}
 	byRef := map[string]int{}
 	for _, p := range res.Problems {
-		byRef[p.Ref.String()]++
+		byRef[githook.ShownRef(p.Ref)]++
 		fmt.Fprintf(e.stderr, "dossier: %s\n", p)
 	}
 	var refs []string

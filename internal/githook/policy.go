@@ -542,6 +542,15 @@ func checkMessage(msg string) []validate.Finding {
 	return out
 }
 
+// ShownRef is the ref name as the hook may print it: a name that looks
+// like an e-mail address or phone number is not repeated.
+func ShownRef(ref plumbing.ReferenceName) string {
+	if len(checkRefName(ref)) > 0 {
+		return "(a ref whose name is not shown)"
+	}
+	return ref.String()
+}
+
 // checkRefName refuses a branch or tag name that looks like an e-mail
 // address or phone number: ref names are shown to everyone who fetches.
 func checkRefName(ref plumbing.ReferenceName) []validate.Finding {
