@@ -617,7 +617,7 @@ func loadErased(s *server, tree *object.Tree) (*erasedSet, error) {
 		}
 	}
 	add := func(data []byte) {
-		r, err := ledger.Parse(data)
+		r, err := ledger.ReadErasure(data)
 		if err != nil || (r.Type != ledger.Erasure && r.Type != ledger.Retention) {
 			return
 		}
@@ -629,8 +629,8 @@ func loadErased(s *server, tree *object.Tree) (*erasedSet, error) {
 		if r.Status != ledger.Done && len(r.ErasedObjects) == 0 {
 			return // not carried out yet: the subject's records still live
 		}
-		for _, k := range r.Kept {
-			e.kept[k.Path] = true
+		for _, k := range r.KeptPaths {
+			e.kept[k] = true
 		}
 		for _, p := range r.ErasedPaths {
 			e.records[p] = r.ID
