@@ -62,9 +62,10 @@ type trust struct {
 	signers   string
 	// signersErr is set when a configured allowed-signers file cannot be
 	// read: every change that needs a signature is refused with it.
-	signersErr string
-	erased     *erasedSet
-	policies   map[policyKey]*policy
+	signersErr  string
+	signersRead bool
+	erased      *erasedSet
+	policies    map[policyKey]*policy
 	// authorized are rules that a signed commit of this push introduced.
 	authorized map[policyKey]bool
 	ids        *sopsfile.Identities
@@ -108,12 +109,20 @@ func newTrustAt(s *server, gitDir string, base *object.Commit, ids *sopsfile.Ide
 			return nil, err
 		}
 	}
+	return t, nil
+}
+
+// loadSigners reads the allowed-signers configuration the first time a
+// commit needs it: most pushes change no rule and never ask.
+func (t *trust) loadSigners() {
+	if t.signersRead {
+		return
+	}
+	t.signersRead = true
 	var err error
-	t.signers, err = repo.AllowedSigners(gitDir)
-	if err != nil {
+	if t.signers, err = repo.AllowedSigners(t.gitDir); err != nil {
 		t.signersErr = err.Error()
 	}
-	return t, nil
 }
 
 func (t *trust) load(tree *object.Tree) *policy {
@@ -164,7 +173,7 @@ func (s *server) checkUpdate(u Update, commits []*object.Commit, rewrite bool, r
 		res.Problems = append(res.Problems, Problem{Ref: u.Ref, Commit: short(commit), Finding: f})
 	}
 	if t.noMain {
-		refuse(plumbing.ZeroHash, validate.Finding{File: u.Ref.String(), Check: "policy", Message: "the server has no main branch to take its rules from", Fix: "push main first"})
+		refuse(plumbing.ZeroHash, validate.Finding{File: "HEAD", Check: "policy", Message: "the server's HEAD names a branch that does not exist, so there is no main to take the rules from", Fix: "an admin points HEAD at the protected branch: \"git symbolic-ref HEAD refs/heads/<branch>\" in the server repository"})
 		return nil
 	}
 	if t.bootstrap {
@@ -313,6 +322,7 @@ func (s *server) checkAuthority(c *object.Commit, tree *object.Tree, rewrite boo
 	if len(weak) > 0 {
 		subject += "; the schema change WEAKENS protection: " + strings.Join(weak, "; ")
 	}
+	t.loadSigners()
 	fail := func(why, fix string) {
 		refuse(c.Hash, validate.Finding{File: "(commit)", Check: "authority", Message: subject + ": " + why, Fix: fix})
 	}
