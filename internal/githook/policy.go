@@ -38,6 +38,12 @@ func keyOf(t *object.Tree) policyKey {
 	return k
 }
 
+// pending is a new commit of an update, with its tree.
+type pending struct {
+	c    *object.Commit
+	tree *object.Tree
+}
+
 // policy is the rules of one commit, loaded.
 type policy struct {
 	key     policyKey
@@ -185,10 +191,6 @@ func (s *server) checkUpdate(u Update, commits []*object.Commit, rewrite bool, r
 	if err := s.checkTags(u, refuse); err != nil {
 		return err
 	}
-	type pending struct {
-		c    *object.Commit
-		tree *object.Tree
-	}
 	var todo []pending
 	for _, c := range commits {
 		if t.checked[c.Hash] {
@@ -201,10 +203,11 @@ func (s *server) checkUpdate(u Update, commits []*object.Commit, rewrite bool, r
 		}
 		todo = append(todo, pending{c, tree})
 	}
-	// Signatures first: rules a signed commit brings apply to the records
-	// of every commit that carries them, whatever the walk's order.
+	// Signatures first, parents before children: rules a signed commit
+	// brings apply to the records of every commit that carries them, and
+	// its descendants need no signature of their own to keep them.
 	byPolicy := map[*policy][]version{}
-	for _, p := range todo {
+	for _, p := range parentsFirst(todo) {
 		ruled, err := s.checkAuthority(p.c, p.tree, rewrite, refuse, res)
 		if err != nil {
 			return err
@@ -268,6 +271,42 @@ func (s *server) checkUpdate(u Update, commits []*object.Commit, rewrite bool, r
 	return nil
 }
 
+// parentsFirst orders commits so that each comes after its parents among
+// them (a depth-first post-order; the walk that found them is breadth
+// first, which is not topological across merges).
+func parentsFirst(todo []pending) []pending {
+	index := make(map[plumbing.Hash]int, len(todo))
+	for i, p := range todo {
+		index[p.c.Hash] = i
+	}
+	done := make([]bool, len(todo))
+	out := make([]pending, 0, len(todo))
+	type frame struct{ i, next int }
+	for start := range todo {
+		if done[start] {
+			continue
+		}
+		done[start] = true
+		stack := []frame{{start, 0}}
+		for len(stack) > 0 {
+			f := &stack[len(stack)-1]
+			parents := todo[f.i].c.ParentHashes
+			if f.next < len(parents) {
+				j, ok := index[parents[f.next]]
+				f.next++
+				if ok && !done[j] {
+					done[j] = true
+					stack = append(stack, frame{j, 0})
+				}
+				continue
+			}
+			out = append(out, todo[f.i])
+			stack = stack[:len(stack)-1]
+		}
+	}
+	return out
+}
+
 // checkAuthority refuses a commit that changes the rules (schema/,
 // .sops.yaml, dossier.yaml) or records a purge in the ledger unless an
 // allowed signer signed it, and names a schema change that weakens
@@ -279,7 +318,12 @@ func (s *server) checkAuthority(c *object.Commit, tree *object.Tree, rewrite boo
 	}
 	k := keyOf(tree)
 	var parents []*object.Tree
-	changed := len(c.ParentHashes) == 0 && k != t.base.key
+	// A commit changes the rules when it carries rules that are neither
+	// the server's main's nor already signed in this push, and that
+	// differ from a parent's: a merge that takes an old branch's weaker
+	// rules is a change, a merge into main's current rules is not.
+	settled := k == t.base.key || t.authorized[k]
+	changed := len(c.ParentHashes) == 0 && !settled
 	for _, ph := range c.ParentHashes {
 		pc, err := s.repo.CommitObject(ph)
 		if err != nil {
@@ -290,7 +334,7 @@ func (s *server) checkAuthority(c *object.Commit, tree *object.Tree, rewrite boo
 			return false, err
 		}
 		parents = append(parents, pt)
-		if keyOf(pt) != k {
+		if keyOf(pt) != k && !settled {
 			changed = true
 		}
 	}

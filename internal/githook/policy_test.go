@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/go-git/go-git/v5/plumbing"
+	"github.com/go-git/go-git/v5/plumbing/object"
 )
 
 func TestCheckMessageKeyless(t *testing.T) {
@@ -102,6 +103,33 @@ func TestCompareSchema(t *testing.T) {
 		for i, w := range tt.want {
 			if !strings.Contains(got[i], w) {
 				t.Errorf("%s: %q, want %q", tt.name, got[i], w)
+			}
+		}
+	}
+}
+
+func TestParentsFirst(t *testing.T) {
+	h := func(n byte) plumbing.Hash { return plumbing.Hash{n} }
+	commit := func(n byte, parents ...byte) pending {
+		c := &object.Commit{Hash: h(n)}
+		for _, p := range parents {
+			c.ParentHashes = append(c.ParentHashes, h(p))
+		}
+		return pending{c: c}
+	}
+	// M(1) merges P1(2) and P2(3); P1 -> A(4) -> B(6) -> X(5); P2 -> X; X -> outside(9).
+	todo := []pending{commit(1, 2, 3), commit(2, 4), commit(3, 5), commit(4, 6), commit(5, 9), commit(6, 5)}
+	pos := map[plumbing.Hash]int{}
+	for i, p := range parentsFirst(todo) {
+		pos[p.c.Hash] = i
+	}
+	if len(pos) != len(todo) {
+		t.Fatalf("got %d commits, want %d", len(pos), len(todo))
+	}
+	for _, p := range todo {
+		for _, ph := range p.c.ParentHashes {
+			if j, ok := pos[ph]; ok && j > pos[p.c.Hash] {
+				t.Errorf("commit %x comes before its parent %x", p.c.Hash[0], ph[0])
 			}
 		}
 	}
