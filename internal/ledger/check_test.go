@@ -20,6 +20,8 @@ func TestCheck(t *testing.T) {
 		{"object value", "ledger/DSR-2026-0001.yaml", strings.Replace(good, "0123456789abcdef0123456789abcdef01234567", "CANARY", 1), "erased_objects.0"},
 		{"date value", "ledger/DSR-2026-0001.yaml", strings.Replace(good, "\"2026-01-05\"", "CANARY", 1), "done"},
 		{"kept basis", "ledger/DSR-2026-0001.yaml", good + "kept:\n  - path: records/c-0001/contracts/ct-0001.yaml\n    basis: 'CANARY Kees'\n    until: \"2033-01-01\"\n", "kept.0.basis"},
+		{"kept running", "ledger/DSR-2026-0001.yaml", good + "kept:\n  - path: records/c-0001/contracts/ct-0001.yaml\n    basis: 'legal-obligation: x'\n    until: end_date + P7Y\n", ""},
+		{"kept until value", "ledger/DSR-2026-0001.yaml", good + "kept:\n  - path: records/c-0001/contracts/ct-0001.yaml\n    basis: 'legal-obligation: x'\n    until: CANARY Kees\n", "kept.0.until"},
 		{"not yaml", "ledger/DSR-2026-0001.yaml", "id: [CANARY", "not valid YAML"},
 	}
 	for _, tt := range tests {
