@@ -1,12 +1,17 @@
 package githook
 
 import (
+	"bufio"
 	"fmt"
+	"io"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 
 	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/go-git/go-git/v5/plumbing/filemode"
+	"github.com/go-git/go-git/v5/plumbing/format/idxfile"
 	"github.com/go-git/go-git/v5/plumbing/object"
 
 	"github.com/vts/dossier/internal/layout"
@@ -75,10 +80,12 @@ type trust struct {
 	// authorized are rules that a signed commit of this push introduced.
 	authorized map[policyKey]bool
 	ids        *sopsfile.Identities
-	reported   map[*policy]bool       // policies whose own defects were reported
-	checked    map[plumbing.Hash]bool // commits checked by an earlier update
-	versions   map[string]bool        // "<policy> <path> <blob>" already validated
-	notices    []string
+	reported   map[*policy]bool // policies whose own defects were reported
+	// erasedNamed are erased objects already refused at a path.
+	erasedNamed map[plumbing.Hash]bool
+	checked     map[plumbing.Hash]bool // commits checked by an earlier update
+	versions    map[string]bool        // "<policy> <path> <blob>" already validated
+	notices     []string
 }
 
 // newTrust reads the server's trusted state once per push.
@@ -104,7 +111,7 @@ func newTrust(s *server, gitDir string, defaultRef plumbing.ReferenceName) (*tru
 // (nil: none). ids open records in keyed mode (validate --range); the
 // server has none.
 func newTrustAt(s *server, gitDir string, base *object.Commit, ids *sopsfile.Identities) (*trust, error) {
-	t := &trust{gitDir: gitDir, ids: ids, reported: map[*policy]bool{}, policies: map[policyKey]*policy{}, authorized: map[policyKey]bool{}, checked: map[plumbing.Hash]bool{}, versions: map[string]bool{}, erased: &erasedSet{}}
+	t := &trust{gitDir: gitDir, ids: ids, reported: map[*policy]bool{}, erasedNamed: map[plumbing.Hash]bool{}, policies: map[policyKey]*policy{}, authorized: map[policyKey]bool{}, checked: map[plumbing.Hash]bool{}, versions: map[string]bool{}, erased: &erasedSet{}}
 	if base != nil {
 		tree, err := base.Tree()
 		if err != nil {
@@ -481,6 +488,7 @@ func (s *server) commitChanges(c *object.Commit, tree *object.Tree, pol *policy,
 				return
 			}
 			if id := t.erased.object(to.Hash); id != "" {
+				t.erasedNamed[to.Hash] = true
 				refuse(c.Hash, validate.Finding{File: name, Check: "erased", Message: "brings back an object erased by request " + id, Fix: "drop the commit that brings it (\"git rebase -i\"), or clone the repository again from the server: erased data stays erased"})
 				return
 			}
@@ -514,6 +522,81 @@ func (s *server) commitChanges(c *object.Commit, tree *object.Tree, pol *policy,
 // a quarantine nothing can be told apart, and everything is checked.
 func (s *server) holds(h plumbing.Hash) bool {
 	return s.incoming != nil && s.incoming.HasEncodedObject(h) != nil
+}
+
+// checkQuarantine refuses a push that carries an erased object no pushed
+// tree names: git would keep it in the server's object database all the
+// same, and "erased" would no longer be true there. The cost is one look
+// at the ids of what the push brought (the pack indexes and loose objects
+// in git's quarantine), not at the objects themselves.
+func (s *server) checkQuarantine(ref plumbing.ReferenceName, res *ReceiveResult) error {
+	t := s.trust
+	if s.quarantine == "" || t == nil || len(t.erased.objects) == 0 {
+		return nil
+	}
+	found := map[string]bool{}
+	check := func(h plumbing.Hash) {
+		if id := t.erased.objects[h]; id != "" && !t.erasedNamed[h] && !found[id] {
+			found[id] = true
+			res.Problems = append(res.Problems, Problem{Ref: ref, Finding: validate.Finding{File: "(objects)", Check: "erased", Message: "the push carries an object erased by request " + id + " (object " + short(h) + ")", Fix: "clone the repository again from the server and push from the fresh clone: erased data stays erased"}})
+		}
+	}
+	packs, err := filepath.Glob(filepath.Join(s.quarantine, "pack", "*.idx"))
+	if err != nil {
+		return err
+	}
+	for _, p := range packs {
+		if err := eachPacked(p, check); err != nil {
+			return fmt.Errorf("reading the pushed pack index %s: %w", filepath.Base(p), err)
+		}
+	}
+	dirs, err := os.ReadDir(s.quarantine)
+	if err != nil {
+		return fmt.Errorf("reading the push's quarantine: %w", err)
+	}
+	for _, d := range dirs {
+		if !d.IsDir() || len(d.Name()) != 2 {
+			continue
+		}
+		files, err := os.ReadDir(filepath.Join(s.quarantine, d.Name()))
+		if err != nil {
+			return fmt.Errorf("reading the push's quarantine: %w", err)
+		}
+		for _, f := range files {
+			if id := d.Name() + f.Name(); len(id) == 40 && isHash(id) {
+				check(plumbing.NewHash(id))
+			}
+		}
+	}
+	return nil
+}
+
+// eachPacked calls fn with the id of every object in a pack index.
+func eachPacked(idxPath string, fn func(plumbing.Hash)) error {
+	f, err := os.Open(idxPath)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	idx := idxfile.NewMemoryIndex()
+	if err := idxfile.NewDecoder(bufio.NewReader(f)).Decode(idx); err != nil {
+		return err
+	}
+	it, err := idx.Entries()
+	if err != nil {
+		return err
+	}
+	defer it.Close()
+	for {
+		e, err := it.Next()
+		if err == io.EOF {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		fn(e.Hash)
+	}
 }
 
 func (s *server) checkLedger(commit plumbing.Hash, name string, blob plumbing.Hash, pol *policy, refuse func(plumbing.Hash, validate.Finding)) error {

@@ -110,6 +110,8 @@ type server struct {
 	objects  *repo.CatFile
 	trust    *trust // what the push is judged by; from the server, not the push
 	gitDir   string
+	// quarantine is the directory of the push's objects, "" without one.
+	quarantine string
 }
 
 // quarantineDir is where the push's objects wait: GIT_QUARANTINE_PATH (set
@@ -153,6 +155,7 @@ func openServer(gitDir string) (*server, error) {
 	s.objects = objects
 	var st storage.Storer = objects
 	if q := quarantineDir(gitDir); q != "" {
+		s.quarantine = q
 		qfs := polyfill.New(mount.New(memfs.New(), "objects", osfs.New(q)))
 		s.incoming = &filesystem.NewStorageWithOptions(qfs, cache.NewObjectLRUDefault(), opts).ObjectStorage
 	}
@@ -209,6 +212,11 @@ func PreReceive(gitDir string, updates []Update) (*ReceiveResult, error) {
 	for _, u := range updates {
 		if err := s.check(u, updates, defaultRef, res); err != nil {
 			return nil, fmt.Errorf("%s: %w", u.Ref, err)
+		}
+	}
+	if len(updates) > 0 {
+		if err := s.checkQuarantine(updates[0].Ref, res); err != nil {
+			return nil, err
 		}
 	}
 	return res, nil
