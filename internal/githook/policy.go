@@ -156,10 +156,10 @@ func (t *trust) load(tree *object.Tree) *policy {
 	return p
 }
 
-// policyFor is the rules c's records are checked against: the server's
-// main unless c carries rules that a signed commit of this push brought
-// (or the push is the bootstrap).
-func (t *trust) policyFor(c *object.Commit, tree *object.Tree) *policy {
+// policyFor is the rules the records of a commit with tree are checked
+// against: the server's main unless the commit carries rules that a signed
+// commit of this push brought (or the push is the bootstrap).
+func (t *trust) policyFor(tree *object.Tree) *policy {
 	k := keyOf(tree)
 	if t.base != nil && k == t.base.key {
 		return t.base
@@ -233,7 +233,7 @@ func (s *server) checkUpdate(u Update, commits []*object.Commit, rewrite bool, r
 		for _, f := range checkMessage(p.c.Message, p.c.Author.Email, p.c.Committer.Email) {
 			refuse(p.c.Hash, f)
 		}
-		pol := t.policyFor(p.c, p.tree)
+		pol := t.policyFor(p.tree)
 		if pol == nil {
 			continue
 		}
