@@ -531,12 +531,12 @@ func (s *server) holds(h plumbing.Hash) bool {
 // in git's quarantine), not at the objects themselves.
 func (s *server) checkQuarantine(ref plumbing.ReferenceName, res *ReceiveResult) error {
 	t := s.trust
-	if s.quarantine == "" || t == nil || len(t.erased.objects) == 0 {
+	if s.quarantine == "" || t == nil || len(t.erased.ids) == 0 {
 		return nil
 	}
 	found := map[string]bool{}
 	check := func(h plumbing.Hash) {
-		if id := t.erased.objects[h]; id != "" && !t.erasedNamed[h] && !found[id] {
+		if id := t.erased.object(h); id != "" && !t.erasedNamed[h] && !found[id] {
 			found[id] = true
 			res.Problems = append(res.Problems, Problem{Ref: ref, Finding: validate.Finding{File: "(objects)", Check: "erased", Message: "the push carries an object erased by request " + id + " (object " + short(h) + ")", Fix: "clone the repository again from the server and push from the fresh clone: erased data stays erased"}})
 		}
@@ -710,99 +710,4 @@ func checkRefName(ref plumbing.ReferenceName) []validate.Finding {
 		return nil
 	}
 	return []validate.Finding{{File: "(ref name)", Check: "message", Message: "the branch or tag name looks like " + what + " (name not shown); ref names hold ids only", Fix: "push to a name made of ids and words (e.g. c-0042-contract)"}}
-}
-
-// erasedSet is what the server's own ledger says must never come back:
-// the object ids of every erasure, and the records of erased subjects.
-type erasedSet struct {
-	objects   map[plumbing.Hash]string // object id -> request id
-	customers map[string]string        // customer id -> request id
-	records   map[string]string        // record path -> request id
-	kept      map[string]bool          // record paths retained under a legal obligation
-}
-
-func (e *erasedSet) object(h plumbing.Hash) string { return e.objects[h] }
-
-// record returns the request that erased the subject of the record at
-// rel, or "".
-func (e *erasedSet) record(rel string) string {
-	if e.kept[rel] {
-		return ""
-	}
-	if id := e.records[rel]; id != "" {
-		return id
-	}
-	p, err := record.Parse(rel)
-	if err != nil {
-		return ""
-	}
-	return e.customers[p.Customer]
-}
-
-// loadErased reads the ledger of the server's main tip once per push:
-// one batch read of its files, a set lookup per pushed path afterwards.
-func loadErased(s *server, tree *object.Tree) (*erasedSet, error) {
-	e := &erasedSet{objects: map[plumbing.Hash]string{}, customers: map[string]string{}, records: map[string]string{}, kept: map[string]bool{}}
-	dir, err := tree.Tree(ledger.Dir)
-	if err != nil {
-		return e, nil
-	}
-	var blobs []plumbing.Hash
-	for _, en := range dir.Entries {
-		if en.Mode.IsFile() && strings.HasSuffix(en.Name, ".yaml") {
-			blobs = append(blobs, en.Hash)
-		}
-	}
-	add := func(data []byte) {
-		r, err := ledger.ReadErasure(data)
-		if err != nil || (r.Type != ledger.Erasure && r.Type != ledger.Retention) {
-			return
-		}
-		for _, o := range r.ErasedObjects {
-			if len(o) == 40 {
-				e.objects[plumbing.NewHash(o)] = r.ID
-			}
-		}
-		if r.Status != ledger.Done && len(r.ErasedObjects) == 0 {
-			return // not carried out yet: the subject's records still live
-		}
-		for _, k := range r.KeptPaths {
-			e.kept[k] = true
-		}
-		for _, p := range r.ErasedPaths {
-			e.records[p] = r.ID
-		}
-		if subj, err := record.ParseSubject(r.Subject); err == nil && r.Type == ledger.Erasure {
-			if subj.User == "" {
-				e.customers[subj.Customer] = r.ID
-			} else {
-				e.records[record.For(subj.Customer, "user", subj.User)] = r.ID
-			}
-		}
-	}
-	if s.objects != nil {
-		var readErr error
-		err := s.objects.ReadEach(blobs, func(_ int, data []byte, err error) {
-			if err != nil {
-				readErr = err
-				return
-			}
-			add(data)
-		})
-		if err == nil {
-			err = readErr
-		}
-		if err != nil {
-			return nil, fmt.Errorf("reading the server's ledger: %w", err)
-		}
-		return e, nil
-	}
-	for _, b := range blobs {
-		data, err := readBlob(s.repo, b)
-		if err != nil {
-			return nil, fmt.Errorf("reading the ledger: %w", err)
-		}
-		add(data)
-	}
-	return e, nil
 }
