@@ -134,3 +134,37 @@ func TestParentsFirst(t *testing.T) {
 		}
 	}
 }
+
+func TestErasedCache(t *testing.T) {
+	a, b := plumbing.NewHash("0123456789abcdef0123456789abcdef01234567"), plumbing.NewHash("f123456789abcdef0123456789abcdef01234567")
+	e := &erasedSet{ids: []plumbing.Hash{a, b}, req: []int32{0, 1}, reqs: []string{"DSR-2026-0001", "DSR-2026-0002"},
+		customers: map[string]string{"c-0042": "DSR-2026-0002"}, records: map[string]string{"records/c-0001/users/u-0001.yaml": "DSR-2026-0001"}, kept: map[string]bool{"records/c-0042/contracts/ct-0001.yaml": true}}
+	file := t.TempDir() + "/cache"
+	tree := plumbing.NewHash("1111111111111111111111111111111111111111")
+	writeErasedCache(file, tree, e)
+	if readErasedCache(file, plumbing.NewHash("2222222222222222222222222222222222222222")) != nil {
+		t.Fatal("a cache of another ledger tree was used")
+	}
+	got := readErasedCache(file, tree)
+	if got == nil {
+		t.Fatal("the cache was not read back")
+	}
+	for _, c := range []struct {
+		h    plumbing.Hash
+		want string
+	}{{a, "DSR-2026-0001"}, {b, "DSR-2026-0002"}, {plumbing.NewHash("5555555555555555555555555555555555555555"), ""}} {
+		if id := got.object(c.h); id != c.want {
+			t.Errorf("object %s: %q, want %q", c.h, id, c.want)
+		}
+	}
+	for rel, want := range map[string]string{
+		"records/c-0001/users/u-0001.yaml":      "DSR-2026-0001",
+		"records/c-0001/users/u-0002.yaml":      "",
+		"records/c-0042/customer.yaml":          "DSR-2026-0002",
+		"records/c-0042/contracts/ct-0001.yaml": "",
+	} {
+		if id := got.record(rel); id != want {
+			t.Errorf("record %s: %q, want %q", rel, id, want)
+		}
+	}
+}
