@@ -237,7 +237,7 @@ func (s *server) checkUpdate(u Update, commits []*object.Commit, rewrite bool, r
 		if pol == nil {
 			continue
 		}
-		vs, err := s.commitChanges(p.c, p.tree, pol, refuse)
+		vs, err := s.commitChanges(p.c, p.tree, pol, rewrite, refuse)
 		if err != nil {
 			return err
 		}
@@ -452,9 +452,14 @@ func (s *server) purgeOf(h plumbing.Hash) string {
 
 // commitChanges checks every path c adds or changes against each parent
 // (the layout whitelist, erased objects and subjects, the ledger's rules)
-// and returns the record versions it brings that the server does not
-// already hold.
-func (s *server) commitChanges(c *object.Commit, tree *object.Tree, pol *policy, refuse func(plumbing.Hash, validate.Finding)) ([]version, error) {
+// and returns the record versions to validate. In a purge's rewrite those
+// are only the blobs the server does not already hold: the others were
+// checked when they arrived, at the same paths, under the rules of their
+// time (a rewrite across a keys change brings old recipients back into
+// rewritten commits, rightly). Elsewhere a held blob at a changed path is
+// validated too: a record reverted to a version encrypted to a removed
+// key, or copied to another customer's folder, is new at that path.
+func (s *server) commitChanges(c *object.Commit, tree *object.Tree, pol *policy, rewrite bool, refuse func(plumbing.Hash, validate.Finding)) ([]version, error) {
 	t := s.trust
 	parents := c.ParentHashes
 	if len(parents) == 0 {
@@ -497,7 +502,7 @@ func (s *server) commitChanges(c *object.Commit, tree *object.Tree, pol *policy,
 					refuse(c.Hash, validate.Finding{File: name, Check: "erased", Message: "is a record of a subject erased by request " + id + " (its ids may not be used again)", Fix: "drop the commit that brings it (\"git rebase -i\"), or clone the repository again from the server; a new subject gets a new id"})
 					return
 				}
-				if s.holds(to.Hash) {
+				if rewrite && s.holds(to.Hash) {
 					return // checked when it first arrived
 				}
 				out = append(out, version{rel: name, blob: to.Hash, commit: c.Hash})
