@@ -609,19 +609,8 @@ func (s *server) checkLedger(commit plumbing.Hash, name string, blob plumbing.Ha
 	if err != nil {
 		return fmt.Errorf("reading %s: %w", name, err)
 	}
-	var basis func(string) (string, bool)
-	if pol.checker != nil {
-		basis = func(kind string) (string, bool) {
-			k := pol.checker.Schemas.Kinds[kind]
-			if k == nil || k.Retention == nil {
-				return "", false
-			}
-			r := k.Retention
-			return r.Basis + ": " + r.Law + " (" + r.Period.Text + " after " + r.After + ")", true
-		}
-	}
-	for _, p := range ledger.Check(name, data, basis) {
-		refuse(commit, validate.Finding{File: name, Field: p.Field, Check: "ledger", Message: p.Rule + " (value not shown)", Fix: "ledger files are written by dossier (requests, erase, purge) and hold ids, dates and object ids only; restore it from git"})
+	for _, f := range pol.checker.CheckLedger(name, data) {
+		refuse(commit, f)
 	}
 	return nil
 }

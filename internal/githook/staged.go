@@ -14,6 +14,7 @@ import (
 	"github.com/go-git/go-git/v5/plumbing/object"
 
 	"github.com/vts/dossier/internal/layout"
+	"github.com/vts/dossier/internal/ledger"
 	"github.com/vts/dossier/internal/record"
 	"github.com/vts/dossier/internal/validate"
 )
@@ -168,6 +169,10 @@ func PreCommit(root string) (checked int, findings []validate.Finding, err error
 	if err != nil {
 		return 0, nil, err
 	}
+	head, err := headTree(r)
+	if err != nil {
+		return 0, nil, err
+	}
 	for _, e := range idx.Entries {
 		if e.IntentToAdd || e.Stage != 0 {
 			continue // a conflict is reported once, above
@@ -177,6 +182,14 @@ func PreCommit(root string) (checked int, findings []validate.Finding, err error
 		}
 		if p := layout.Check(e.Name, entryKind(e.Mode), kinds); p != nil {
 			findings = append(findings, validate.Finding{File: p.Path, Check: "layout", Message: p.Rule, Fix: p.Fix})
+			continue
+		}
+		if strings.HasPrefix(e.Name, ledger.Dir+"/") && !unchanged(head, e.Name, e.Hash) {
+			data, err := readBlob(r, e.Hash)
+			if err != nil {
+				return 0, nil, fmt.Errorf("%s: reading the staged version: %w", e.Name, err)
+			}
+			findings = append(findings, checker.CheckLedger(e.Name, data)...)
 		}
 	}
 	if checker == nil {
@@ -187,4 +200,29 @@ func PreCommit(root string) (checked int, findings []validate.Finding, err error
 	}
 	validate.Sort(findings)
 	return len(changes), findings, nil
+}
+
+// headTree is HEAD's tree, nil before the first commit.
+func headTree(r *git.Repository) (*object.Tree, error) {
+	ref, err := r.Head()
+	if errors.Is(err, plumbing.ErrReferenceNotFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	c, err := r.CommitObject(ref.Hash())
+	if err != nil {
+		return nil, err
+	}
+	return c.Tree()
+}
+
+// unchanged reports whether HEAD's tree holds the same blob at name.
+func unchanged(head *object.Tree, name string, h plumbing.Hash) bool {
+	if head == nil {
+		return false
+	}
+	e, err := head.FindEntry(name)
+	return err == nil && e.Hash == h
 }

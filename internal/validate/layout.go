@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/vts/dossier/internal/layout"
+	"github.com/vts/dossier/internal/ledger"
 	"github.com/vts/dossier/internal/record"
 )
 
@@ -14,7 +15,8 @@ import (
 // whitelist governs in a work tree.
 var dossierTop = []string{record.Dir, "schema", "ledger", "hooks", layout.SopsConfig, layout.Settings}
 
-// LayoutTree checks a work tree against the layout whitelist: every entry
+// LayoutTree checks a work tree against the layout whitelist (and ledger
+// files against the ledger's rules): every entry
 // under records/, schema/, ledger/ and hooks/, the config files, and any
 // top-level name that differs from one of those only by case. Other
 // top-level files are left alone here: a work tree may hold a project
@@ -48,6 +50,15 @@ func (c *Checker) LayoutTree(root string) ([]Finding, error) {
 		}
 		if p := layout.Check(rel, e, kinds); p != nil {
 			out = append(out, Finding{File: p.Path, Check: "layout", Message: p.Rule, Fix: p.Fix})
+			return
+		}
+		if e == layout.Regular && strings.HasPrefix(rel, ledger.Dir+"/") {
+			data, err := os.ReadFile(filepath.Join(root, filepath.FromSlash(rel)))
+			if err != nil {
+				out = append(out, Finding{File: rel, Check: "read", Message: "cannot be read: " + errText(err), Fix: "check the file"})
+				return
+			}
+			out = append(out, c.CheckLedger(rel, data)...)
 		}
 	}
 	for _, e := range entries {
@@ -83,4 +94,26 @@ func (c *Checker) LayoutTree(root string) ([]Finding, error) {
 	}
 	Sort(out)
 	return out, nil
+}
+
+// CheckLedger validates a ledger file keylessly against the ledger's
+// rules (ledger.Check), with the retention basis of kept records taken
+// from the schema. Findings name the field, never the value.
+func (c *Checker) CheckLedger(rel string, data []byte) []Finding {
+	var basis func(string) (string, bool)
+	if c != nil {
+		basis = func(kind string) (string, bool) {
+			k := c.Schemas.Kinds[kind]
+			if k == nil || k.Retention == nil {
+				return "", false
+			}
+			r := k.Retention
+			return r.Basis + ": " + r.Law + " (" + r.Period.Text + " after " + r.After + ")", true
+		}
+	}
+	var out []Finding
+	for _, p := range ledger.Check(rel, data, basis) {
+		out = append(out, Finding{File: rel, Field: p.Field, Check: "ledger", Message: p.Rule + " (value not shown)", Fix: "ledger files are written by dossier (requests, erase, purge) and hold ids, dates and object ids only; restore it from git"})
+	}
+	return out
 }
