@@ -301,10 +301,10 @@ func (s *server) refAfter(ref plumbing.ReferenceName, all []Update) plumbing.Has
 	return r.Hash()
 }
 
-// newCommits walks back from the pushed commit to what the server already
-// has: the old value, any current ref tip, and (with a quarantine) any
-// commit not brought by this push. It returns the new commits and the
-// known commits where the walk stopped.
+// newCommits walks back from the pushed commit to the history the server
+// has accepted: the old value, any current ref tip, and any commit a ref
+// reaches. It returns the new commits and the known commits where the walk
+// stopped.
 func (s *server) newCommits(u Update, c *object.Commit) ([]*object.Commit, map[plumbing.Hash]bool, error) {
 	// New means reachable from no ref: a commit the server still holds
 	// unreferenced (an old main a purge replaced) is not history it
