@@ -39,6 +39,11 @@ func Staged(r *git.Repository, root string, withDeleted bool) (changes []Change,
 	if err != nil {
 		return nil, nil, err
 	}
+	return staged(r, idx, withDeleted)
+}
+
+// staged is Staged on an index already read.
+func staged(r *git.Repository, idx *index.Index, withDeleted bool) (changes []Change, conflicted []string, err error) {
 	var head *object.Tree
 	if ref, err := r.Head(); err == nil {
 		c, err := r.CommitObject(ref.Hash())
@@ -149,7 +154,13 @@ func PreCommit(root string) (checked int, findings []validate.Finding, err error
 	if err != nil {
 		return 0, nil, fmt.Errorf("opening the git repository: %w", err)
 	}
-	changes, conflicted, err := Staged(r, root, false)
+	// The index is read once: decoding it is most of a commit's cost in a
+	// repository of tens of thousands of records.
+	idx, err := readIndex(r, root)
+	if err != nil {
+		return 0, nil, err
+	}
+	changes, conflicted, err := staged(r, idx, false)
 	if err != nil {
 		return 0, nil, err
 	}
@@ -164,10 +175,6 @@ func PreCommit(root string) (checked int, findings []validate.Finding, err error
 		for name := range checker.Schemas.Kinds {
 			kinds[name] = true
 		}
-	}
-	idx, err := readIndex(r, root)
-	if err != nil {
-		return 0, nil, err
 	}
 	head, err := headTree(r)
 	if err != nil {
