@@ -38,21 +38,11 @@ func (c *Checker) LayoutTree(root string) ([]Finding, error) {
 	}
 	var out []Finding
 	add := func(rel string, t fs.FileMode) {
-		e := layout.Regular
-		switch {
-		case t&fs.ModeSymlink != 0:
-			e = layout.Symlink
-		case !t.IsRegular():
-			e = layout.Other
-		}
-		if e == layout.Regular && strings.HasPrefix(rel, record.Dir+"/") {
+		if lf := layoutFinding(rel, t, kinds); lf != nil {
+			out = append(out, lf...)
 			return
 		}
-		if p := layout.Check(rel, e, kinds); p != nil {
-			out = append(out, Finding{File: p.Path, Check: "layout", Message: p.Rule, Fix: p.Fix})
-			return
-		}
-		if e == layout.Regular && strings.HasPrefix(rel, ledger.Dir+"/") {
+		if t.IsRegular() && strings.HasPrefix(rel, ledger.Dir+"/") {
 			data, err := os.ReadFile(filepath.Join(root, filepath.FromSlash(rel)))
 			if err != nil {
 				out = append(out, Finding{File: rel, Check: "read", Message: "cannot be read: " + errText(err), Fix: "check the file"})
@@ -63,6 +53,9 @@ func (c *Checker) LayoutTree(root string) ([]Finding, error) {
 	}
 	for _, e := range entries {
 		name := e.Name()
+		if name == record.Dir && e.IsDir() {
+			continue // RunTree walks it, and reports its odd entries
+		}
 		governed := false
 		for _, n := range dossierTop {
 			governed = governed || strings.EqualFold(name, n)
@@ -116,4 +109,23 @@ func (c *Checker) CheckLedger(rel string, data []byte) []Finding {
 		out = append(out, Finding{File: rel, Field: p.Field, Check: "ledger", Message: p.Rule + " (value not shown)", Fix: "ledger files are written by dossier (requests, erase, purge) and hold ids, dates and object ids only; restore it from git"})
 	}
 	return out
+}
+
+// layoutFinding is the whitelist's finding on one work-tree entry, if
+// any; a regular file under records/ is the record check's.
+func layoutFinding(rel string, t fs.FileMode, kinds layout.Kinds) []Finding {
+	e := layout.Regular
+	switch {
+	case t&fs.ModeSymlink != 0:
+		e = layout.Symlink
+	case !t.IsRegular():
+		e = layout.Other
+	}
+	if e == layout.Regular && strings.HasPrefix(rel, record.Dir+"/") {
+		return nil
+	}
+	if p := layout.Check(rel, e, kinds); p != nil {
+		return []Finding{{File: p.Path, Check: "layout", Message: p.Rule, Fix: p.Fix}}
+	}
+	return nil
 }

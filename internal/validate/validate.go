@@ -173,6 +173,12 @@ func Files(root string) ([]string, error) {
 }
 
 func walkFiles(root string, fn func(rel string)) error {
+	return walkEntries(root, fn, nil)
+}
+
+// walkEntries is walkFiles that also gives odd, when not nil, every entry
+// that is neither a regular file nor a folder (a symlink under records/).
+func walkEntries(root string, fn func(rel string), odd func(rel string, t fs.FileMode)) error {
 	top := filepath.Join(root, record.Dir)
 	prefix := len(root) + 1
 	return filepath.WalkDir(top, func(p string, d fs.DirEntry, err error) error {
@@ -182,8 +188,11 @@ func walkFiles(root string, fn func(rel string)) error {
 			}
 			return err
 		}
-		if d.Type().IsRegular() {
+		switch {
+		case d.Type().IsRegular():
 			fn(filepath.ToSlash(p[prefix:]))
+		case !d.IsDir() && odd != nil:
+			odd(filepath.ToSlash(p[prefix:]), d.Type())
 		}
 		return nil
 	})
@@ -194,14 +203,19 @@ func walkFiles(root string, fn func(rel string)) error {
 // of a full run), and returns the files checked, sorted, and the findings.
 func (c *Checker) RunTree(root string) ([]string, []Finding, error) {
 	var files []string
+	var odd []Finding
 	var walkErr error
 	findings := c.run(func(jobs chan<- string) {
-		walkErr = walkFiles(root, func(rel string) {
+		walkErr = walkEntries(root, func(rel string) {
 			files = append(files, rel)
 			jobs <- rel
+		}, func(rel string, t fs.FileMode) {
+			odd = append(odd, layoutFinding(rel, t, nil)...)
 		})
 	}, DirSource(root))
 	sort.Strings(files)
+	findings = append(findings, odd...)
+	Sort(findings)
 	return files, findings, walkErr
 }
 
