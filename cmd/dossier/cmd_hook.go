@@ -144,7 +144,7 @@ func hookPreReceive(e *env, args []string) error {
 		return err
 	}
 	if res.Bootstrap {
-		fmt.Fprintln(e.stderr, "dossier: bootstrap: the server holds nothing yet, so this first push is checked against its own schema, .sops.yaml and dossier.yaml; every later push is checked against the server's main")
+		fmt.Fprintln(e.stderr, "dossier: bootstrap: the server has no main yet, so this push is checked against its own schema, .sops.yaml and dossier.yaml; every later push is checked against the server's main")
 	}
 	for _, n := range res.Notices {
 		fmt.Fprintf(e.stderr, "dossier: notice: %s\n", n)

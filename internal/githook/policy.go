@@ -70,6 +70,7 @@ type trust struct {
 	// against its own rules, as nothing else exists to check it against.
 	bootstrap bool
 	noMain    bool // the server has refs but no main to take rules from
+	mainName  string
 	signers   string
 	// signersErr is set when a configured allowed-signers file cannot be
 	// read: every change that needs a signature is refused with it.
@@ -88,16 +89,19 @@ type trust struct {
 	notices     []string
 }
 
-// newTrust reads the server's trusted state once per push.
-func newTrust(s *server, gitDir string, defaultRef plumbing.ReferenceName) (*trust, error) {
+// newTrust reads the server's trusted state once per push. creatingMain
+// says the push creates the default branch: on a server that has none yet
+// (empty, or holding only other refs), that push is the bootstrap.
+func newTrust(s *server, gitDir string, defaultRef plumbing.ReferenceName, creatingMain bool) (*trust, error) {
 	ref, err := s.repo.Reference(defaultRef, true)
 	if err != nil {
 		t, err := newTrustAt(s, gitDir, nil, nil)
 		if err != nil {
 			return nil, err
 		}
-		t.bootstrap = len(s.tips) == 0
+		t.bootstrap = len(s.tips) == 0 || creatingMain
 		t.noMain = !t.bootstrap
+		t.mainName = defaultRef.Short()
 		return t, nil
 	}
 	c, err := s.repo.CommitObject(ref.Hash())
@@ -186,7 +190,7 @@ func (s *server) checkUpdate(u Update, commits []*object.Commit, rewrite bool, r
 		res.Problems = append(res.Problems, Problem{Ref: u.Ref, Commit: short(commit), Finding: f})
 	}
 	if t.noMain {
-		refuse(plumbing.ZeroHash, validate.Finding{File: "HEAD", Check: "policy", Message: "the server's HEAD names a branch that does not exist, so there is no main to take the rules from", Fix: "an admin points HEAD at the protected branch: \"git symbolic-ref HEAD refs/heads/<branch>\" in the server repository"})
+		refuse(plumbing.ZeroHash, validate.Finding{File: "HEAD", Check: "policy", Message: "the server has no " + t.mainName + " branch (its HEAD) to take the rules from", Fix: "push " + t.mainName + " first; or an admin points HEAD at the protected branch (\"git symbolic-ref HEAD refs/heads/<branch>\" in the server repository)"})
 		return nil
 	}
 	if t.bootstrap {

@@ -206,7 +206,11 @@ func PreReceive(gitDir string, updates []Update) (*ReceiveResult, error) {
 	defer s.objects.Close()
 	res := &ReceiveResult{}
 	defaultRef := s.defaultBranch()
-	if s.trust, err = newTrust(s, gitDir, defaultRef); err != nil {
+	creatingMain := false
+	for _, u := range updates {
+		creatingMain = creatingMain || (u.Ref == defaultRef && !u.New.IsZero())
+	}
+	if s.trust, err = newTrust(s, gitDir, defaultRef, creatingMain); err != nil {
 		return nil, err
 	}
 	for _, u := range updates {
