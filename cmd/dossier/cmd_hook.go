@@ -146,13 +146,19 @@ func hookPreReceive(e *env, args []string) error {
 	if err != nil {
 		return err
 	}
+	if res.Bootstrap {
+		fmt.Fprintln(e.stderr, "dossier: bootstrap: the server has no main yet, so this push is checked against its own schema, .sops.yaml and dossier.yaml; every later push is checked against the server's main")
+	}
+	for _, n := range res.Notices {
+		fmt.Fprintf(e.stderr, "dossier: notice: %s\n", n)
+	}
 	if len(res.Problems) == 0 {
 		fmt.Fprintf(e.stderr, "dossier: push accepted: %d record versions checked\n", res.Checked)
 		return nil
 	}
 	byRef := map[string]int{}
 	for _, p := range res.Problems {
-		byRef[p.Ref.String()]++
+		byRef[githook.ShownRef(p.Ref)]++
 		fmt.Fprintf(e.stderr, "dossier: %s\n", p)
 	}
 	var refs []string

@@ -65,6 +65,10 @@ func runValidate(e *env, args []string) error {
 			}
 			res.Files, res.Findings = files, findings
 		} else if len(pos) == 0 {
+			paths, err := checker.LayoutTree(root)
+			if err != nil {
+				return err
+			}
 			checker.Done = progress.New(progress.Terminal(e.stderr), "validate: records checked", 0)
 			files, findings, err := checker.RunTree(root)
 			checker.Done.Done()
@@ -72,6 +76,7 @@ func runValidate(e *env, args []string) error {
 				return err
 			}
 			res.Files = files
+			res.Findings = append(res.Findings, paths...)
 			res.Findings = append(res.Findings, findings...)
 		} else {
 			files, err := validateTargets(e.dir, root, pos)

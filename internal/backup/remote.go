@@ -2,7 +2,6 @@ package backup
 
 import (
 	"fmt"
-	"net"
 	"net/url"
 	"path/filepath"
 	"strings"
@@ -39,29 +38,6 @@ type RefusedError struct {
 
 func (e *RefusedError) Error() string {
 	return fmt.Sprintf("backup remote %q (%s) refused: %s", e.Name, e.URL, e.Rule)
-}
-
-// publicHosts are well-known public services. A remote on one of them is
-// refused even when someone listed it in internal_hosts by mistake: the
-// list is built in so that a settings edit cannot put records on the
-// internet. A name matches itself and its subdomains.
-var publicHosts = []string{
-	"github.com", "githubusercontent.com", "gitlab.com", "bitbucket.org", "codeberg.org", "sr.ht",
-	"gitea.com", "gitee.com", "notabug.org", "pagure.io", "launchpad.net", "sourceforge.net",
-	"savannah.gnu.org", "huggingface.co", "heroku.com", "azure.com", "visualstudio.com",
-	"windows.net", "amazonaws.com", "cloudfront.net", "googleapis.com", "googlesource.com",
-	"appspot.com", "cloudflarestorage.com", "backblazeb2.com", "digitaloceanspaces.com",
-	"wasabisys.com", "dropbox.com", "box.com", "onedrive.com", "icloud.com",
-}
-
-// publicHost returns the deny-list entry host falls under, or "".
-func publicHost(host string) string {
-	for _, p := range publicHosts {
-		if host == p || strings.HasSuffix(host, "."+p) {
-			return p
-		}
-	}
-	return ""
 }
 
 // ParseRemote checks one backup entry against the rules and returns the
@@ -140,23 +116,17 @@ func checkHost(r *Remote, internalHosts []string, refuse func(string, ...any) er
 	if strings.HasPrefix(r.User, "-") || strings.HasPrefix(host, "-") || strings.ContainsAny(host+r.User, " \t\n'\"") {
 		return refuse("malformed user or host")
 	}
-	if p := publicHost(host); p != "" {
-		return refuse("%s is a public service (%s), never an internal host, even if listed in internal_hosts", host, p)
-	}
-	if ip := net.ParseIP(host); ip != nil && !(ip.IsPrivate() || ip.IsLoopback() || ip.IsLinkLocalUnicast()) {
-		return refuse("%s is a public IP address: only private, loopback or link-local addresses can be internal", host)
-	}
-	for _, h := range internalHosts {
-		if strings.TrimSuffix(strings.ToLower(strings.TrimSpace(h)), ".") == host {
-			r.Host = host
-			return nil
+	if rule := settings.HostRule(host, internalHosts); rule != "" {
+		err := refuse("%s", rule)
+		// Unlisted when listing the host would satisfy the rule: the
+		// hint may then suggest --internal-host.
+		if re, ok := err.(*RefusedError); ok && settings.HostRule(host, []string{host}) == "" {
+			re.Unlisted = true
 		}
+		return err
 	}
-	err := refuse("host %s is not listed in internal_hosts of %s", host, settings.File)
-	if re, ok := err.(*RefusedError); ok {
-		re.Unlisted = true
-	}
-	return err
+	r.Host = host
+	return nil
 }
 
 // Select returns the remotes named (all when names is empty), refusing the

@@ -102,7 +102,7 @@ func FuzzParseRemote(f *testing.F) {
 			}
 			return
 		}
-		if publicHost(r.Host) != "" {
+		if settings.PublicService(r.Host) != "" {
 			t.Fatalf("%q: public host %q accepted", url, r.Host)
 		}
 		if ip := net.ParseIP(r.Host); ip != nil && !(ip.IsPrivate() || ip.IsLoopback() || ip.IsLinkLocalUnicast()) {

@@ -9,17 +9,19 @@ import (
 	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/go-git/go-git/v5/plumbing/object"
 
-	"github.com/vts/dossier/internal/record"
 	"github.com/vts/dossier/internal/repo"
 	"github.com/vts/dossier/internal/sopsfile"
 	"github.com/vts/dossier/internal/validate"
 )
 
-// ValidateRange checks the records that differ between the trees of OLD
-// and NEW in rng ("OLD..NEW", any revisions git understands, e.g.
-// origin/main..HEAD), as a merge request would change them; every record
-// when the range changes schema/ or .sops.yaml. Schema and rules come from
-// NEW. ids nil means keyless.
+// ValidateRange checks every commit in rng ("OLD..NEW", any revisions git
+// understands, e.g. origin/main..HEAD) with the engine the git server's
+// pre-receive hook runs, as if NEW were pushed to a server whose main is
+// OLD: each commit's changed records against OLD's rules (or rules a
+// signed commit of the range brings), its message, its paths, and the
+// erasures of OLD's ledger. Plaintext in an intermediate commit is found
+// even when a later commit of the range removes it: the server would
+// refuse it. ids nil means keyless.
 func ValidateRange(root, rng string, ids *sopsfile.Identities) ([]string, []validate.Finding, error) {
 	oldRev, newRev, ok := strings.Cut(rng, "..")
 	if !ok || oldRev == "" || newRev == "" || strings.HasPrefix(newRev, ".") {
@@ -29,7 +31,7 @@ func ValidateRange(root, rng string, ids *sopsfile.Identities) ([]string, []vali
 	if err != nil {
 		return nil, nil, fmt.Errorf("opening the git repository: %w", err)
 	}
-	tree := func(rev string) (*object.Tree, error) {
+	commit := func(rev string) (*object.Commit, error) {
 		h, err := r.ResolveRevision(plumbing.Revision(rev))
 		if err != nil {
 			return nil, fmt.Errorf("--range: %s: %w", rev, err)
@@ -38,48 +40,67 @@ func ValidateRange(root, rng string, ids *sopsfile.Identities) ([]string, []vali
 		if err != nil {
 			return nil, fmt.Errorf("--range: %s: %w", rev, err)
 		}
-		return c.Tree()
+		return c, nil
 	}
-	oldTree, err := tree(oldRev)
+	oldC, err := commit(oldRev)
 	if err != nil {
 		return nil, nil, err
 	}
-	newTree, err := tree(newRev)
+	newC, err := commit(newRev)
 	if err != nil {
 		return nil, nil, err
 	}
-	checker, findings := validate.Setup(repo.TreeFS{Tree: newTree})
-	if checker == nil {
-		return nil, findings, nil
-	}
-	checker.Identities = ids
-	var versions []version
-	configChanged := false
-	err = diffTrees(oldTree, newTree, "", func(name string, to *object.TreeEntry) {
-		if name == sopsfile.ConfigFile || strings.HasPrefix(name, "schema/") {
-			configChanged = true
-		}
-		if to != nil && strings.HasPrefix(name, record.Dir+"/") {
-			versions = append(versions, version{rel: name, blob: to.Hash})
-		}
-	})
+	gitDir, err := gitDirOf(root)
 	if err != nil {
 		return nil, nil, err
 	}
-	if configChanged {
-		if versions, err = allRecords(newTree, versions); err != nil {
-			return nil, nil, err
+	s := &server{repo: r, tips: map[plumbing.Hash]bool{}, gitDir: gitDir}
+	if s.trust, err = newTrustAt(s, gitDir, oldC, ids); err != nil {
+		return nil, nil, err
+	}
+	inRange, err := repo.NewCommits(gitDir, newC.Hash.String(), oldC.Hash.String())
+	if err != nil {
+		return nil, nil, err
+	}
+	var commits []*object.Commit
+	for h := range inRange {
+		c, err := r.CommitObject(plumbing.NewHash(h))
+		if err != nil {
+			return nil, nil, fmt.Errorf("reading commit %s: %w", h, err)
 		}
+		commits = append(commits, c)
 	}
-	s := &server{repo: r}
-	var files []string
-	for _, v := range versions {
-		files = append(files, v.rel)
+	sort.Slice(commits, func(i, j int) bool { return commits[i].Hash.String() < commits[j].Hash.String() })
+	res := &ReceiveResult{}
+	if err := s.checkUpdate(Update{Old: oldC.Hash, New: newC.Hash, Ref: "refs/heads/range"}, commits, false, res); err != nil {
+		return nil, nil, err
 	}
-	sort.Strings(files)
-	for _, p := range s.validate(checker, versions) {
-		findings = append(findings, p.Finding)
+	var findings []validate.Finding
+	for _, p := range res.Problems {
+		f := p.Finding
+		if p.Commit != "" {
+			f.Message += " [commit " + p.Commit + "]"
+		}
+		findings = append(findings, f)
 	}
 	validate.Sort(findings)
-	return files, findings, nil
+	return sortedFiles(res.files), findings, nil
+}
+
+func sortedFiles(m map[string]bool) []string {
+	out := make([]string, 0, len(m))
+	for f := range m {
+		out = append(out, f)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// gitDirOf is the git directory of the work tree at root.
+func gitDirOf(root string) (string, error) {
+	out, err := repo.GitDir(root)
+	if err != nil {
+		return "", fmt.Errorf("finding the git directory: %w", err)
+	}
+	return out, nil
 }

@@ -26,7 +26,6 @@ import (
 
 	"github.com/vts/dossier/internal/record"
 	"github.com/vts/dossier/internal/repo"
-	"github.com/vts/dossier/internal/sopsfile"
 	"github.com/vts/dossier/internal/validate"
 	"github.com/vts/dossier/internal/yamltree"
 )
@@ -90,6 +89,13 @@ func (p Problem) String() string {
 type ReceiveResult struct {
 	Checked  int // record versions validated
 	Problems []Problem
+	// Bootstrap is set for the first push to an empty server, which is
+	// checked against its own rules: there are no others yet.
+	Bootstrap bool
+	// Notices are what an accepted push should still tell the pusher,
+	// such as a signed schema change that weakens protection.
+	Notices []string
+	files   map[string]bool // the record paths validated
 }
 
 // server is a bare repository seen from its pre-receive hook: objects the
@@ -103,6 +109,9 @@ type server struct {
 	objects  *repo.CatFile
 	gitDir   string
 	rewrite  *rewriteCheck // the recomputed purge, once a push needs it
+	trust    *trust        // what the push is judged by; from the server, not the push
+	// quarantine is the directory of the push's objects, "" without one.
+	quarantine string
 }
 
 // quarantineDir is where the push's objects wait: GIT_QUARANTINE_PATH (set
@@ -146,6 +155,7 @@ func openServer(gitDir string) (*server, error) {
 	s.objects = objects
 	var st storage.Storer = objects
 	if q := quarantineDir(gitDir); q != "" {
+		s.quarantine = q
 		qfs := polyfill.New(mount.New(memfs.New(), "objects", osfs.New(q)))
 		s.incoming = &filesystem.NewStorageWithOptions(qfs, cache.NewObjectLRUDefault(), opts).ObjectStorage
 	}
@@ -196,9 +206,21 @@ func PreReceive(gitDir string, updates []Update) (*ReceiveResult, error) {
 	defer s.objects.Close()
 	res := &ReceiveResult{}
 	defaultRef := s.defaultBranch()
+	creatingMain := false
+	for _, u := range updates {
+		creatingMain = creatingMain || (u.Ref == defaultRef && !u.New.IsZero())
+	}
+	if s.trust, err = newTrust(s, gitDir, defaultRef, creatingMain); err != nil {
+		return nil, err
+	}
 	for _, u := range updates {
 		if err := s.check(u, updates, defaultRef, res); err != nil {
 			return nil, fmt.Errorf("%s: %w", u.Ref, err)
+		}
+	}
+	if len(updates) > 0 {
+		if err := s.checkQuarantine(updates[0].Ref, res); err != nil {
+			return nil, err
 		}
 	}
 	return res, nil
@@ -236,10 +258,7 @@ func (s *server) check(u Update, all []Update, defaultRef plumbing.ReferenceName
 		refuse("only commits (or tags of commits) can be pushed to a records repository", "push a branch or a tag that points to a commit")
 		return nil
 	}
-	tip, err := newCommit.Tree()
-	if err != nil {
-		return err
-	}
+	rewrite := false
 	commits, boundary, err := s.newCommits(u, newCommit)
 	if err != nil {
 		return err
@@ -265,34 +284,7 @@ func (s *server) check(u Update, all []Update, defaultRef plumbing.ReferenceName
 			return nil
 		}
 	}
-
-	checker, setup := validate.Setup(repo.TreeFS{Tree: tip})
-	versions, configChanged, err := s.changedRecords(commits)
-	if err != nil {
-		return err
-	}
-	// Problems of the schema or .sops.yaml are the push's when it changes
-	// them or when they stop any check; otherwise they predate it.
-	if configChanged || checker == nil {
-		for _, f := range setup {
-			res.Problems = append(res.Problems, Problem{Ref: u.Ref, Commit: short(u.New), Finding: f})
-		}
-	}
-	if checker == nil {
-		return nil
-	}
-	if configChanged {
-		// A new schema or new recipients apply to every record.
-		if versions, err = allRecords(tip, versions); err != nil {
-			return err
-		}
-	}
-	res.Checked += len(versions)
-	for _, p := range s.validate(checker, versions) {
-		p.Ref = u.Ref
-		res.Problems = append(res.Problems, p)
-	}
-	return nil
+	return s.checkUpdate(u, commits, rewrite, res)
 }
 
 // commitOf is the commit h names, peeling annotated tags.
@@ -317,16 +309,21 @@ func (s *server) refAfter(ref plumbing.ReferenceName, all []Update) plumbing.Has
 	return r.Hash()
 }
 
-// newCommits walks back from the pushed commit to what the server already
-// has: the old value, any current ref tip, and (with a quarantine) any
-// commit not brought by this push. It returns the new commits and the
-// known commits where the walk stopped.
+// newCommits walks back from the pushed commit to the history the server
+// has accepted: the old value, any current ref tip, and any commit a ref
+// reaches. It returns the new commits and the known commits where the walk
+// stopped.
 func (s *server) newCommits(u Update, c *object.Commit) ([]*object.Commit, map[plumbing.Hash]bool, error) {
+	// New means reachable from no ref: a commit the server still holds
+	// unreferenced (an old main a purge replaced) is not history it
+	// accepted, and an old clone pushing it under a new name brings it
+	// back; it is checked like any other.
+	fresh, err := repo.NewCommits(s.gitDir, c.Hash.String())
+	if err != nil {
+		return nil, nil, err
+	}
 	known := func(h plumbing.Hash) bool {
-		if h == u.Old || s.tips[h] {
-			return true
-		}
-		return s.incoming != nil && s.incoming.HasEncodedObject(h) != nil
+		return h == u.Old || s.tips[h] || !fresh[h.String()]
 	}
 	boundary := map[plumbing.Hash]bool{}
 	seen := map[plumbing.Hash]bool{c.Hash: true}
@@ -377,61 +374,18 @@ type version struct {
 	commit plumbing.Hash
 }
 
-// changedRecords lists the record versions the commits add or modify
-// (each distinct path and content once) and whether any commit changes the
-// schema or .sops.yaml.
-func (s *server) changedRecords(commits []*object.Commit) ([]version, bool, error) {
-	seen := map[string]bool{}
-	var out []version
-	configChanged := false
-	for _, c := range commits {
-		tree, err := c.Tree()
-		if err != nil {
-			return nil, false, err
-		}
-		parents := c.ParentHashes
-		if len(parents) == 0 {
-			parents = []plumbing.Hash{plumbing.ZeroHash}
-		}
-		for _, ph := range parents {
-			var ptree *object.Tree
-			if !ph.IsZero() {
-				pc, err := s.repo.CommitObject(ph)
-				if err != nil {
-					return nil, false, err
-				}
-				if ptree, err = pc.Tree(); err != nil {
-					return nil, false, err
-				}
-			}
-			err := diffTrees(ptree, tree, "", func(name string, to *object.TreeEntry) {
-				if name == sopsfile.ConfigFile || strings.HasPrefix(name, "schema/") {
-					configChanged = true
-				}
-				if to == nil || !strings.HasPrefix(name, record.Dir+"/") {
-					return // deletions are fine; only records are validated
-				}
-				key := name + " " + to.Hash.String()
-				if seen[key] {
-					return
-				}
-				seen[key] = true
-				out = append(out, version{rel: name, blob: to.Hash, commit: c.Hash})
-			})
-			if err != nil {
-				return nil, false, err
-			}
-		}
-	}
-	return out, configChanged, nil
-}
-
 // diffTrees calls fn for every file path that differs between trees a and
 // b (either may be nil), with b's entry (nil when b deletes the path).
 // Subtrees with equal ids are skipped without being read, so the cost is
 // the size of the change times the depth, not the size of the tree. (go-git's
 // DiffTree reads every subtree of a changed folder to count its children.)
 func diffTrees(a, b *object.Tree, prefix string, fn func(name string, to *object.TreeEntry)) error {
+	return diffEntries(a, b, prefix, func(name string, _, to *object.TreeEntry) { fn(name, to) })
+}
+
+// diffEntries is diffTrees that also gives a's entry (nil when b adds the
+// path or a has a folder there).
+func diffEntries(a, b *object.Tree, prefix string, fn func(name string, from, to *object.TreeEntry)) error {
 	from := map[string]*object.TreeEntry{}
 	if a != nil {
 		for i := range a.Entries {
@@ -458,15 +412,19 @@ func diffTrees(a, b *object.Tree, prefix string, fn func(name string, to *object
 			if err != nil {
 				return err
 			}
-			if err := diffTrees(ta, tb, prefix+name+"/", fn); err != nil {
+			if err := diffEntries(ta, tb, prefix+name+"/", fn); err != nil {
 				return err
 			}
 		}
+		var from *object.TreeEntry
+		if ea != nil && !aDir {
+			from = ea
+		}
 		switch {
 		case eb != nil && !bDir:
-			fn(prefix+name, eb)
-		case ea != nil && !aDir:
-			fn(prefix+name, nil)
+			fn(prefix+name, from, eb)
+		case from != nil:
+			fn(prefix+name, from, nil)
 		}
 		return nil
 	}

@@ -13,6 +13,8 @@ import (
 	"github.com/go-git/go-git/v5/plumbing/format/index"
 	"github.com/go-git/go-git/v5/plumbing/object"
 
+	"github.com/vts/dossier/internal/layout"
+	"github.com/vts/dossier/internal/ledger"
 	"github.com/vts/dossier/internal/record"
 	"github.com/vts/dossier/internal/validate"
 )
@@ -37,6 +39,11 @@ func Staged(r *git.Repository, root string, withDeleted bool) (changes []Change,
 	if err != nil {
 		return nil, nil, err
 	}
+	return staged(r, idx, withDeleted)
+}
+
+// staged is Staged on an index already read.
+func staged(r *git.Repository, idx *index.Index, withDeleted bool) (changes []Change, conflicted []string, err error) {
 	var head *object.Tree
 	if ref, err := r.Head(); err == nil {
 		c, err := r.CommitObject(ref.Hash())
@@ -150,7 +157,13 @@ func PreCommit(root string) (checked int, findings []validate.Finding, err error
 	if err != nil {
 		return 0, nil, fmt.Errorf("opening the git repository: %w", err)
 	}
-	changes, conflicted, err := Staged(r, root, false)
+	// The index is read once: decoding it is most of a commit's cost in a
+	// repository of tens of thousands of records.
+	idx, err := readIndex(r, root)
+	if err != nil {
+		return 0, nil, err
+	}
+	changes, conflicted, err := staged(r, idx, false)
 	if err != nil {
 		return 0, nil, err
 	}
@@ -159,6 +172,36 @@ func PreCommit(root string) (checked int, findings []validate.Finding, err error
 	}
 	checker, setup := validate.Setup(os.DirFS(root))
 	findings = append(findings, setup...)
+	var kinds layout.Kinds
+	if checker != nil {
+		kinds = layout.Kinds{}
+		for name := range checker.Schemas.Kinds {
+			kinds[name] = true
+		}
+	}
+	head, err := headTree(r)
+	if err != nil {
+		return 0, nil, err
+	}
+	for _, e := range idx.Entries {
+		if e.IntentToAdd || e.Stage != 0 {
+			continue // a conflict is reported once, above
+		}
+		if strings.HasPrefix(e.Name, record.Dir+"/") && e.Mode.IsFile() {
+			continue // the record check below says what is wrong with it
+		}
+		if p := layout.Check(e.Name, entryKind(e.Mode), kinds); p != nil {
+			findings = append(findings, validate.Finding{File: p.Path, Check: "layout", Message: p.Rule, Fix: p.Fix})
+			continue
+		}
+		if strings.HasPrefix(e.Name, ledger.Dir+"/") && !unchanged(head, e.Name, e.Hash) {
+			data, err := readBlob(r, e.Hash)
+			if err != nil {
+				return 0, nil, fmt.Errorf("%s: reading the staged version: %w", e.Name, err)
+			}
+			findings = append(findings, checker.CheckLedger(e.Name, data)...)
+		}
+	}
 	if checker == nil {
 		return 0, findings, nil
 	}
@@ -167,4 +210,29 @@ func PreCommit(root string) (checked int, findings []validate.Finding, err error
 	}
 	validate.Sort(findings)
 	return len(changes), findings, nil
+}
+
+// headTree is HEAD's tree, nil before the first commit.
+func headTree(r *git.Repository) (*object.Tree, error) {
+	ref, err := r.Head()
+	if errors.Is(err, plumbing.ErrReferenceNotFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	c, err := r.CommitObject(ref.Hash())
+	if err != nil {
+		return nil, err
+	}
+	return c.Tree()
+}
+
+// unchanged reports whether HEAD's tree holds the same blob at name.
+func unchanged(head *object.Tree, name string, h plumbing.Hash) bool {
+	if head == nil {
+		return false
+	}
+	e, err := head.FindEntry(name)
+	return err == nil && e.Hash == h
 }

@@ -117,6 +117,12 @@ func Load(root string) (*Settings, error) {
 	if err != nil {
 		return nil, fmt.Errorf("reading %s: %w", File, err)
 	}
+	return Parse(data)
+}
+
+// Parse reads the contents of a dossier.yaml (from a work tree or, on the
+// git server, from a commit), refusing fields it does not know.
+func Parse(data []byte) (*Settings, error) {
 	var s Settings
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	dec.KnownFields(true)

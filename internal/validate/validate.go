@@ -16,6 +16,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"net/url"
 	"path/filepath"
 	"regexp"
 	"runtime"
@@ -29,6 +30,7 @@ import (
 	"github.com/vts/dossier/internal/progress"
 	"github.com/vts/dossier/internal/record"
 	"github.com/vts/dossier/internal/schema"
+	"github.com/vts/dossier/internal/settings"
 	"github.com/vts/dossier/internal/sopsfile"
 	"github.com/vts/dossier/internal/yamltree"
 )
@@ -111,7 +113,40 @@ func Setup(fsys fs.FS) (*Checker, []Finding) {
 		return nil, []Finding{{File: sopsfile.ConfigFile, Check: "config", Message: strings.TrimPrefix(err.Error(), sopsfile.ConfigFile+": "), Fix: "correct .sops.yaml"}}
 	}
 	c := &Checker{Schemas: set, Rules: rules}
-	return c, c.checkConfig()
+	return c, append(c.checkConfig(), checkVault(fsys, rules)...)
+}
+
+// checkVault holds Vault transit recipients to the rule backup remotes
+// obey: the data keys they wrap go to that host, so it must be one of the
+// internal hosts of dossier.yaml, never a public service or address.
+func checkVault(fsys fs.FS, rules *sopsfile.Rules) []Finding {
+	var internal []string
+	if data, err := fs.ReadFile(fsys, settings.File); err == nil {
+		if s, err := settings.Parse(data); err == nil {
+			internal = s.InternalHosts
+		}
+	}
+	var out []Finding
+	for _, r := range rules.Rules {
+		for _, uri := range r.Recipients.Vault {
+			refuse := func(why string) {
+				out = append(out, Finding{File: sopsfile.ConfigFile, Field: "hc_vault_transit_uri", Check: "config", Message: fmt.Sprintf("creation rule %d: Vault transit URI refused: %s", r.Index+1, why), Fix: "use a self-hosted Vault on a host listed in internal_hosts of " + settings.File})
+			}
+			u, err := url.Parse(uri)
+			if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Hostname() == "" {
+				refuse("not an http(s) URL with a host")
+				continue
+			}
+			if u.User != nil {
+				refuse("credentials in the URL are not allowed")
+				continue
+			}
+			if why := settings.HostRule(u.Hostname(), internal); why != "" {
+				refuse(why)
+			}
+		}
+	}
+	return out
 }
 
 // checkConfig makes sure every creation rule encrypts every field the
@@ -134,6 +169,12 @@ func Files(root string) ([]string, error) {
 }
 
 func walkFiles(root string, fn func(rel string)) error {
+	return walkEntries(root, fn, nil)
+}
+
+// walkEntries is walkFiles that also gives odd, when not nil, every entry
+// that is neither a regular file nor a folder (a symlink under records/).
+func walkEntries(root string, fn func(rel string), odd func(rel string, t fs.FileMode)) error {
 	top := filepath.Join(root, record.Dir)
 	prefix := len(root) + 1
 	return filepath.WalkDir(top, func(p string, d fs.DirEntry, err error) error {
@@ -143,8 +184,11 @@ func walkFiles(root string, fn func(rel string)) error {
 			}
 			return err
 		}
-		if d.Type().IsRegular() {
+		switch {
+		case d.Type().IsRegular():
 			fn(filepath.ToSlash(p[prefix:]))
+		case !d.IsDir() && odd != nil:
+			odd(filepath.ToSlash(p[prefix:]), d.Type())
 		}
 		return nil
 	})
@@ -155,14 +199,19 @@ func walkFiles(root string, fn func(rel string)) error {
 // of a full run), and returns the files checked, sorted, and the findings.
 func (c *Checker) RunTree(root string) ([]string, []Finding, error) {
 	var files []string
+	var odd []Finding
 	var walkErr error
 	findings := c.run(func(jobs chan<- string) {
-		walkErr = walkFiles(root, func(rel string) {
+		walkErr = walkEntries(root, func(rel string) {
 			files = append(files, rel)
 			jobs <- rel
+		}, func(rel string, t fs.FileMode) {
+			odd = append(odd, layoutFinding(rel, t, nil)...)
 		})
 	}, DirSource(root))
 	sort.Strings(files)
+	findings = append(findings, odd...)
+	Sort(findings)
 	return files, findings, walkErr
 }
 
