@@ -90,7 +90,9 @@ func (l *localMirror) push(root string, src, before Refs, progress io.Writer) er
 	// drop them so they cannot hold data a purge has removed since.
 	if tmps, _ := filepath.Glob(filepath.Join(l.path, "objects", "pack", "tmp_*")); len(tmps) > 0 {
 		for _, t := range tmps {
-			os.Remove(t)
+			if err := os.Remove(t); err != nil && !errors.Is(err, os.ErrNotExist) {
+				return fmt.Errorf("removing %s, left by an interrupted backup (it may hold erased data): %w", t, err)
+			}
 		}
 	}
 	have := map[string]bool{}
@@ -183,13 +185,18 @@ func (l *localMirror) pipePack(root string, wants, haves []string, strict bool, 
 	}
 	pack.Stdout, idx.Stdin = pw, pr
 	if err := idx.Start(); err != nil {
-		pr.Close()
-		pw.Close()
+		// Both ends of a pipe nobody used: closing them only frees descriptors.
+		_ = pr.Close()
+		_ = pw.Close()
 		return err
 	}
-	pr.Close()
+	// The child holds its own copy of the read end; ours only frees a
+	// descriptor, and index-pack reports a short pack itself.
+	_ = pr.Close()
 	perr := pack.Run()
-	pw.Close()
+	// Closing our write end tells index-pack the pack has ended; a failed
+	// close leaves it a short pack, which its Wait below reports.
+	_ = pw.Close()
 	ierr := idx.Wait()
 	if perr != nil {
 		return fmt.Errorf("git pack-objects: %v: %s", perr, strings.TrimSpace(packErr.String()))

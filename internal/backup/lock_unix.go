@@ -35,7 +35,7 @@ func flockFile(p, mirror string, op Op) (func(), error) {
 	}
 	if err := syscall.Flock(int(f.Fd()), how|syscall.LOCK_NB); err != nil {
 		data, _ := io.ReadAll(io.LimitReader(f, 512))
-		f.Close()
+		_ = f.Close() // the lock was not taken: the descriptor held nothing
 		if errors.Is(err, syscall.EWOULDBLOCK) {
 			return nil, &BusyError{Mirror: mirror, File: p, Holder: cleanHolder(data)}
 		}
@@ -45,9 +45,16 @@ func flockFile(p, mirror string, op Op) (func(), error) {
 	// names a holder for the message of a refused run.
 	if writable {
 		line := []byte(holderLine(op))
-		if f.Truncate(0) == nil {
-			f.WriteAt(line, 0)
+		err := f.Truncate(0)
+		if err == nil {
+			_, err = f.WriteAt(line, 0)
+		}
+		if err != nil {
+			_ = f.Close() // releases the lock just taken; the write's error is the one reported
+			return nil, fmt.Errorf("writing the lock %s: %w", p, err)
 		}
 	}
-	return func() { f.Close() }, nil
+	// Closing the descriptor is what releases flock, and the kernel
+	// releases it on any close, failed or not: nothing is left held.
+	return func() { _ = f.Close() }, nil
 }

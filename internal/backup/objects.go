@@ -85,7 +85,7 @@ func readObject(st storer.EncodedObjectStorer, h plumbing.Hash) (typ plumbing.Ob
 	if err != nil {
 		return 0, nil, err
 	}
-	defer rd.Close()
+	defer func() { _ = rd.Close() }() // a reader of an object: closing it loses nothing
 	data, err = io.ReadAll(rd)
 	if err != nil {
 		return 0, nil, err

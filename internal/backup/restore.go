@@ -109,7 +109,7 @@ const StagingSuffix = ".dossier-restore"
 // repository. A failed restore removes its staging directory; one killed
 // half-way leaves it, possibly holding objects of erasures not yet
 // re-applied, and the next restore into dir refuses until it is removed.
-func Restore(from *Remote, dir string, newest *Ledger) (*Restored, error) {
+func Restore(from *Remote, dir string, newest *Ledger) (_ *Restored, err error) {
 	srcRefs, err := mirrorRefs(from)
 	if err != nil {
 		return nil, err
@@ -125,8 +125,11 @@ func Restore(from *Remote, dir string, newest *Ledger) (*Restored, error) {
 	}
 	done := false
 	defer func() {
-		if !done {
-			os.RemoveAll(staging)
+		if done {
+			return
+		}
+		if rerr := os.RemoveAll(staging); rerr != nil {
+			err = errors.Join(err, fmt.Errorf("the failed restore could not remove %s, which may hold erased data: remove it (rm -rf %s): %w", staging, staging, rerr))
 		}
 	}()
 	res, err := restoreInto(from, srcRefs, staging, newest)
@@ -506,7 +509,7 @@ func readBlob(r *git.Repository, h plumbing.Hash) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	defer rd.Close()
+	defer func() { _ = rd.Close() }() // a reader of a blob: closing it loses nothing
 	return io.ReadAll(rd)
 }
 

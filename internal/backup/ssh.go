@@ -240,20 +240,25 @@ func (s *sshMirror) lock(op Op) (func(), error) {
 	first, _ := out.ReadString('\n')
 	switch strings.TrimSpace(first) {
 	case "locked":
+		// Release runs after the work is done and has no one to report
+		// to: closing stdin ends the session's cat, and if that close or
+		// the session fails, the session is gone and the host's flock
+		// with it. The remote lock is held only as long as the session.
 		return func() {
-			stdin.Close()
-			cmd.Wait()
+			_ = stdin.Close()
+			_ = cmd.Wait()
 		}, nil
 	case "busy":
 		rest, _ := io.ReadAll(out)
-		stdin.Close()
-		cmd.Wait()
+		// The refusal is what is reported; the session only printed it.
+		_ = stdin.Close()
+		_ = cmd.Wait()
 		return nil, &BusyError{Mirror: s.r.URL, File: s.r.Host + ":" + l, Holder: cleanHolder(rest)}
 	case "unlocked":
-		stdin.Close()
+		_ = stdin.Close() // the session has exited already; Wait reports how
 		return nil, cmd.Wait()
 	}
-	stdin.Close()
+	_ = stdin.Close() // the session failed; Wait and its stderr say how
 	err = cmd.Wait()
 	return nil, fmt.Errorf("ssh %s: locking the mirror: %v: %s", s.dest(), err, strings.TrimSpace(errb.String()))
 }
@@ -278,7 +283,9 @@ func (s *sshMirror) identity(subjects []record.Subject) (*identity.Found, error)
 		return identity.HeadHasFrom(s.command(g+"cat-file --batch-check='%(objecttype)'"), paths)
 	})
 	if perr != nil {
-		cmd.Process.Kill()
+		// Abandoned after perr, which is reported: a failed kill (the
+		// session already ended) changes nothing.
+		_ = cmd.Process.Kill()
 	}
 	werr := cmd.Wait()
 	switch {

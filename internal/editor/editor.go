@@ -77,8 +77,10 @@ func writable(dir string) bool {
 	if err != nil {
 		return false
 	}
-	f.Close()
-	os.Remove(f.Name())
+	// An empty probe file: whether closing or removing it fails, it held
+	// nothing, and its name (dirPrefix) is not one removeLeftovers takes.
+	_ = f.Close()
+	_ = os.Remove(f.Name())
 	return true
 }
 
@@ -86,12 +88,14 @@ func writable(dir string) bool {
 // before they could clean up left in parent: only directories named by
 // this package, owned by this user, older than this run, and whose run is
 // no longer alive (another edit going on in another terminal keeps its
-// file).
-func removeLeftovers(parent string, started time.Time) {
+// file). It returns the failures to remove one: each may still hold a
+// decrypted record.
+func removeLeftovers(parent string, started time.Time) error {
 	entries, err := os.ReadDir(parent)
 	if err != nil {
-		return
+		return nil
 	}
+	var errs []error
 	for _, e := range entries {
 		rest, ok := strings.CutPrefix(e.Name(), dirPrefix)
 		if !ok || !e.IsDir() {
@@ -106,8 +110,11 @@ func removeLeftovers(parent string, started time.Time) {
 		if err != nil || !info.IsDir() || !ownedByMe(info) || !info.ModTime().Before(started) || alive(pid) {
 			continue
 		}
-		os.RemoveAll(filepath.Join(parent, e.Name()))
+		if err := os.RemoveAll(filepath.Join(parent, e.Name())); err != nil {
+			errs = append(errs, err)
+		}
 	}
+	return errors.Join(errs...)
 }
 
 // Run opens the editor on initial until the result passes Check, the
@@ -120,7 +127,9 @@ func (s *Session) Run(initial []byte) ([]byte, bool, error) {
 		dirs = DefaultDirs()
 	}
 	parent, notice := privateParent(dirs)
-	removeLeftovers(parent, started)
+	if err := removeLeftovers(parent, started); err != nil {
+		fmt.Fprintf(s.Err, "dossier: warning: a decrypted record may be left from an earlier edit: remove it: %v\n", err)
+	}
 	if notice != "" {
 		fmt.Fprintln(s.Err, notice)
 	}
@@ -129,12 +138,20 @@ func (s *Session) Run(initial []byte) ([]byte, bool, error) {
 		return nil, false, err
 	}
 	if err := os.Chmod(dir, 0o700); err != nil {
-		os.RemoveAll(dir)
+		// Still empty: a failed removal leaves no data, and err is reported.
+		_ = os.RemoveAll(dir)
 		return nil, false, err
 	}
 	ed := &running{}
 	cleanup := removeOnSignal(dir, ed)
-	defer cleanup()
+	// The edit itself is done (or failed) whatever happens here, so a
+	// directory that cannot be removed is a warning naming it, not a
+	// lost edit; the next edit's removeLeftovers tries again.
+	defer func() {
+		if err := cleanup(); err != nil {
+			fmt.Fprintf(s.Err, "dossier: warning: could not remove %s, which holds the decrypted record: remove it (rm -rf %s): %v\n", dir, dir, err)
+		}
+	}()
 
 	file := filepath.Join(dir, s.Name)
 	if err := os.WriteFile(file, initial, 0o600); err != nil {
@@ -234,7 +251,7 @@ func launch(file string, stderr io.Writer, ed *running) error {
 // removeOnSignal removes dir when the process is told to stop, after
 // ending the editor's process group, then exits as the signal would have;
 // the returned func removes it on normal return.
-func removeOnSignal(dir string, ed *running) func() {
+func removeOnSignal(dir string, ed *running) func() error {
 	ch := make(chan os.Signal, 1)
 	signal.Notify(ch, syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP)
 	done := make(chan struct{})
@@ -242,15 +259,17 @@ func removeOnSignal(dir string, ed *running) func() {
 		select {
 		case sig := <-ch:
 			ed.stop()
-			os.RemoveAll(dir)
+			if err := os.RemoveAll(dir); err != nil {
+				fmt.Fprintf(os.Stderr, "dossier: could not remove %s, which holds the decrypted record: remove it (rm -rf %s): %v\n", dir, dir, err)
+			}
 			fmt.Fprintln(os.Stderr, "dossier: interrupted; the record was not changed")
 			os.Exit(128 + int(sig.(syscall.Signal)))
 		case <-done:
 		}
 	}()
-	return func() {
+	return func() error {
 		signal.Stop(ch)
 		close(done)
-		os.RemoveAll(dir)
+		return os.RemoveAll(dir)
 	}
 }

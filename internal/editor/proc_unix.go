@@ -73,19 +73,25 @@ func (p *editorProc) takeTerminalBack() {
 		defer signal.Reset(syscall.SIGTTOU)
 	}
 	pgrp := int32(syscall.Getpgrp())
-	syscall.Syscall(syscall.SYS_IOCTL, f.Fd(), uintptr(syscall.TIOCSPGRP), uintptr(unsafe.Pointer(&pgrp)))
+	// Best effort: a terminal that cannot be taken back (closed, or no
+	// longer this session's) has nobody in front of it to restore it for,
+	// and no data passes through this call, so the errno is dropped.
+	_, _, _ = syscall.Syscall(syscall.SYS_IOCTL, f.Fd(), uintptr(syscall.TIOCSPGRP), uintptr(unsafe.Pointer(&pgrp)))
 }
 
 // stop ends the editor's process group: SIGTERM, so that an editor can
 // exit (and remove its swap file) before its directory goes, then
 // SIGKILL to whatever is left after a grace period.
+//
+// A failed kill means the group has already exited (ESRCH): nothing is
+// left running, so the errors are discarded.
 func (p *editorProc) stop() {
-	syscall.Kill(-p.pgid, syscall.SIGTERM)
+	_ = syscall.Kill(-p.pgid, syscall.SIGTERM)
 	select {
 	case <-p.done:
 	case <-time.After(2 * time.Second):
 	}
-	syscall.Kill(-p.pgid, syscall.SIGKILL)
+	_ = syscall.Kill(-p.pgid, syscall.SIGKILL)
 	p.takeTerminalBack()
 }
 

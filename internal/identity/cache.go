@@ -211,7 +211,9 @@ func readObjects(gitDir string, ids []string, cache map[string]string) ([]byte, 
 		lines.WriteByte('\n')
 	})
 	if readErr != nil {
-		cmd.Process.Kill()
+		// Abandoned after readErr, which is reported: a failed kill (git
+		// already ended) changes nothing.
+		_ = cmd.Process.Kill()
 	}
 	waitErr := cmd.Wait()
 	switch {

@@ -215,8 +215,10 @@ func ScanObjects(gitDir string, subjects []record.Subject) (*Found, error) {
 		return nil, fmt.Errorf("starting git cat-file: %w", err)
 	}
 	if err := read.Start(); err != nil {
-		list.Process.Kill()
-		list.Wait()
+		// list is abandoned after err, which is reported: how it ends
+		// (killed, or failed already) adds nothing.
+		_ = list.Process.Kill()
+		_ = list.Wait()
 		return nil, fmt.Errorf("starting git cat-file: %w", err)
 	}
 	fed := make(chan error, 1)
@@ -225,8 +227,10 @@ func ScanObjects(gitDir string, subjects []record.Subject) (*Found, error) {
 	}()
 	scanErr := parseBatch(bufio.NewReaderSize(readOut, 256<<10), subjects, found)
 	if scanErr != nil {
-		read.Process.Kill()
-		list.Process.Kill()
+		// Abandoned after scanErr, which is reported: a failed kill (git
+		// already ended) changes nothing.
+		_ = read.Process.Kill()
+		_ = list.Process.Kill()
 	}
 	feedErr := <-fed
 	listWait, readWait := list.Wait(), read.Wait()
@@ -687,15 +691,6 @@ func GitDir(root string) (string, error) {
 		return "", fmt.Errorf("finding the git directory of %s: %w", root, err)
 	}
 	return strings.TrimSpace(string(out)), nil
-}
-
-// ScanRepo is Scan of the repository whose work tree is root.
-func ScanRepo(root string, subjects []record.Subject) (*Found, error) {
-	dir, err := GitDir(root)
-	if err != nil {
-		return nil, err
-	}
-	return Scan(dir, subjects)
 }
 
 // NotesOn are the note blobs that any refs/notes/* ref of gitDir attaches

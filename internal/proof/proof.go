@@ -181,7 +181,7 @@ func check(name, gitDir string, objects, paths []string) (*Store, error) {
 	}
 	s := &Store{Name: name, GitDir: gitDir}
 	st := filesystem.NewStorageWithOptions(osfs.New(gitDir), cache.NewObjectLRUDefault(), filesystem.Options{KeepDescriptors: true})
-	defer st.Close()
+	defer func() { _ = st.Close() }() // only read here: closing its pack files loses nothing
 	packs, err := st.ObjectPacks()
 	if err != nil {
 		return nil, err
@@ -220,13 +220,17 @@ func check(name, gitDir string, objects, paths []string) (*Store, error) {
 		return nil, err
 	}
 	var tips []plumbing.Hash
-	it.ForEach(func(r *plumbing.Reference) error {
+	// A ref that cannot be read must fail the check: passing over it
+	// would prove erasure over fewer refs than the repository has.
+	if err := it.ForEach(func(r *plumbing.Reference) error {
 		if r.Type() == plumbing.HashReference {
 			s.Refs++
 			tips = append(tips, r.Hash())
 		}
 		return nil
-	})
+	}); err != nil {
+		return nil, fmt.Errorf("listing the refs of %s: %w", gitDir, err)
+	}
 	if len(paths) > 0 {
 		if s.Commits, s.PathHits, err = purge.FindPaths(st, tips, paths); err != nil {
 			return nil, err

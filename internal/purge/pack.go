@@ -5,6 +5,7 @@ import (
 	"compress/zlib"
 	"crypto/sha1"
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"hash/crc32"
 	"io"
@@ -179,13 +180,16 @@ func (w *packWriter) Close() (bool, error) {
 	if err != nil {
 		return false, w.abort(err)
 	}
-	defer os.Remove(tmpIdx.Name())
+	// Renamed into place on success, so there is nothing to remove then;
+	// on failure the error is returned, and an index holds only object
+	// ids and offsets, none of the content (a later purge removes it).
+	defer func() { _ = os.Remove(tmpIdx.Name()) }()
 	if _, err := idxfile.NewEncoder(tmpIdx).Encode(idx); err != nil {
-		tmpIdx.Close()
+		_ = tmpIdx.Close() // removed just after: closing it loses nothing
 		return false, w.abort(err)
 	}
 	if err := tmpIdx.Sync(); err != nil {
-		tmpIdx.Close()
+		_ = tmpIdx.Close() // removed just after: closing it loses nothing
 		return false, w.abort(err)
 	}
 	if err := tmpIdx.Close(); err != nil {
@@ -201,10 +205,14 @@ func (w *packWriter) Close() (bool, error) {
 	return true, nil
 }
 
-// abort removes the temporary pack.
+// abort removes the temporary pack and returns err, joined with the
+// failure to remove it: the pack holds the repository's history, so one
+// left behind is named to the person.
 func (w *packWriter) abort(err error) error {
-	w.f.Close()
-	os.Remove(w.f.Name())
+	_ = w.f.Close() // removed next: what a failed close loses is thrown away anyway
+	if rerr := os.Remove(w.f.Name()); rerr != nil && !errors.Is(rerr, os.ErrNotExist) {
+		return errors.Join(err, fmt.Errorf("removing the temporary pack %s: %w", w.f.Name(), rerr))
+	}
 	return err
 }
 

@@ -120,9 +120,13 @@ func Run(root string, opts Options) (*Result, error) {
 		opts.Now = time.Now()
 	}
 	// A purge killed while writing leaves its temporary pack behind.
+	// It may hold objects a later erasure removed, so one that cannot be
+	// removed stops the purge.
 	stale, _ := filepath.Glob(filepath.Join(gitDir, "objects", "pack", "tmp_*_dossier_*"))
 	for _, f := range stale {
-		os.Remove(f)
+		if err := os.Remove(f); err != nil && !errors.Is(err, os.ErrNotExist) {
+			return nil, fmt.Errorf("removing %s, left by an interrupted purge: %w", f, err)
+		}
 	}
 	if j, err := readJournal(gitDir); err != nil {
 		return nil, err
@@ -185,7 +189,9 @@ func Run(root string, opts Options) (*Result, error) {
 	// Rewrite into a temporary pack; nothing is visible yet.
 	st := filesystem.NewStorageWithOptions(osfs.New(gitDir), cache.NewObjectLRUDefault(),
 		filesystem.Options{ExclusiveAccess: true, KeepDescriptors: true})
-	defer st.Close()
+	// Only read through (the new pack is written by packWriter): closing
+	// its pack files loses nothing.
+	defer func() { _ = st.Close() }()
 	pack, err := newPackWriter(gitDir)
 	if err != nil {
 		return nil, err

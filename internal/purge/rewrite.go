@@ -80,7 +80,7 @@ func (r *rewriter) readInto(h plumbing.Hash, buf *[]byte) (plumbing.ObjectType, 
 	if err != nil {
 		return 0, nil, fmt.Errorf("reading object %s: %w", h, err)
 	}
-	defer rd.Close()
+	defer func() { _ = rd.Close() }() // a reader of an object: closing it loses nothing
 	n := int(o.Size())
 	if cap(*buf) < n {
 		*buf = make([]byte, n)

@@ -22,14 +22,21 @@ func tryLock(p, holder string) (func(), string, error) {
 	}
 	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
 		h := cleanHolder(f)
-		f.Close()
+		_ = f.Close() // the lock was not taken: the descriptor held nothing
 		if errors.Is(err, syscall.EWOULDBLOCK) {
 			return nil, h, nil
 		}
 		return nil, "", fmt.Errorf("locking %s: %w", p, err)
 	}
-	if f.Truncate(0) == nil {
-		f.WriteAt([]byte(holder), 0)
+	err = f.Truncate(0)
+	if err == nil {
+		_, err = f.WriteAt([]byte(holder), 0)
 	}
-	return func() { f.Close() }, "", nil
+	if err != nil {
+		_ = f.Close() // releases the lock just taken; the write's error is the one reported
+		return nil, "", fmt.Errorf("writing the repository lock %s: %w", p, err)
+	}
+	// Closing the descriptor is what releases flock, and the kernel
+	// releases it on any close, failed or not: nothing is left held.
+	return func() { _ = f.Close() }, "", nil
 }

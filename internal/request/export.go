@@ -5,6 +5,7 @@ import (
 	_ "embed"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"sort"
@@ -180,8 +181,7 @@ func (e *Env) Export(subject, requestID, outDir string, opt ExportOptions) (*Exp
 	}
 	cp, res, err := e.collect(subj, req.ID, opt)
 	if err != nil {
-		cleanOut(outDir, nil, created)
-		return nil, err
+		return nil, errors.Join(err, cleanOut(outDir, nil, created))
 	}
 	res.Request, res.Dir, res.Records = req, outDir, len(cp.Records)
 	var buf bytes.Buffer
@@ -213,8 +213,7 @@ func (e *Env) Export(subject, requestID, outDir string, opt ExportOptions) (*Exp
 	if err != nil {
 		// No ledger entry, no copy: the subject's data is not left lying
 		// around without the ledger saying it was handed out.
-		cleanOut(outDir, []string{JSONFile, HTMLFile}, created)
-		return nil, err
+		return nil, errors.Join(err, cleanOut(outDir, []string{JSONFile, HTMLFile}, created))
 	}
 	return res, nil
 }
@@ -268,13 +267,25 @@ func resolveExisting(p string) string {
 	}
 }
 
-func cleanOut(dir string, files []string, created bool) {
+// cleanOut removes what a failed export wrote to dir (files, and dir
+// itself if the export made it). A file it cannot remove may hold the
+// subject's decrypted data, so the error names the folder to clean.
+func cleanOut(dir string, files []string, created bool) error {
+	var errs []error
 	for _, f := range files {
-		os.Remove(filepath.Join(dir, f))
+		if err := os.Remove(filepath.Join(dir, f)); err != nil && !errors.Is(err, os.ErrNotExist) {
+			errs = append(errs, err)
+		}
 	}
 	if created {
-		os.Remove(dir)
+		if err := os.Remove(dir); err != nil && !errors.Is(err, os.ErrNotExist) {
+			errs = append(errs, err)
+		}
 	}
+	if len(errs) > 0 {
+		return fmt.Errorf("the export folder %s may still hold decrypted data: remove it: %w", dir, errors.Join(errs...))
+	}
+	return nil
 }
 
 // collect decrypts what is held about the subject. The subject's own

@@ -4,13 +4,14 @@
 package safefile
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
 )
 
 // Write replaces path with data, creating missing parent directories.
-func Write(path string, data []byte, perm os.FileMode) error {
+func Write(path string, data []byte, perm os.FileMode) (err error) {
 	dir := filepath.Dir(path)
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
@@ -21,10 +22,15 @@ func Write(path string, data []byte, perm os.FileMode) error {
 	}
 	name := tmp.Name()
 	ok := false
+	// A temporary file left behind holds the new content, which may be
+	// decrypted data: failing to remove it is part of the error.
 	defer func() {
-		if !ok {
-			tmp.Close()
-			os.Remove(name)
+		if ok {
+			return
+		}
+		_ = tmp.Close() // removed next; a second close after tmp.Close below fails harmlessly
+		if rerr := os.Remove(name); rerr != nil {
+			err = errors.Join(err, fmt.Errorf("removing the temporary file %s: %w", name, rerr))
 		}
 	}()
 	if _, err := tmp.Write(data); err != nil {

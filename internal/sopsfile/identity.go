@@ -99,8 +99,12 @@ func GenerateKeyFile(path string) (string, error) {
 	}
 	content := fmt.Sprintf("# created by dossier: keep this file private and backed up offline\n# public key: %s\n%s\n", id.Recipient(), id)
 	if _, err := f.WriteString(content); err != nil {
-		f.Close()
-		os.Remove(path)
+		_ = f.Close() // removed next: what a failed close loses is thrown away anyway
+		err = fmt.Errorf("writing age key %s: %w", path, err)
+		// A part of a private key must not stay behind.
+		if rerr := os.Remove(path); rerr != nil {
+			err = errors.Join(err, fmt.Errorf("removing the partly written key %s: %w", path, rerr))
+		}
 		return "", err
 	}
 	if err := f.Close(); err != nil {
