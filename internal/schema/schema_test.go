@@ -140,7 +140,7 @@ func TestViolationHints(t *testing.T) {
 		msgs[strings.Join(v.Path, ".")] = v.Msg
 	}
 	for field, want := range map[string]string{
-		"start_date":  `"2026-3-1" is not a valid date; expected a date written YYYY-MM-DD, e.g. 2026-03-01`,
+		"start_date":  `is not a valid date (value not shown); expected a date written YYYY-MM-DD, e.g. 2026-03-01`,
 		"type":        "expected one of: support, hosting, licence, project",
 		"monthly_fee": "expected an amount in euro with a decimal point, e.g. 149.50 (NL: een bedrag in euro met een punt als decimaalteken, bv. 149.50)",
 	} {
