@@ -586,7 +586,7 @@ func eachPacked(idxPath string, fn func(plumbing.Hash)) error {
 	if err != nil {
 		return err
 	}
-	defer f.Close()
+	defer func() { _ = f.Close() }() // read only: nothing to lose on close
 	idx := idxfile.NewMemoryIndex()
 	if err := idxfile.NewDecoder(bufio.NewReader(f)).Decode(idx); err != nil {
 		return err
@@ -595,7 +595,7 @@ func eachPacked(idxPath string, fn func(plumbing.Hash)) error {
 	if err != nil {
 		return err
 	}
-	defer it.Close()
+	defer func() { _ = it.Close() }() // read only: nothing to lose on close
 	for {
 		e, err := it.Next()
 		if err == io.EOF {

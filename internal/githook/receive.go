@@ -161,7 +161,7 @@ func openServer(gitDir string) (*server, error) {
 	}
 	r, err := git.Open(st, nil)
 	if err != nil {
-		objects.Close()
+		_ = objects.Close() // the open error is what is reported
 		return nil, fmt.Errorf("opening %s: %w", gitDir, err)
 	}
 	s.repo = r
@@ -203,7 +203,7 @@ func PreReceive(gitDir string, updates []Update) (*ReceiveResult, error) {
 	if err != nil {
 		return nil, err
 	}
-	defer s.objects.Close()
+	defer func() { _ = s.objects.Close() }() // a reader: nothing to lose on close
 	res := &ReceiveResult{}
 	defaultRef := s.defaultBranch()
 	creatingMain := false

@@ -107,7 +107,7 @@ func (s *server) rewriteCheck(all []Update, defaultRef plumbing.ReferenceName) (
 	// The server's own objects: go-git on the repository's object folder
 	// does not see the quarantine, so nothing the push brings is read.
 	own := filesystem.NewStorageWithOptions(osfs.New(s.gitDir), cache.NewObjectLRUDefault(), filesystem.Options{KeepDescriptors: true})
-	defer own.Close()
+	defer func() { _ = own.Close() }() // read only: nothing to lose on close
 	if ref, err := own.Reference(defaultRef); err == nil {
 		rc.mainOld = ref.Hash()
 	}

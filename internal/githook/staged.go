@@ -126,7 +126,7 @@ func readIndex(r *git.Repository, root string) (*index.Index, error) {
 	if err != nil {
 		return nil, fmt.Errorf("reading the git index: %w", err)
 	}
-	defer f.Close()
+	defer func() { _ = f.Close() }() // read only: nothing to lose on close
 	idx := &index.Index{}
 	if err := index.NewDecoder(f).Decode(idx); err != nil {
 		return nil, fmt.Errorf("reading the git index %s: %w", name, err)
@@ -146,7 +146,7 @@ func readBlob(r *git.Repository, h plumbing.Hash) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	defer rd.Close()
+	defer func() { _ = rd.Close() }() // read only: nothing to lose on close
 	return io.ReadAll(rd)
 }
 

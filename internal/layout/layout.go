@@ -49,8 +49,6 @@ type Problem struct {
 	Fix  string
 }
 
-func (p *Problem) Error() string { return p.Path + ": " + p.Rule }
-
 var (
 	schemaRe = regexp.MustCompile(`^schema/[a-z][a-z0-9_-]*\.schema\.yaml$`)
 	hookRe   = regexp.MustCompile(`^hooks/[A-Za-z0-9][A-Za-z0-9._-]*$`)

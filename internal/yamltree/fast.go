@@ -7,7 +7,7 @@ import (
 	"gopkg.in/yaml.v3"
 )
 
-// fastParse reads the narrow, regular subset of YAML that sops and dossier
+// fast reads the narrow, regular subset of YAML that sops and dossier
 // write (block mappings and sequences, plain and simple quoted scalars,
 // literal blocks for the age keys) several times faster than yaml.v3, and
 // builds exactly the nodes yaml.v3 would: same kinds, tags, styles, values,
@@ -17,8 +17,6 @@ import (
 //
 // Validating 50,000 records on the git server is dominated by parsing, which
 // is why this exists (see bench/validate.go).
-func fastParse(b []byte) (*yaml.Node, bool) { return new(Parser).fast(b) }
-
 func (ps *Parser) fast(b []byte) (*yaml.Node, bool) {
 	for _, c := range b {
 		if (c < 0x20 && c != '\n') || c > 0x7e {

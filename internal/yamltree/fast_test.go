@@ -174,3 +174,6 @@ func TestParserReuse(t *testing.T) {
 		}
 	}
 }
+
+// fastParse runs the fast path alone, as Parse would try it first.
+func fastParse(b []byte) (*yaml.Node, bool) { return new(Parser).fast(b) }
