@@ -86,7 +86,6 @@ type trust struct {
 	erasedNamed map[plumbing.Hash]bool
 	checked     map[plumbing.Hash]bool // commits checked by an earlier update
 	versions    map[string]bool        // "<policy> <path> <blob>" already validated
-	notices     []string
 }
 
 // newTrust reads the server's trusted state once per push. creatingMain
