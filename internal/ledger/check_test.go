@@ -21,6 +21,13 @@ func TestCheck(t *testing.T) {
 		{"date value", "ledger/DSR-2026-0001.yaml", strings.Replace(good, "\"2026-01-05\"", "CANARY", 1), "done"},
 		{"kept basis", "ledger/DSR-2026-0001.yaml", good + "kept:\n  - path: records/c-0001/contracts/ct-0001.yaml\n    basis: 'CANARY Kees'\n    until: \"2033-01-01\"\n", "kept.0.basis"},
 		{"kept running", "ledger/DSR-2026-0001.yaml", good + "kept:\n  - path: records/c-0001/contracts/ct-0001.yaml\n    basis: 'legal-obligation: x'\n    until: end_date + P7Y\n", ""},
+		{"nested unknown field", "ledger/DSR-2026-0001.yaml", good + "purged:\n  date: \"2026-01-06\"\n  commits_rewritten: 1\n  CANARY: Kees\n", "holds a field the ledger does not know"},
+		{"history", "ledger/DSR-2026-0001.yaml", good + "history:\n  - date: \"2026-01-02\"\n    action: export\n    note: nl\n  - date: \"2026-01-03\"\n    action: correct\n    note: 'records/c-0001/users/u-0001.yaml: full_name, accounts.0.login'\n", ""},
+		{"history note value", "ledger/DSR-2026-0001.yaml", good + "history:\n  - date: \"2026-01-02\"\n    action: export\n    note: 'CANARY kees@example.com'\n", "history.0.note"},
+		{"history action", "ledger/DSR-2026-0001.yaml", good + "history:\n  - date: \"2026-01-02\"\n    action: CANARY\n", "history.0.action"},
+		{"extension reason", "ledger/DSR-2026-0001.yaml", good + "extended:\n  date: \"2026-01-20\"\n  reason: 'CANARY Kees is ill'\n  original_due: \"2026-02-01\"\n", "extended.reason"},
+		{"rewritten", "ledger/DSR-2026-0001.yaml", good + "rewritten:\n  - path: records/c-0001/customer.yaml\n    blob: CANARY\n", "rewritten.0.blob"},
+		{"unsearched", "ledger/DSR-2026-0001.yaml", good + "unsearched:\n  - CANARY Kees\n", "unsearched.0"},
 		{"kept until value", "ledger/DSR-2026-0001.yaml", good + "kept:\n  - path: records/c-0001/contracts/ct-0001.yaml\n    basis: 'legal-obligation: x'\n    until: CANARY Kees\n", "kept.0.until"},
 		{"not yaml", "ledger/DSR-2026-0001.yaml", "id: [CANARY", "not valid YAML"},
 	}
