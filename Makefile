@@ -11,7 +11,7 @@ SOPS     := $(BIN)/tools/sops
 # phone width; its screenshots land in test-artifacts/report/).
 DEB_PACKAGES := git openssh-server openssh-client age git-filter-repo chromium
 
-.PHONY: all build cross deps test lint demo bench clean
+.PHONY: all build cross deps test fuzz lint demo bench clean
 
 all: build
 
@@ -55,7 +55,7 @@ deps:
 
 STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 # An ignored error on an erasure path is a privacy bug: errcheck fails the
-# build on one (lint/errcheck-exclude.txt lists the few calls whose error
+# build on one (.ci/errcheck-exclude.txt lists the few calls whose error
 # has nothing to say, each with its reason; test set-up is left to the
 # tests). deadcode fails it on a function no command reaches (only tests
 # would).
@@ -69,8 +69,30 @@ lint:
 	@out=$$($(GO) run $(DEADCODE) ./cmd/dossier ./bench); if [ -n "$$out" ]; then echo "dead code (reached by no command):"; echo "$$out"; exit 1; fi
 	@out=$$(gofmt -l cmd internal bench *.go); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 
+# Every parser that reads what a user or a push can send is fuzzed for a
+# short while on each run (the seeds also run as plain tests): the YAML fast
+# path and the record grammar, sops metadata and ENC values, .sops.yaml,
+# ledger files (and the server's ledger scanner), paths.
+FUZZTIME ?= 4s
+FUZZ := \
+	./internal/yamltree:FuzzFastParse \
+	./internal/validate:FuzzCheck \
+	./internal/sopsfile:FuzzReadMeta \
+	./internal/sopsfile:FuzzParseENC \
+	./internal/sopsfile:FuzzParseRules \
+	./internal/ledger:FuzzCheck \
+	./internal/ledger:FuzzScanAgrees \
+	./internal/layout:FuzzCheck
+
+fuzz:
+	@for t in $(FUZZ); do \
+		echo "fuzz $$t ($(FUZZTIME))"; \
+		out=$$($(GO) test -run '^$$' -fuzz "^$${t#*:}$$" -fuzztime $(FUZZTIME) $${t%:*} 2>&1) || { echo "$$out"; exit 1; }; \
+	done
+
 test: deps lint cross $(SOPS)
 	DOSSIER_TOOLS=$(BIN)/tools $(GO) test -count=1 -timeout 30m ./...
+	$(MAKE) --no-print-directory fuzz
 
 demo: deps build $(SOPS)
 	DOSSIER=$(DOSSIER) SOPS=$(SOPS) bash testdata/demo.sh
