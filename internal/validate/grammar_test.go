@@ -241,3 +241,16 @@ func TestGrammarWithoutPlace(t *testing.T) {
 		}
 	}
 }
+
+// A panic while checking one file (here: no parser at all) is a finding
+// for that file, without the panic's value, not a crash of the worker pool.
+func TestPanicIsAFinding(t *testing.T) {
+	rec, kl, _ := checkers(t)
+	fs := kl.CheckWith(nil, sampleRel, []byte(rec))
+	if len(fs) != 1 || fs[0].Check != "internal" || !strings.Contains(fs[0].Message, "internal error") {
+		t.Fatalf("findings %v", fs)
+	}
+	if strings.Contains(fs[0].String(), "nil pointer") {
+		t.Errorf("the panic's text reached the finding: %v", fs[0])
+	}
+}

@@ -324,7 +324,16 @@ func (c *Checker) Check(rel string, data []byte) []Finding {
 // holds (comments, directives, tags, anchors, unknown keys, forged
 // encrypted values) is a finding that names file, line and rule, and never
 // quotes the bytes.
-func (c *Checker) CheckWith(parser *yamltree.Parser, rel string, data []byte) []Finding {
+func (c *Checker) CheckWith(parser *yamltree.Parser, rel string, data []byte) (out []Finding) {
+	// A panic in a library on hostile input (a parser, the sops library)
+	// runs on a worker goroutine, where the command's own recover cannot
+	// reach: it becomes a finding here, and its value (which may quote the
+	// record) is never shown.
+	defer func() {
+		if r := recover(); r != nil {
+			out = []Finding{{File: rel, Check: "internal", Message: "checking this file failed inside dossier (an internal error; details not shown: they may quote the file)", Fix: "report it to the maintainers with the file's commit id, not its content", grammar: true}}
+		}
+	}()
 	p, err := record.Parse(rel)
 	if err != nil {
 		var le *record.LayoutError
