@@ -555,8 +555,12 @@ func (r *synthRepo) plaintext(cust, slot, version int) []byte {
 		first, last := personName(v)
 		line("kind: customer")
 		line("id: %s", id)
-		line("status: %s", map[bool]string{true: "ended", false: "active"}[base.IntN(10) == 0])
+		ended := base.IntN(10) == 0
+		line("status: %s", map[bool]string{true: "ended", false: "active"}[ended])
 		line("since: %s", ymd(date(base, 2008, 2024)))
+		if ended {
+			line("ended: %s", ymd(date(base, 2024, 2026))) // an ended customer says when
+		}
 		line("company_name: %s", q(company))
 		line("vat_number: %s", q(fmt.Sprintf("NL%09dB%02d", base.IntN(1e9), 1+base.IntN(99))))
 		line("address: %s", q(fmt.Sprintf("%s %d, %04d %c%c %s", pick(v, streets), 1+v.IntN(200), 1000+v.IntN(9000), 'A'+rune(v.IntN(26)), 'A'+rune(v.IntN(26)), pick(v, cities))))

@@ -2,12 +2,14 @@ package main
 
 import (
 	"fmt"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/vts/dossier/internal/ledger"
 	"github.com/vts/dossier/internal/sopsfile"
 )
 
@@ -28,7 +30,7 @@ const onePushes = 9
 func benchPrereceive(ctx *benchContext) error {
 	sizes := []int{ctx.scale(200, 20), ctx.scale(2000, 200)} // customers of 25 records
 	big := ctx.scale(1000, 100)
-	t := ctx.table(fmt.Sprintf("pre-receive on real pushes (peer: full keyless validate of the repository, what an unranged hook costs); 1-record time is the best of %d pushes", onePushes))
+	t := ctx.table(fmt.Sprintf("pre-receive on real pushes, the server holding a ledger of %d erasures (%d erased object ids) (peer: full keyless validate of the repository, what an unranged hook costs); 1-record time is the best of %d pushes", ledgerErasures, ledgerErasures*ledgerObjects, onePushes))
 	var one []time.Duration
 	for _, customers := range sizes {
 		r, err := ctx.repo(genOptions{Customers: customers})
@@ -78,6 +80,9 @@ func prereceiveRun(ctx *benchContext, r *synthRepo, big int) (*prereceiveResult,
 		return nil, err
 	}
 	if _, err := ctx.git(client, "remote", "add", "server", server); err != nil {
+		return nil, err
+	}
+	if err := benchLedger(ctx, client); err != nil {
 		return nil, err
 	}
 	// The bench process re-encrypts records itself with the TEST ONLY key.
@@ -141,6 +146,45 @@ func prereceiveRun(ctx *benchContext, r *synthRepo, big int) (*prereceiveResult,
 	}
 	ctx.logf("%d records: full keyless validate %s", r.Files, fmtDur(res.validate))
 	return res, nil
+}
+
+// ledgerErasures and ledgerObjects size the ledger the server holds while
+// it is timed (issue 10): 1,000 erasures of 50 object ids each, so that the
+// "erased stays erased" check has 50,000 ids to hold every push against.
+const ledgerErasures, ledgerObjects = 1000, 50
+
+// benchLedger commits and pushes a ledger of past erasures, of subjects
+// the synthetic repository does not hold, before anything is timed.
+func benchLedger(ctx *benchContext, client string) error {
+	if err := os.MkdirAll(filepath.Join(client, ledger.Dir), 0o755); err != nil {
+		return err
+	}
+	rnd := rand.New(rand.NewPCG(10, uint64(ledgerErasures)))
+	for i := range ledgerErasures {
+		req := &ledger.Request{
+			ID: fmt.Sprintf("DSR-2025-%04d", i+1), Type: ledger.Erasure, Subject: fmt.Sprintf("c-%04d/u-0001", 5000+i),
+			Received: "2025-01-02", Due: "2025-02-02", Status: ledger.Done, Done: "2025-01-10",
+			ErasedPaths: []string{fmt.Sprintf("records/c-%04d/users/u-0001.yaml", 5000+i)},
+		}
+		for range ledgerObjects {
+			req.ErasedObjects = append(req.ErasedObjects, fmt.Sprintf("%016x%016x%08x", rnd.Uint64(), rnd.Uint64(), rnd.Uint32()))
+		}
+		data, err := req.Marshal()
+		if err != nil {
+			return err
+		}
+		if err := os.WriteFile(filepath.Join(client, filepath.FromSlash(ledger.Path(req.ID))), data, 0o644); err != nil {
+			return err
+		}
+	}
+	if _, err := ctx.git(client, "add", ledger.Dir); err != nil {
+		return err
+	}
+	if _, err := ctx.git(client, "-c", "core.hooksPath=/dev/null", "commit", "-q", "-m", "bench: a ledger of past erasures"); err != nil {
+		return err
+	}
+	_, err := ctx.git(client, "push", "-q", "server", "HEAD:main")
+	return err
 }
 
 // touchRecord encrypts a record again with a new data key, as "dossier
