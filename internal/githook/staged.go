@@ -71,6 +71,9 @@ func staged(r *git.Repository, idx *index.Index, withDeleted bool) (changes []Ch
 			}
 			continue
 		}
+		if entryKind(e.Mode) != layout.Regular {
+			continue // a symlink or submodule holds no record: the layout check names it
+		}
 		var headHash plumbing.Hash
 		if head != nil {
 			if he, err := head.FindEntry(e.Name); err == nil {
@@ -102,7 +105,7 @@ func staged(r *git.Repository, idx *index.Index, withDeleted bool) (changes []Ch
 				return nil, nil, err
 			}
 			rel := record.Dir + "/" + name
-			if e.Mode.IsFile() && !inIndex[rel] {
+			if entryKind(e.Mode) == layout.Regular && !inIndex[rel] {
 				changes = append(changes, Change{Rel: rel, Head: e.Hash, Deleted: true})
 			}
 		}
@@ -187,7 +190,7 @@ func PreCommit(root string) (checked int, findings []validate.Finding, err error
 		if e.IntentToAdd || e.Stage != 0 {
 			continue // a conflict is reported once, above
 		}
-		if strings.HasPrefix(e.Name, record.Dir+"/") && e.Mode.IsFile() {
+		if strings.HasPrefix(e.Name, record.Dir+"/") && entryKind(e.Mode) == layout.Regular {
 			continue // the record check below says what is wrong with it
 		}
 		if p := layout.Check(e.Name, entryKind(e.Mode), kinds); p != nil {
