@@ -492,7 +492,7 @@ func (s *server) commitChanges(c *object.Commit, tree *object.Tree, pol *policy,
 			}
 			seen[key] = true
 			if p := layout.Check(name, entryKind(to.Mode), pol.kinds); p != nil {
-				refuse(c.Hash, validate.Finding{File: name, Check: "layout", Message: p.Rule, Fix: p.Fix})
+				refuse(c.Hash, validate.Finding{File: p.Path, Check: "layout", Message: p.Rule, Fix: p.Fix})
 				return
 			}
 			if id := t.erased.object(to.Hash); id != "" {

@@ -63,11 +63,19 @@ type Kinds map[string]bool
 // slash-separated path from the root), or nil. Problems name the path and
 // the rule; a path is an id path, never a value.
 func Check(rel string, e Entry, kinds Kinds) *Problem {
+	p := check(rel, e, kinds)
+	if p != nil {
+		p.Path = Show(rel)
+	}
+	return p
+}
+
+func check(rel string, e Entry, kinds Kinds) *Problem {
 	switch e {
 	case Symlink:
 		return &Problem{Path: rel, Rule: "symbolic links are not allowed in a records repository", Fix: "replace the link by the file itself, or remove it"}
 	case Gitlink:
-		return &Problem{Path: rel, Rule: "submodules are not allowed in a records repository", Fix: "remove the submodule (\"git rm --cached " + rel + "\")"}
+		return &Problem{Path: rel, Rule: "submodules are not allowed in a records repository", Fix: "remove the submodule (\"git rm --cached PATH\"; \"git status\" names it)"}
 	case Other:
 		return &Problem{Path: rel, Rule: "only regular files are allowed in a records repository", Fix: "remove it"}
 	}
@@ -81,7 +89,7 @@ func Check(rel string, e Entry, kinds Kinds) *Problem {
 	if msg != unknown {
 		return &Problem{Path: rel, Rule: msg, Fix: "move or rename the file (see the README's repository layout)"}
 	}
-	return &Problem{Path: rel, Rule: "is not a path a records repository holds (allowed: records/<customer>/customer.yaml, records/<customer>/<kind>/<id>.yaml, schema/*.schema.yaml, ledger/DSR-*.yaml, .sops.yaml, dossier.yaml, hooks/*, " + strings.Join(RepoFiles, ", ") + ")", Fix: "remove it (\"git rm --cached " + rel + "\"); personal data belongs in an encrypted record, notes in a record's fields"}
+	return &Problem{Path: rel, Rule: "is not a path a records repository holds (allowed: records/<customer>/customer.yaml, records/<customer>/<kind>/<id>.yaml, schema/*.schema.yaml, ledger/DSR-*.yaml, .sops.yaml, dossier.yaml, hooks/*, " + strings.Join(RepoFiles, ", ") + ")", Fix: "remove it (\"git rm --cached PATH\"; \"git status\" or \"git show --stat\" names it); personal data belongs in an encrypted record, notes in a record's fields"}
 }
 
 // unknown is allowed's answer for a path that matches no rule at all.
@@ -150,4 +158,33 @@ func foldsTo(rel string) bool {
 		}
 	}
 	return false
+}
+
+// safeNames are the path components dossier itself uses; any of them may
+// be shown in a message as it is.
+var safeNames = map[string]bool{
+	"records": true, "schema": true, "ledger": true, "hooks": true, "customer.yaml": true,
+	"users": true, "contracts": true, "environment": true, "errors": true, "maintenance": true,
+	".sops.yaml": true, "dossier.yaml": true, "readme.md": true, ".gitignore": true, ".gitattributes": true,
+	"pre-commit": true, "commit-msg": true, "pre-receive": true, "post-receive": true,
+}
+
+// idName is an opaque id (c-0042, u-0017, ct-0001.yaml, DSR-2026-0042.yaml)
+// or a schema file: never a person's name.
+var idName = regexp.MustCompile(`^(?i:[a-z]{1,4}-[0-9]{1,8}(-[0-9]{1,8})?(\.yaml)?|[a-z0-9_-]{1,32}\.schema\.yaml)$`)
+
+// Show is rel as a message may print it: components dossier uses and
+// opaque ids as they are, any other component (a file someone named
+// after a person, "Jan Peeters.txt") as "…". A refused path is exactly
+// one that broke the rules, so it is the one most likely to hold a value;
+// the pusher finds it with "git status", the server's message names the
+// commit.
+func Show(rel string) string {
+	parts := strings.Split(rel, "/")
+	for i, c := range parts {
+		if !safeNames[strings.ToLower(c)] && !idName.MatchString(c) {
+			parts[i] = "…"
+		}
+	}
+	return strings.Join(parts, "/")
 }

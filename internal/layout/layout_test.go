@@ -68,3 +68,21 @@ func FuzzCheck(f *testing.F) {
 		}
 	})
 }
+
+// A path shown in a message keeps dossier's own names and opaque ids and
+// hides every other component, which could be a person's name.
+func TestShow(t *testing.T) {
+	for in, want := range map[string]string{
+		"records/c-0001/users/u-0001.yaml":      "records/c-0001/users/u-0001.yaml",
+		"records/c-0001/users/Jan Peeters.yaml": "records/c-0001/users/…",
+		"Records/c-0001/customer.yaml":          "Records/c-0001/customer.yaml",
+		"docs/kees@example.com.txt":             "…/…",
+		"notes.txt":                             "…",
+		"ledger/DSR-2026-0001.yaml":             "ledger/DSR-2026-0001.yaml",
+		"schema/user.schema.yaml":               "schema/user.schema.yaml",
+	} {
+		if got := Show(in); got != want {
+			t.Errorf("Show(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

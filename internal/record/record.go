@@ -58,7 +58,7 @@ func (s Subject) String() string {
 func ParseSubject(s string) (Subject, error) {
 	c, u, hasUser := strings.Cut(s, "/")
 	if !ValidID("customer", c) || (hasUser && !ValidID("user", u)) {
-		return Subject{}, fmt.Errorf("subject %q: use a customer id (c-0042) or customer/user (c-0042/u-0017)", s)
+		return Subject{}, fmt.Errorf("the subject is not a customer id (c-0042) or customer/user (c-0042/u-0017); it is not repeated here, as it may be a name")
 	}
 	return Subject{Customer: c, User: u}, nil
 }
@@ -69,7 +69,9 @@ type LayoutError struct {
 	Msg string
 }
 
-func (e *LayoutError) Error() string { return e.Rel + ": " + e.Msg }
+// Error leaves the path out: a path that breaks the layout is the one
+// most likely to hold a name. Callers name the file in a redacted form.
+func (e *LayoutError) Error() string { return "not a valid record path: " + e.Msg }
 
 // Parse reads a record path. Every record is records/<customer-id>/customer.yaml
 // or records/<customer-id>/<kind folder>/<id>.yaml.
@@ -83,7 +85,7 @@ func Parse(rel string) (Path, error) {
 	}
 	cid := parts[1]
 	if !ValidID("customer", cid) {
-		return fail("folder %q is not an opaque customer id like c-0042 (no names in paths)", "records/"+cid)
+		return fail("the customer folder is not an opaque customer id like c-0042 (no names in paths)")
 	}
 	if len(parts) == 3 {
 		if parts[2] != "customer.yaml" {
@@ -96,14 +98,14 @@ func Parse(rel string) (Path, error) {
 	}
 	kind, ok := folders[parts[2]]
 	if !ok {
-		return fail("folder %q is not a record kind; use one of %s", parts[2], folderList())
+		return fail("the kind folder is not a record kind; use one of %s", folderList())
 	}
 	id, ok := strings.CutSuffix(parts[3], ".yaml")
 	if !ok {
 		return fail("record files end in .yaml")
 	}
 	if !ValidID(kind, id) {
-		return fail("file name %q is not an opaque %s id like %s.yaml (no names or other personal values in paths)", parts[3], kind, examples[kind])
+		return fail("the file name is not an opaque %s id like %s.yaml (no names or other personal values in paths)", kind, examples[kind])
 	}
 	return Path{Rel: rel, Customer: cid, Kind: kind, ID: id}, nil
 }

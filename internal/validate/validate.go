@@ -27,6 +27,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/vts/dossier/internal/layout"
 	"github.com/vts/dossier/internal/progress"
 	"github.com/vts/dossier/internal/record"
 	"github.com/vts/dossier/internal/schema"
@@ -341,7 +342,8 @@ func (c *Checker) CheckWith(parser *yamltree.Parser, rel string, data []byte) (o
 		if errors.As(err, &le) {
 			msg = le.Msg
 		}
-		return []Finding{{File: rel, Check: "layout", Message: msg, Fix: "move the file to its kind's folder under an opaque id"}}
+		// The path broke the layout, so it may hold a name: shown redacted.
+		return []Finding{{File: layout.Show(rel), Check: "layout", Message: msg, Fix: "move the file to its kind's folder under an opaque id"}}
 	}
 	if len(data) > MaxRecordSize {
 		return []Finding{{File: rel, Check: "read", Message: ErrTooLarge.Error(), Fix: "a record holds a few kB: restore it from git, or split what it holds", grammar: true}}
