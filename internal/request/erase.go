@@ -222,17 +222,11 @@ func (e *Env) identityVersions(subj record.Subject, ch repo.Change) ([]string, e
 	return identity.Minus(found.Objects[subj.String()], written), nil
 }
 
+// flatten is every blob id of versions, once, sorted.
 func flatten(versions map[string][]string) []string {
-	seen := map[string]bool{}
-	var out []string
+	lists := make([][]string, 0, len(versions))
 	for _, hs := range versions {
-		for _, h := range hs {
-			if !seen[h] {
-				seen[h] = true
-				out = append(out, h)
-			}
-		}
+		lists = append(lists, hs)
 	}
-	sort.Strings(out)
-	return out
+	return identity.Union(lists...)
 }

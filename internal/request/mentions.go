@@ -15,6 +15,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/vts/dossier/internal/identity"
 	"github.com/vts/dossier/internal/ledger"
 	"github.com/vts/dossier/internal/record"
 	"github.com/vts/dossier/internal/repo"
@@ -540,7 +541,7 @@ func (e *Env) recordMentions(req *ledger.Request, res *Erased, ch repo.Change) e
 		if err != nil {
 			return fmt.Errorf("listing the versions of records that mention the subject: %w", err)
 		}
-		req.ErasedObjects = mergeIDs(req.ErasedObjects, flatten(versions))
+		req.ErasedObjects = identity.Union(req.ErasedObjects, flatten(versions))
 	}
 	rewritten := append([]string(nil), paths...)
 	for _, k := range res.Kept {
@@ -567,21 +568,6 @@ func blobID(data []byte) string {
 }
 
 // mergeIDs is the sorted union of two sorted id lists.
-func mergeIDs(a, b []string) []string {
-	seen := map[string]bool{}
-	var out []string
-	for _, l := range [][]string{a, b} {
-		for _, h := range l {
-			if !seen[h] {
-				seen[h] = true
-				out = append(out, h)
-			}
-		}
-	}
-	sort.Strings(out)
-	return out
-}
-
 // MentionsOf lists, for an access copy, the fields of the user's
 // customer's other records that hold one of the user's personal values,
 // with the decrypted field. Nil for a customer (every record is in the
