@@ -24,21 +24,11 @@ func benchEdits(ctx *benchContext) error {
 	type result struct{ correct, create time.Duration }
 	results := map[int]result{}
 	for _, n := range []int{small, large} {
-		r, err := ctx.repo(genOptions{Customers: n, Commits: commits})
+		r, dir, err := ctx.workCopy(genOptions{Customers: n, Commits: commits})
 		if err != nil {
 			return err
 		}
-		work, err := ctx.dir(fmt.Sprintf("c%d", n))
-		if err != nil {
-			return err
-		}
-		dir := filepath.Join(work, "repo")
-		if err := cloneDir(r.Dir, dir); err != nil {
-			return err
-		}
-		if _, err := ctx.git(dir, "update-index", "-q", "--refresh"); err != nil {
-			return err
-		}
+		work := filepath.Dir(dir) // beside the repository, outside its work tree
 		dossier := func(args ...string) (string, time.Duration, error) {
 			cmd := ctx.command(dir, "dossier", args...)
 			var out bytes.Buffer

@@ -2,7 +2,6 @@ package main
 
 import (
 	"fmt"
-	"path/filepath"
 	"time"
 )
 
@@ -24,19 +23,8 @@ func benchKeys(ctx *benchContext) error {
 	var res []result
 	var validateLarge stats
 	for i, n := range sizes {
-		r, err := ctx.repo(genOptions{Customers: n})
+		r, dir, err := ctx.workCopy(genOptions{Customers: n})
 		if err != nil {
-			return err
-		}
-		work, err := ctx.dir(fmt.Sprintf("c%d", n))
-		if err != nil {
-			return err
-		}
-		dir := filepath.Join(work, "repo")
-		if err := cloneDir(r.Dir, dir); err != nil {
-			return err
-		}
-		if _, err := ctx.git(dir, "update-index", "-q", "--refresh"); err != nil {
 			return err
 		}
 		if i == len(sizes)-1 {

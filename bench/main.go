@@ -459,3 +459,26 @@ func fmtRatio(r float64) string {
 	}
 	return fmt.Sprintf("%.2fx", r)
 }
+
+// workCopy is a private copy of a generated repository of n customers
+// (and commits), under its own work folder, with the index refreshed once:
+// the copy has new inodes, and git would have refreshed them where the
+// repository lives. Benches that change a repository run on such a copy.
+func (c *benchContext) workCopy(opt genOptions) (*synthRepo, string, error) {
+	r, err := c.repo(opt)
+	if err != nil {
+		return nil, "", err
+	}
+	work, err := c.dir(fmt.Sprintf("c%d", opt.Customers))
+	if err != nil {
+		return nil, "", err
+	}
+	dir := filepath.Join(work, "repo")
+	if err := cloneDir(r.Dir, dir); err != nil {
+		return nil, "", err
+	}
+	if _, err := c.git(dir, "update-index", "-q", "--refresh"); err != nil {
+		return nil, "", err
+	}
+	return r, dir, nil
+}

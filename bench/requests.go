@@ -28,23 +28,11 @@ func benchRequests(ctx *benchContext) error {
 	type result struct{ export, erase timing }
 	results := map[int]result{}
 	for _, n := range []int{small, large} {
-		r, err := ctx.repo(genOptions{Customers: n, Commits: commits})
+		r, dir, err := ctx.workCopy(genOptions{Customers: n, Commits: commits})
 		if err != nil {
 			return err
 		}
-		work, err := ctx.dir(fmt.Sprintf("c%d", n))
-		if err != nil {
-			return err
-		}
-		dir := filepath.Join(work, "repo")
-		if err := cloneDir(r.Dir, dir); err != nil {
-			return err
-		}
-		// The copy has new inodes: let git refresh its index once, as it
-		// would have on the machine where the repository lives.
-		if _, err := ctx.git(dir, "update-index", "-q", "--refresh"); err != nil {
-			return err
-		}
+		work := filepath.Dir(dir) // beside the repository, outside its work tree
 		// An access report names its controller: export refuses without.
 		if err := appendFile(filepath.Join(dir, "dossier.yaml"), benchController); err != nil {
 			return err
