@@ -2,6 +2,7 @@ package repo
 
 import (
 	"bufio"
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -28,10 +29,11 @@ import (
 // GIT_ALTERNATE_OBJECT_DIRECTORIES).
 type CatFile struct {
 	*filesystem.Storage
-	mu  sync.Mutex
-	cmd *exec.Cmd
-	in  io.WriteCloser
-	out *bufio.Reader
+	mu     sync.Mutex
+	cmd    *exec.Cmd
+	in     io.WriteCloser
+	out    *bufio.Reader
+	stderr bytes.Buffer // what git said, for the error of Close
 }
 
 // openObjects opens the repository at root with its objects read through
@@ -55,7 +57,9 @@ func openObjects(root string) (*git.Repository, *CatFile, error) {
 // NewCatFile starts git cat-file on the repository at gitDir; st is the
 // same repository's go-git storage.
 func NewCatFile(gitDir string, st *filesystem.Storage) (*CatFile, error) {
-	cmd := exec.Command("git", "--git-dir="+gitDir, "cat-file", "--batch")
+	cmd := AtGitDir(gitDir).Command("cat-file", "--batch")
+	c := &CatFile{Storage: st, cmd: cmd}
+	cmd.Stderr = &c.stderr
 	in, err := cmd.StdinPipe()
 	if err != nil {
 		return nil, err
@@ -67,14 +71,18 @@ func NewCatFile(gitDir string, st *filesystem.Storage) (*CatFile, error) {
 	if err := cmd.Start(); err != nil {
 		return nil, fmt.Errorf("starting git cat-file: %w", err)
 	}
-	return &CatFile{Storage: st, cmd: cmd, in: in, out: bufio.NewReaderSize(out, 64<<10)}, nil
+	c.in, c.out = in, bufio.NewReaderSize(out, 64<<10)
+	return c, nil
 }
 
 // Close ends the git process.
 func (c *CatFile) Close() error {
 	// Closing git's stdin is what ends it; Wait reports how it ended.
 	_ = c.in.Close()
-	return c.cmd.Wait()
+	if err := c.cmd.Wait(); err != nil {
+		return newError([]string{"cat-file", "--batch"}, err, c.stderr.String())
+	}
+	return nil
 }
 
 // read asks git for h and returns its type and content.

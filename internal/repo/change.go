@@ -5,18 +5,17 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"os/exec"
 	"path"
 	"path/filepath"
 	"sort"
 	"strings"
-	"sync"
 
 	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/go-git/go-git/v5/plumbing/filemode"
 	"github.com/go-git/go-git/v5/plumbing/object"
 	"github.com/go-git/go-git/v5/plumbing/storer"
 
+	"github.com/vts/dossier/internal/parallel"
 	"github.com/vts/dossier/internal/safefile"
 )
 
@@ -25,18 +24,25 @@ import (
 type Change struct {
 	Write  map[string][]byte
 	Remove []string
+	// Executable names the written paths that are programs (the hooks of
+	// a new repository): written 0755 and committed with git's executable
+	// mode. Every other written file is a regular 0644 file.
+	Executable map[string]bool
 }
 
 // Commit applies the change to the work tree and commits exactly those
 // paths on top of HEAD with msg. Other paths are left alone, staged or not.
+// On a branch with no commit yet (a new repository) it makes the root
+// commit.
 //
-// The new tree is made by editing HEAD's tree along the changed paths only,
-// and only the changed index entries are touched, so the cost follows the
-// change, not the size of the repository (go-git's Worktree.Add/Commit
-// compute a status and rebuild every tree from the index). The index is
-// updated by the git binary: go-git decodes and re-encodes every entry of
-// it in Go, which was most of the cost of a request on a repository of
-// 50,000 records; git does the same in a fraction of the time.
+// This is dossier's one way to commit. The new tree is made by editing
+// HEAD's tree along the changed paths only, and only the changed index
+// entries are touched, so the cost follows the change, not the size of the
+// repository (go-git's Worktree.Add/Commit compute a status and rebuild
+// every tree from the index). The index is updated by the git binary:
+// go-git decodes and re-encodes every entry of it in Go, which was most of
+// the cost of a request on a repository of 50,000 records; git does the
+// same in a fraction of the time.
 //
 // Either the commit is made and the branch moved, or the work tree and the
 // index are put back to what HEAD holds for the changed paths: the ref is
@@ -49,6 +55,7 @@ func (ch Change) Commit(root, msg string) (_ plumbing.Hash, err error) {
 	// Read and written objects are flushed by each write; closing only
 	// releases the pack files' handles.
 	defer func() { _ = objects.Close() }()
+	g := At(root)
 	head, err := r.Storer.Reference(plumbing.HEAD)
 	if err != nil {
 		return plumbing.ZeroHash, fmt.Errorf("reading HEAD: %w", err)
@@ -57,17 +64,25 @@ func (ch Change) Commit(root, msg string) (_ plumbing.Hash, err error) {
 	if head.Type() == plumbing.SymbolicReference {
 		branch = head.Target()
 	}
+	// tip is nil on a branch with no commit yet: the commit is the root.
 	tip, err := r.Storer.Reference(branch)
-	if err != nil {
-		return plumbing.ZeroHash, fmt.Errorf("HEAD has no commit yet: %w", err)
+	if errors.Is(err, plumbing.ErrReferenceNotFound) && branch != plumbing.HEAD {
+		tip = nil
+	} else if err != nil {
+		return plumbing.ZeroHash, fmt.Errorf("reading %s: %w", branch.Short(), err)
 	}
-	parent, err := object.GetCommit(objects, tip.Hash())
-	if err != nil {
-		return plumbing.ZeroHash, err
-	}
-	headTree, err := parent.Tree()
-	if err != nil {
-		return plumbing.ZeroHash, err
+	var parents []plumbing.Hash
+	var baseTree plumbing.Hash
+	headTree := &object.Tree{}
+	if tip != nil {
+		parent, err := object.GetCommit(objects, tip.Hash())
+		if err != nil {
+			return plumbing.ZeroHash, fmt.Errorf("reading HEAD's commit: %w", err)
+		}
+		if headTree, err = parent.Tree(); err != nil {
+			return plumbing.ZeroHash, fmt.Errorf("reading HEAD's tree: %w", err)
+		}
+		parents, baseTree = []plumbing.Hash{tip.Hash()}, parent.TreeHash
 	}
 	paths := ch.paths()
 	saved, err := savedFiles(headTree, paths)
@@ -84,15 +99,20 @@ func (ch Change) Commit(root, msg string) (_ plumbing.Hash, err error) {
 		// the error says so beside the one that stopped the commit.
 		rerr := restore(root, saved)
 		if indexWritten {
-			// HEAD has not moved: its version of each path is the index's again.
-			rerr = errors.Join(rerr, gitPaths(root, paths, "reset", "-q", "--pathspec-from-file=-", "--pathspec-file-nul"))
+			// HEAD has not moved: its version of each path is the index's
+			// again (on a new branch: none, so the paths leave the index).
+			undo := []string{"reset", "-q", "--pathspec-from-file=-", "--pathspec-file-nul"}
+			if tip == nil {
+				undo = []string{"update-index", "--force-remove", "-z", "--stdin"}
+			}
+			rerr = errors.Join(rerr, gitPaths(g, paths, undo...))
 		}
 		if rerr != nil {
 			err = fmt.Errorf("%w; putting the files back failed too (\"git status\" shows what differs from HEAD): %v", err, rerr)
 		}
 	}()
 
-	edits := map[string]*plumbing.Hash{}
+	edits := map[string]*object.TreeEntry{}
 	for _, p := range ch.Remove {
 		if err := os.Remove(filepath.Join(root, filepath.FromSlash(p))); err != nil && !errors.Is(err, os.ErrNotExist) {
 			return plumbing.ZeroHash, err
@@ -101,41 +121,56 @@ func (ch Change) Commit(root, msg string) (_ plumbing.Hash, err error) {
 		edits[p] = nil
 	}
 	written := sortedKeys(ch.Write)
-	if err := writeFiles(root, written, ch.Write); err != nil {
+	if err := ch.writeFiles(root, written); err != nil {
 		return plumbing.ZeroHash, err
 	}
 	for _, p := range written {
 		h, err := storeBlob(objects, ch.Write[p])
 		if err != nil {
-			return plumbing.ZeroHash, err
+			return plumbing.ZeroHash, fmt.Errorf("storing %s: %w", p, err)
 		}
-		edits[p] = &h
+		mode := filemode.Regular
+		if ch.Executable[p] {
+			mode = filemode.Executable
+		}
+		edits[p] = &object.TreeEntry{Mode: mode, Hash: h}
 	}
-	treeHash, _, err := editTree(objects, parent.TreeHash, edits)
+	treeHash, _, err := editTree(objects, baseTree, edits)
 	if err != nil {
 		return plumbing.ZeroHash, fmt.Errorf("writing the tree: %w", err)
 	}
+	if treeHash.IsZero() {
+		// A change that leaves nothing: git's empty tree, which go-git
+		// does not store by itself.
+		if treeHash, err = objects.SetEncodedObject(emptyTree(objects)); err != nil {
+			return plumbing.ZeroHash, fmt.Errorf("writing the tree: %w", err)
+		}
+	}
 	sig := Signature(r)
+	sign, err := g.SignsCommits()
+	if err != nil {
+		return plumbing.ZeroHash, err
+	}
 	var commit plumbing.Hash
-	if signing(root) {
+	if sign {
 		// go-git cannot make an SSH signature; git can, and the server
 		// asks for one on rule changes (.sops.yaml by "keys add").
-		if commit, err = commitTree(root, treeHash, tip.Hash(), msg, sig); err != nil {
+		if commit, err = g.CommitTree(treeHash, parents, msg, sig, true); err != nil {
 			return plumbing.ZeroHash, err
 		}
 	} else {
-		c := &object.Commit{Author: *sig, Committer: *sig, Message: msg, TreeHash: treeHash, ParentHashes: []plumbing.Hash{tip.Hash()}}
+		c := &object.Commit{Author: *sig, Committer: committer(sig), Message: msg, TreeHash: treeHash, ParentHashes: parents}
 		obj := objects.NewEncodedObject()
 		if err := c.Encode(obj); err != nil {
 			return plumbing.ZeroHash, err
 		}
 		if commit, err = objects.SetEncodedObject(obj); err != nil {
-			return plumbing.ZeroHash, err
+			return plumbing.ZeroHash, fmt.Errorf("writing the commit: %w", err)
 		}
 	}
 
 	indexWritten = true
-	if err := gitPaths(root, paths, "update-index", "--add", "--remove", "-z", "--stdin"); err != nil {
+	if err := gitPaths(g, paths, "update-index", "--add", "--remove", "-z", "--stdin"); err != nil {
 		return plumbing.ZeroHash, fmt.Errorf("updating the index: %w", err)
 	}
 	if err := r.Storer.CheckAndSetReference(plumbing.NewHashReference(branch, commit), tip); err != nil {
@@ -145,58 +180,38 @@ func (ch Change) Commit(root, msg string) (_ plumbing.Hash, err error) {
 	return commit, nil
 }
 
+func emptyTree(s storer.EncodedObjectStorer) plumbing.EncodedObject {
+	obj := s.NewEncodedObject()
+	obj.SetType(plumbing.TreeObject)
+	return obj
+}
+
 // writeFiles writes the files of a change, several at a time: each write
 // ends with an fsync, which waits on the disk rather than the CPU, and a
 // key rotation writes every record (50,000 fsyncs one after the other
 // took minutes; in parallel the file system batches them).
-func writeFiles(root string, paths []string, data map[string][]byte) error {
-	jobs := make(chan string)
-	errs := make(chan error, 1)
-	var wg sync.WaitGroup
-	for range min(16, len(paths)) {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for p := range jobs {
-				if err := safefile.Write(filepath.Join(root, filepath.FromSlash(p)), data[p], 0o644); err != nil {
-					select {
-					case errs <- err:
-					default:
-					}
-				}
-			}
-		}()
-	}
-	for _, p := range paths {
-		jobs <- p
-	}
-	close(jobs)
-	wg.Wait()
-	select {
-	case err := <-errs:
-		return err
-	default:
-		return nil
-	}
+func (ch Change) writeFiles(root string, paths []string) error {
+	errs := parallel.Each(min(16, len(paths)), paths, func(p string) error {
+		perm := os.FileMode(0o644)
+		if ch.Executable[p] {
+			perm = 0o755
+		}
+		return safefile.Write(filepath.Join(root, filepath.FromSlash(p)), ch.Write[p], perm)
+	})
+	return errors.Join(errs...)
 }
 
 // gitPaths runs git with paths NUL-separated on its stdin rather than as
 // arguments: a key rotation changes every record, and 50,000 paths would
 // pass the system's limit on a command line.
-func gitPaths(root string, paths []string, args ...string) error {
-	cmd := exec.Command("git", append([]string{"-C", root}, args...)...)
+func gitPaths(g Git, paths []string, args ...string) error {
 	var in bytes.Buffer
 	for _, p := range paths {
 		in.WriteString(p)
 		in.WriteByte(0)
 	}
-	cmd.Stdin = &in
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	if err := cmd.Run(); err != nil {
-		return fmt.Errorf("git %s: %v: %s", args[0], err, strings.TrimSpace(stderr.String()))
-	}
-	return nil
+	_, err := g.RunInput(&in, args...)
+	return err
 }
 
 func (ch Change) paths() []string {
@@ -298,10 +313,10 @@ func storeBlob(s storer.EncodedObjectStorer, data []byte) (plumbing.Hash, error)
 	return s.SetEncodedObject(obj)
 }
 
-// editTree returns tree h with edits applied (a nil hash removes the path)
+// editTree returns tree h with edits applied (a nil entry removes the path)
 // and whether the result is empty. Only the trees along the edited paths are
 // read and written.
-func editTree(s storer.EncodedObjectStorer, h plumbing.Hash, edits map[string]*plumbing.Hash) (plumbing.Hash, bool, error) {
+func editTree(s storer.EncodedObjectStorer, h plumbing.Hash, edits map[string]*object.TreeEntry) (plumbing.Hash, bool, error) {
 	t := &object.Tree{}
 	if !h.IsZero() {
 		var err error
@@ -313,19 +328,19 @@ func editTree(s storer.EncodedObjectStorer, h plumbing.Hash, edits map[string]*p
 	for _, e := range t.Entries {
 		entries[e.Name] = e
 	}
-	sub := map[string]map[string]*plumbing.Hash{}
+	sub := map[string]map[string]*object.TreeEntry{}
 	for p, blob := range edits {
 		first, rest, nested := strings.Cut(p, "/")
 		if !nested {
 			if blob == nil {
 				delete(entries, first)
 			} else {
-				entries[first] = object.TreeEntry{Name: first, Mode: filemode.Regular, Hash: *blob}
+				entries[first] = object.TreeEntry{Name: first, Mode: blob.Mode, Hash: blob.Hash}
 			}
 			continue
 		}
 		if sub[first] == nil {
-			sub[first] = map[string]*plumbing.Hash{}
+			sub[first] = map[string]*object.TreeEntry{}
 		}
 		sub[first][rest] = blob
 	}
@@ -368,34 +383,4 @@ func editTree(s storer.EncodedObjectStorer, h plumbing.Hash, edits map[string]*p
 	}
 	nh, err := s.SetEncodedObject(obj)
 	return nh, false, err
-}
-
-// updateIndex sets the index entries of the edited paths to what was
-// committed, with the files' stat data so that git sees them as clean.
-
-// signing reports whether commits in the repository at root are to be
-// signed (git's commit.gpgSign), as "git commit" would sign them.
-func signing(root string) bool {
-	out, err := exec.Command("git", "-C", root, "config", "--type=bool", "--get", "commit.gpgsign").Output()
-	return err == nil && strings.TrimSpace(string(out)) == "true"
-}
-
-// commitTree makes a signed commit of tree on parent with git itself,
-// under the identity go-git would have used.
-func commitTree(root string, tree, parent plumbing.Hash, msg string, sig *object.Signature) (plumbing.Hash, error) {
-	cmd := exec.Command("git", "-C", root, "commit-tree", tree.String(), "-p", parent.String(), "-S")
-	cmd.Env = append(os.Environ(), "GIT_AUTHOR_NAME="+sig.Name, "GIT_AUTHOR_EMAIL="+sig.Email,
-		"GIT_COMMITTER_NAME="+sig.Name, "GIT_COMMITTER_EMAIL="+sig.Email)
-	cmd.Stdin = strings.NewReader(msg)
-	var stderr strings.Builder
-	cmd.Stderr = &stderr
-	out, err := cmd.Output()
-	if err != nil {
-		return plumbing.ZeroHash, fmt.Errorf("git commit-tree -S (signing the commit): %v: %s", err, strings.TrimSpace(stderr.String()))
-	}
-	h := plumbing.NewHash(strings.TrimSpace(string(out)))
-	if h.IsZero() {
-		return plumbing.ZeroHash, fmt.Errorf("git commit-tree gave no commit id")
-	}
-	return h, nil
 }

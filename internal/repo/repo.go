@@ -1,5 +1,7 @@
 // Package repo is the records repository as a git repository: finding its
-// root, creating it, and committing through go-git.
+// root, creating it, committing, and every other use of git. It is the
+// one door to git: no package above it opens go-git's repository or runs
+// the git binary (door_test.go holds them to it).
 package repo
 
 import (
@@ -88,22 +90,4 @@ func Signature(r *git.Repository) *object.Signature {
 		sig.Email = v
 	}
 	return sig
-}
-
-// CommitPaths stages paths (relative, slash-separated; removed files are
-// staged as removals) and commits them with msg.
-func CommitPaths(r *git.Repository, paths []string, msg string) (plumbing.Hash, error) {
-	wt, err := r.Worktree()
-	if err != nil {
-		return plumbing.ZeroHash, err
-	}
-	for _, p := range paths {
-		if _, err := wt.Add(p); err != nil {
-			if _, rmErr := wt.Remove(p); rmErr != nil {
-				return plumbing.ZeroHash, fmt.Errorf("staging %s: %w", p, err)
-			}
-		}
-	}
-	sig := Signature(r)
-	return wt.Commit(msg, &git.CommitOptions{Author: sig, Committer: sig})
 }

@@ -1,11 +1,9 @@
 package repo
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 )
@@ -24,17 +22,13 @@ const (
 // repository at gitDir, "" when none is configured. A configured file
 // that cannot be read is an error: a typo must not open the server.
 func AllowedSigners(gitDir string) (string, error) {
+	g := AtGitDir(gitDir)
 	for _, key := range []string{SignersKey, GitSignersKey} {
-		out, err := exec.Command("git", "--git-dir="+gitDir, "config", "--type=path", "--get", key).Output()
+		file, set, err := g.Config(key, "path")
 		if err != nil {
-			var ee *exec.ExitError
-			if errors.As(err, &ee) && ee.ExitCode() == 1 {
-				continue // not set
-			}
-			return "", fmt.Errorf("reading git config %s: %w", key, err)
+			return "", err
 		}
-		file := strings.TrimSpace(string(out))
-		if file == "" {
+		if !set || file == "" {
 			continue
 		}
 		if !filepath.IsAbs(file) {
@@ -52,21 +46,29 @@ func AllowedSigners(gitDir string) (string, error) {
 // commit is signed by a key listed in signersFile. It runs in the hook's
 // environment, so git finds commits that still wait in the push's
 // quarantine. The error says why, without the signer's identity.
+//
+// git verify-commit answers by its exit code only (0 for a good signature
+// by a listed key). Why it refused is asked of git's signature status
+// (%G?), a letter git defines, never read from its words: U is a valid
+// signature by a key no principal of the file matches.
 func VerifyCommit(gitDir, signersFile, commit string) error {
-	cmd := exec.Command("git", "--git-dir="+gitDir, "-c", "gpg.ssh.allowedSignersFile="+signersFile, "-c", "gpg.format=ssh", "verify-commit", "--raw", commit)
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	if err := cmd.Run(); err != nil {
-		var ee *exec.ExitError
-		if errors.As(err, &ee) {
-			if strings.Contains(stderr.String(), "No principal matched") {
-				return errors.New("signed by a key that is not in the allowed-signers file")
-			}
-			return errors.New("the signature does not verify")
-		}
+	g := AtGitDir(gitDir)
+	opts := []string{"-c", "gpg.ssh.allowedSignersFile=" + signersFile, "-c", "gpg.format=ssh"}
+	_, err := g.Run(append(opts, "verify-commit", "--raw", commit)...)
+	if err == nil {
+		return nil
+	}
+	if ExitCode(err) != 1 {
 		return fmt.Errorf("running git verify-commit: %w", err)
 	}
-	return nil
+	out, serr := g.Run(append(opts, "show", "-s", "--format=%G?", commit)...)
+	if serr != nil {
+		return fmt.Errorf("reading the signature status of %s: %w", commit, serr)
+	}
+	if strings.TrimSpace(string(out)) == "U" {
+		return errors.New("signed by a key that is not in the allowed-signers file")
+	}
+	return errors.New("the signature does not verify")
 }
 
 // NewCommits lists the commits reachable from tip that no ref of the
@@ -81,25 +83,22 @@ func NewCommits(gitDir, tip string, not ...string) (map[string]bool, error) {
 	if len(not) == 0 {
 		not = []string{"--all"}
 	}
-	cmd := exec.Command("git", append([]string{"--git-dir=" + gitDir, "rev-list", tip, "--not"}, not...)...)
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	out, err := cmd.Output()
+	lines, err := AtGitDir(gitDir).Lines(append([]string{"rev-list", tip, "--not"}, not...)...)
 	if err != nil {
-		return nil, fmt.Errorf("git rev-list: %v: %s", err, strings.TrimSpace(stderr.String()))
+		return nil, fmt.Errorf("listing the new commits: %w", err)
 	}
 	set := map[string]bool{}
-	for _, l := range strings.Fields(string(out)) {
-		set[l] = true
+	for _, l := range lines {
+		set[strings.TrimSpace(l)] = true
 	}
 	return set, nil
 }
 
 // GitDir is the absolute git directory of the work tree at root.
 func GitDir(root string) (string, error) {
-	lines, err := gitLines(root, "rev-parse", "--absolute-git-dir")
+	lines, err := At(root).Lines("rev-parse", "--absolute-git-dir")
 	if err != nil {
-		return "", err
+		return "", fmt.Errorf("finding the git directory: %w", err)
 	}
 	if len(lines) == 0 {
 		return "", errors.New("git rev-parse gave no git directory")

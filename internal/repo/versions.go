@@ -2,9 +2,10 @@ package repo
 
 import (
 	"errors"
+	"fmt"
 	"sort"
+	"strings"
 
-	"github.com/go-git/go-git/v5"
 	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/go-git/go-git/v5/plumbing/filemode"
 	"github.com/go-git/go-git/v5/plumbing/object"
@@ -21,13 +22,13 @@ import (
 // of commits and the size of the subject's folders, not the width of the
 // repository.
 func Versions(root string, paths []string) (map[string][]string, error) {
-	r, objects, err := openObjects(root)
+	_, objects, err := openObjects(root)
 	if err != nil {
 		return nil, err
 	}
 	defer func() { _ = objects.Close() }() // read only: closing releases pack handles
 	w := &versionWalk{s: objects, found: map[string]map[plumbing.Hash]bool{}, seenTree: map[plumbing.Hash]bool{}, seenSub: map[string]bool{}}
-	starts, err := refCommits(r, objects)
+	starts, err := refCommits(At(root), objects)
 	if err != nil {
 		return nil, err
 	}
@@ -67,40 +68,49 @@ func Versions(root string, paths []string) (map[string][]string, error) {
 	return out, nil
 }
 
-// refCommits are the commits every ref points at, tags peeled.
-func refCommits(r *git.Repository, objects storer.EncodedObjectStorer) ([]plumbing.Hash, error) {
-	refs, err := r.Storer.IterReferences()
+// refCommits are the commits every ref points at, tags peeled, from the
+// one ref lister (git's own list: loose, packed and per-worktree refs alike).
+func refCommits(g Git, objects storer.EncodedObjectStorer) ([]plumbing.Hash, error) {
+	refs, err := g.Refs()
 	if err != nil {
 		return nil, err
 	}
+	// for-each-ref leaves HEAD out; a detached HEAD can hold commits no
+	// ref does.
+	head, err := g.Run("rev-parse", "-q", "--verify", "HEAD^{commit}")
+	switch {
+	case ExitCode(err) == 1: // no commit yet
+	case err != nil:
+		return nil, fmt.Errorf("reading HEAD: %w", err)
+	default:
+		refs = append(refs, Ref{Name: "HEAD", Hash: plumbing.NewHash(strings.TrimSpace(string(head)))})
+	}
 	var out []plumbing.Hash
-	err = refs.ForEach(func(ref *plumbing.Reference) error {
-		if ref.Type() != plumbing.HashReference {
-			return nil
-		}
-		h := ref.Hash()
+	for _, ref := range refs {
+		h := ref.Target()
 		for range 10 { // a tag of a tag of ... a commit
 			obj, err := objects.EncodedObject(plumbing.AnyObject, h)
+			if errors.Is(err, plumbing.ErrObjectNotFound) {
+				break // a ref to a missing object holds nothing to find
+			}
 			if err != nil {
-				return nil // a ref to a missing object holds nothing to find
+				return nil, fmt.Errorf("reading %s: %w", ref.Name, err)
 			}
-			switch obj.Type() {
-			case plumbing.CommitObject:
+			if obj.Type() == plumbing.CommitObject {
 				out = append(out, h)
-				return nil
-			case plumbing.TagObject:
-				t, err := object.DecodeTag(objects, obj)
-				if err != nil {
-					return err
-				}
-				h = t.Target
-				continue
+				break
 			}
-			return nil
+			if obj.Type() != plumbing.TagObject {
+				break // a tag of a tree or a blob: no history to walk
+			}
+			t, err := object.DecodeTag(objects, obj)
+			if err != nil {
+				return nil, fmt.Errorf("reading %s: %w", ref.Name, err)
+			}
+			h = t.Target
 		}
-		return nil
-	})
-	return out, err
+	}
+	return out, nil
 }
 
 type versionWalk struct {

@@ -171,25 +171,16 @@ func Create(dir string) (*CreateResult, error) {
 	if err := githook.Install(r); err != nil {
 		return nil, err
 	}
-	var paths []string
-	for name, data := range files {
-		perm := os.FileMode(0o644)
-		if path.Dir(name) == "hooks" {
-			perm = 0o755
-		}
-		full := filepath.Join(root, filepath.FromSlash(name))
-		if err := os.MkdirAll(filepath.Dir(full), 0o755); err != nil {
-			return nil, err
-		}
-		if err := os.WriteFile(full, data, perm); err != nil {
-			return nil, err
-		}
-		paths = append(paths, name)
+	// The first commit goes through the one commit path, like every
+	// other: it writes the files (the hooks executable) and commits them.
+	first := repo.Change{Write: files, Executable: map[string]bool{}}
+	for name := range files {
+		first.Executable[name] = path.Dir(name) == "hooks"
 	}
 	if err := os.MkdirAll(filepath.Join(root, "records"), 0o755); err != nil {
 		return nil, err
 	}
-	if _, err := repo.CommitPaths(r, paths, "dossier: new records repository\n"); err != nil {
+	if _, err := first.Commit(root, "dossier: new records repository\n"); err != nil {
 		return nil, fmt.Errorf("first commit: %w", err)
 	}
 	return res, nil
