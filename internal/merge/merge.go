@@ -11,13 +11,13 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
-	"os/exec"
 	"slices"
 	"strconv"
 	"strings"
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/vts/dossier/internal/repo"
 	"github.com/vts/dossier/internal/sopsfile"
 )
 
@@ -239,19 +239,8 @@ func sameRecipients(a, b *sopsfile.File) bool {
 
 // GitMergeFile is the fallback without a key: git's own line-based 3-way
 // merge of the stored files into ours, leaving conflict markers as any
-// text file would. The real git binary is used because this is exactly
-// "git merge-file", which go-git does not provide. It reports whether the
-// merge had conflicts.
+// text file would (repo.MergeFile: exactly "git merge-file", which go-git
+// does not provide). It reports whether the merge had conflicts.
 func GitMergeFile(dir, base, ours, theirs, name string) (bool, error) {
-	cmd := exec.Command("git", "merge-file", "-L", name+" (ours)", "-L", name+" (base)", "-L", name+" (theirs)", ours, base, theirs)
-	cmd.Dir = dir
-	out, err := cmd.CombinedOutput()
-	var ee *exec.ExitError
-	if errors.As(err, &ee) && ee.ExitCode() > 0 && ee.ExitCode() < 128 {
-		return true, nil // exit status is the number of conflicts
-	}
-	if err != nil {
-		return false, fmt.Errorf("git merge-file: %v: %s", err, bytes.TrimSpace(out))
-	}
-	return false, nil
+	return repo.MergeFile(dir, base, ours, theirs, name)
 }

@@ -1,0 +1,108 @@
+package repo
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/go-git/go-git/v5/plumbing"
+	"github.com/go-git/go-git/v5/plumbing/object"
+)
+
+// A new repository's first commit goes through Change.Commit: a root
+// commit, programs committed executable, the index matching it.
+func TestChangeMakesTheRootCommit(t *testing.T) {
+	dir := t.TempDir()
+	runGit(t, dir, "init", "-q", "-b", "main")
+	t.Setenv("GIT_AUTHOR_NAME", "t")
+	ch := Change{
+		Write:      map[string][]byte{"hooks/pre-commit": []byte("#!/bin/sh\n"), "dossier.yaml": []byte("a: 1\n")},
+		Executable: map[string]bool{"hooks/pre-commit": true},
+	}
+	h, err := ch.Commit(dir, "first\n")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := runGit(t, dir, "rev-list", "--parents", "HEAD"); got != h.String() {
+		t.Errorf("not one root commit: %q", got)
+	}
+	if got := runGit(t, dir, "ls-tree", "-r", "--format=%(objectmode) %(path)", "HEAD"); got != "100644 dossier.yaml\n100755 hooks/pre-commit" {
+		t.Errorf("tree:\n%s", got)
+	}
+	if st := runGit(t, dir, "status", "--porcelain", "--untracked-files=all"); st != "" {
+		t.Errorf("work tree or index differ from the commit:\n%s", st)
+	}
+	if fi, err := os.Stat(filepath.Join(dir, "hooks/pre-commit")); err != nil || fi.Mode().Perm() != 0o755 {
+		t.Errorf("hook on disk: %v %v", fi.Mode(), err)
+	}
+	runGit(t, dir, "fsck", "--no-progress", "--strict")
+}
+
+// A root commit that fails leaves no branch, no index entries and no files.
+func TestChangeRootCommitRollsBack(t *testing.T) {
+	dir := t.TempDir()
+	runGit(t, dir, "init", "-q", "-b", "main")
+	ch := Change{Write: map[string][]byte{"a": []byte("a\n"), "a/b": []byte("fails\n")}}
+	if _, err := ch.Commit(dir, "first\n"); err == nil {
+		t.Fatal("the change did not fail")
+	}
+	if st := runGit(t, dir, "status", "--porcelain", "--untracked-files=all"); st != "" {
+		t.Errorf("left behind:\n%s", st)
+	}
+}
+
+// CommitFiles commits what the work tree holds at the paths given: changed
+// and new files with their content, missing ones as removals, and nothing
+// else, however dirty the rest of the tree is.
+func TestCommitFiles(t *testing.T) {
+	dir := fixture(t)
+	t.Setenv("GIT_AUTHOR_NAME", "t")
+	os.WriteFile(filepath.Join(dir, "records/c-0001/a.yaml"), []byte("a2\n"), 0o644)
+	os.WriteFile(filepath.Join(dir, "ledger/run.sh"), []byte("#!/bin/sh\n"), 0o755)
+	os.Remove(filepath.Join(dir, "records/c-0002/b.yaml"))
+	os.WriteFile(filepath.Join(dir, "records/c-0001/users/u.yaml"), []byte("not committed\n"), 0o644)
+	if _, err := CommitFiles(dir, []string{"records/c-0001/a.yaml", "ledger/run.sh", "records/c-0002/b.yaml"}, "files\n"); err != nil {
+		t.Fatal(err)
+	}
+	if got := runGit(t, dir, "show", "--name-status", "--format=", "HEAD"); got != "A\tledger/run.sh\nM\trecords/c-0001/a.yaml\nD\trecords/c-0002/b.yaml" {
+		t.Errorf("commit holds:\n%s", got)
+	}
+	if got := runGit(t, dir, "ls-tree", "--format=%(objectmode)", "HEAD", "ledger/run.sh"); got != "100755" {
+		t.Errorf("mode %s", got)
+	}
+	if st := runGit(t, dir, "status", "--porcelain"); st != "M records/c-0001/users/u.yaml" {
+		t.Errorf("status after:\n%s", st)
+	}
+	os.Symlink("a.yaml", filepath.Join(dir, "records/c-0001/l.yaml"))
+	if _, err := CommitFiles(dir, []string{"records/c-0001/l.yaml"}, "link\n"); err == nil || !strings.Contains(err.Error(), "not a regular file") {
+		t.Errorf("a symlink was committed: %v", err)
+	}
+}
+
+// Git.CommitTree writes a commit with the identity given and no ref moved.
+func TestCommitTree(t *testing.T) {
+	dir := fixture(t)
+	head := runGit(t, dir, "rev-parse", "HEAD")
+	tree := runGit(t, dir, "rev-parse", "HEAD^{tree}")
+	sig := &object.Signature{Name: "Priv Officer", Email: "po@example.invalid", When: time.Now()}
+	t.Setenv("GIT_COMMITTER_NAME", "")
+	h, err := At(dir).CommitTree(plumbing.NewHash(tree), []plumbing.Hash{plumbing.NewHash(head)}, "msg\n", sig, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := runGit(t, dir, "log", "-1", "--format=%P %an <%ae> %cn", h.String()); got != head+" Priv Officer <po@example.invalid> Priv Officer" {
+		t.Errorf("commit: %s", got)
+	}
+	if got := runGit(t, dir, "rev-parse", "HEAD"); got != head {
+		t.Errorf("HEAD moved")
+	}
+	// Signing with no key configured fails with git's words in the error.
+	_, err = At(dir).CommitTree(plumbing.NewHash(tree), nil, "msg\n", sig, true)
+	var ge *Error
+	if !errors.As(err, &ge) || ge.Stderr == "" {
+		t.Errorf("signing without a key: %v", err)
+	}
+}
