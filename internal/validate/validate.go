@@ -18,8 +18,6 @@ import (
 	"io/fs"
 	"net/url"
 	"path/filepath"
-	"regexp"
-	"runtime"
 	"sort"
 	"strconv"
 	"strings"
@@ -28,6 +26,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/vts/dossier/internal/layout"
+	"github.com/vts/dossier/internal/parallel"
 	"github.com/vts/dossier/internal/progress"
 	"github.com/vts/dossier/internal/record"
 	"github.com/vts/dossier/internal/schema"
@@ -202,10 +201,10 @@ func (c *Checker) RunTree(root string) ([]string, []Finding, error) {
 	var files []string
 	var odd []Finding
 	var walkErr error
-	findings := c.run(func(jobs chan<- string) {
+	findings := c.run(func(send func(string)) {
 		walkErr = walkEntries(root, func(rel string) {
 			files = append(files, rel)
-			jobs <- rel
+			send(rel)
 		}, func(rel string, t fs.FileMode) {
 			odd = append(odd, layoutFinding(rel, t, nil)...)
 		})
@@ -232,49 +231,41 @@ func DirSource(root string) Source {
 
 // Run checks files in parallel and returns findings sorted by file and line.
 func (c *Checker) Run(files []string, src Source) []Finding {
-	return c.run(func(jobs chan<- string) {
+	return c.run(func(send func(string)) {
 		for _, f := range files {
-			jobs <- f
+			send(f)
 		}
 	}, src)
 }
 
-// run checks the files feed sends, on every core.
-func (c *Checker) run(feed func(jobs chan<- string), src Source) []Finding {
-	workers := runtime.GOMAXPROCS(0)
-	jobs := make(chan string, 64)
+// run checks the files feed sends, on every core. Each worker keeps its
+// own read buffer and parser from file to file (parallel.Feed's state per
+// worker): allocating them per record was a large part of a full run.
+func (c *Checker) run(feed func(send func(string)), src Source) []Finding {
 	var mu sync.Mutex
 	var all []Finding
-	var wg sync.WaitGroup
-	for range workers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			buf := make([]byte, readBufSize)
-			var parser yamltree.Parser
-			for rel := range jobs {
-				data, err := src(rel, buf)
-				var fs []Finding
-				switch {
-				case errors.Is(err, ErrTooLarge):
-					fs = []Finding{{File: rel, Check: "read", Message: ErrTooLarge.Error(), Fix: "a record holds a few kB: restore it from git, or split what it holds"}}
-				case err != nil:
-					fs = []Finding{{File: rel, Check: "read", Message: "cannot be read: " + errText(err), Fix: "check the path"}}
-				default:
-					fs = c.CheckWith(&parser, rel, data)
-				}
-				c.Done.Add(1)
-				if len(fs) > 0 {
-					mu.Lock()
-					all = append(all, fs...)
-					mu.Unlock()
-				}
+	parallel.Feed(0, feed, func() func(string) {
+		buf := make([]byte, readBufSize)
+		var parser yamltree.Parser
+		return func(rel string) {
+			data, err := src(rel, buf)
+			var fs []Finding
+			switch {
+			case errors.Is(err, ErrTooLarge):
+				fs = []Finding{{File: rel, Check: "read", Message: ErrTooLarge.Error(), Fix: "a record holds a few kB: restore it from git, or split what it holds"}}
+			case err != nil:
+				fs = []Finding{{File: rel, Check: "read", Message: "cannot be read: " + errText(err), Fix: "check the path"}}
+			default:
+				fs = c.CheckWith(&parser, rel, data)
 			}
-		}()
-	}
-	feed(jobs)
-	close(jobs)
-	wg.Wait()
+			c.Done.Add(1)
+			if len(fs) > 0 {
+				mu.Lock()
+				all = append(all, fs...)
+				mu.Unlock()
+			}
+		}
+	})
 	Sort(all)
 	return all
 }
@@ -299,8 +290,6 @@ func errText(err error) string {
 	}
 	return err.Error()
 }
-
-var lineRe = regexp.MustCompile(`^line (\d+): `)
 
 // MaxRecordSize is the largest record file read. The records dossier
 // writes are a few kB; a larger file is refused before it is read whole,
@@ -357,9 +346,9 @@ func (c *Checker) CheckWith(parser *yamltree.Parser, rel string, data []byte) (o
 		}
 		// yamltree's messages never quote the file (yamltree.Redact).
 		f := Finding{File: rel, Check: "yaml", Message: "malformed YAML: " + err.Error(), Fix: "correct the YAML syntax (or \"git checkout -- " + rel + "\" to restore it)", grammar: true}
-		if m := lineRe.FindStringSubmatch(err.Error()); m != nil {
-			f.Line, _ = strconv.Atoi(m[1])
-			f.Message = "malformed YAML: " + strings.TrimPrefix(err.Error(), m[0])
+		var ye *yamltree.Error
+		if errors.As(err, &ye) {
+			f.Line, f.Message = ye.Line, "malformed YAML: "+ye.Msg
 		}
 		return []Finding{f}
 	}
@@ -542,9 +531,9 @@ func (fc *fileCheck) run(data []byte) {
 	if err != nil {
 		// yamltree's messages never quote the file.
 		f := Finding{File: fc.rel, Check: "yaml", Message: err.Error(), Fix: "correct the YAML with \"dossier edit " + fc.rel + "\"", grammar: true}
-		if m := lineRe.FindStringSubmatch(err.Error()); m != nil {
-			f.Line, _ = strconv.Atoi(m[1])
-			f.Message = strings.TrimPrefix(err.Error(), m[0])
+		var ye *yamltree.Error
+		if errors.As(err, &ye) {
+			f.Line, f.Message = ye.Line, ye.Msg
 		}
 		fc.out = append(fc.out, f)
 		return

@@ -9,7 +9,6 @@ package yamltree
 
 import (
 	"bytes"
-	"errors"
 	"fmt"
 	"math"
 	"strconv"
@@ -51,10 +50,10 @@ func (ps *Parser) Parse(data []byte) (*yaml.Node, error) {
 	}
 	var extra yaml.Node
 	if err := dec.Decode(&extra); err == nil {
-		return nil, fmt.Errorf("line %d: more than one YAML document; a record is exactly one", extra.Line)
+		return nil, &Error{Line: extra.Line, Msg: "more than one YAML document; a record is exactly one"}
 	}
 	if doc.Kind != yaml.DocumentNode || len(doc.Content) != 1 || doc.Content[0].Kind != yaml.MappingNode {
-		return nil, errors.New("the document is not a YAML mapping (field: value lines)")
+		return nil, &Error{Msg: "the document is not a YAML mapping (field: value lines)"}
 	}
 	root := doc.Content[0]
 	// yaml.v3 keeps comments before the first field (after a blank line)
@@ -68,15 +67,40 @@ func (ps *Parser) Parse(data []byte) (*yaml.Node, error) {
 	return root, nil
 }
 
-// describe strips yaml.v3's "yaml: " prefix so the message reads as ours,
-// and removes what it quotes of the input (Redact): every caller may show
-// the message to a person.
+// Error is a document that cannot be read as a record: the line it goes
+// wrong on (0 when unknown) and what is wrong, in words that never quote
+// the input, so that every caller may show it to a person. Callers take
+// the line from here, never from the message.
+type Error struct {
+	Line int
+	Msg  string
+}
+
+func (e *Error) Error() string {
+	if e.Line > 0 {
+		return fmt.Sprintf("line %d: %s", e.Line, e.Msg)
+	}
+	return e.Msg
+}
+
+// describe turns a yaml.v3 syntax error into an *Error: its quotes of the
+// input removed (Redact), the line as a number. yaml.v3 gives a syntax
+// error no type and no position field: its parser formats the position
+// into the message ("yaml: line N: ..."), so this is the one place that
+// reads it there. A message of another form keeps all its (redacted)
+// words and no line, never a wrong one.
 func describe(err error) error {
 	msg := Redact(strings.TrimPrefix(err.Error(), "yaml: "))
 	if msg == "EOF" {
-		msg = "the file is empty"
+		return &Error{Msg: "the file is empty"}
 	}
-	return errors.New(msg)
+	if rest, ok := strings.CutPrefix(msg, "line "); ok {
+		num, text, ok := strings.Cut(rest, ": ")
+		if line, err := strconv.Atoi(num); ok && err == nil && line > 0 {
+			return &Error{Line: line, Msg: text}
+		}
+	}
+	return &Error{Msg: msg}
 }
 
 // Value converts a node into map[string]any, []any, string, int64, float64,
@@ -89,10 +113,10 @@ func Value(n *yaml.Node) (any, error) {
 		for i := 0; i+1 < len(n.Content); i += 2 {
 			k, v := n.Content[i], n.Content[i+1]
 			if k.Kind != yaml.ScalarNode {
-				return nil, fmt.Errorf("line %d: a field name must be plain text", k.Line)
+				return nil, &Error{Line: k.Line, Msg: "a field name must be plain text"}
 			}
 			if _, dup := m[k.Value]; dup {
-				return nil, fmt.Errorf("line %d: a field name appears twice (name not shown)", k.Line)
+				return nil, &Error{Line: k.Line, Msg: "a field name appears twice (name not shown)"}
 			}
 			val, err := Value(v)
 			if err != nil {
@@ -114,9 +138,9 @@ func Value(n *yaml.Node) (any, error) {
 	case yaml.ScalarNode:
 		return scalar(n)
 	case yaml.AliasNode:
-		return nil, fmt.Errorf("line %d: YAML aliases are not allowed in records", n.Line)
+		return nil, &Error{Line: n.Line, Msg: "YAML aliases are not allowed in records"}
 	}
-	return nil, fmt.Errorf("line %d: unsupported YAML node", n.Line)
+	return nil, &Error{Line: n.Line, Msg: "unsupported YAML node"}
 }
 
 func scalar(n *yaml.Node) (any, error) {
@@ -126,7 +150,7 @@ func scalar(n *yaml.Node) (any, error) {
 	case "!!bool":
 		var b bool
 		if err := n.Decode(&b); err != nil {
-			return nil, fmt.Errorf("line %d: not true or false (value not shown)", n.Line)
+			return nil, &Error{Line: n.Line, Msg: "not true or false (value not shown)"}
 		}
 		return b, nil
 	case "!!int":
@@ -135,13 +159,13 @@ func scalar(n *yaml.Node) (any, error) {
 		}
 		var i int64
 		if err := n.Decode(&i); err != nil {
-			return nil, fmt.Errorf("line %d: not a whole number in range (value not shown)", n.Line)
+			return nil, &Error{Line: n.Line, Msg: "not a whole number in range (value not shown)"}
 		}
 		return i, nil
 	case "!!float":
 		var f float64
 		if err := n.Decode(&f); err != nil || math.IsInf(f, 0) || math.IsNaN(f) {
-			return nil, fmt.Errorf("line %d: not a finite number", n.Line)
+			return nil, &Error{Line: n.Line, Msg: "not a finite number"}
 		}
 		return f, nil
 	default: // !!str, !!timestamp, !!binary: kept as the text that was written

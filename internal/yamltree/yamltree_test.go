@@ -1,6 +1,7 @@
 package yamltree
 
 import (
+	"errors"
 	"reflect"
 	"strings"
 	"testing"
@@ -136,6 +137,45 @@ func TestGrammar(t *testing.T) {
 		})
 		if got != want {
 			t.Errorf("Grammar(%q) = %v, want %v", in, got, want)
+		}
+	}
+}
+
+// Every error of Parse and Value is an *Error whose Line is where the
+// document goes wrong, and whose words never hold the input.
+func TestErrorsCarryTheLine(t *testing.T) {
+	const canary = "Zyxwvut Canary"
+	tests := []struct {
+		in    string
+		value bool // the error comes from Value, not Parse
+		line  int
+	}{
+		{"a: 1\nb: 2\nc: " + canary + ": d\n", false, 3},
+		{"a: 1\nb: '" + canary + "\n", false, 2},
+		{"a: 1\n---\nb: 2\n", false, 2},
+		{"a: 1\n" + canary + ": 1\n" + canary + ": 2\n", true, 3},
+		{"a: &x 1\nb: *x\n", true, 2},
+		{"a: 1\nb: !!bool " + canary + "\n", true, 2},
+		{"", false, 0},
+	}
+	for _, tt := range tests {
+		n, err := Parse([]byte(tt.in))
+		if tt.value {
+			if err != nil {
+				t.Fatalf("Parse(%q): %v", tt.in, err)
+			}
+			_, err = Value(n)
+		}
+		var ye *Error
+		if !errors.As(err, &ye) {
+			t.Errorf("%q: error %v (%T) is not an *Error", tt.in, err, err)
+			continue
+		}
+		if ye.Line != tt.line {
+			t.Errorf("%q: line %d, want %d (%v)", tt.in, ye.Line, tt.line, err)
+		}
+		if strings.Contains(err.Error(), "Zyxwvut") || strings.HasPrefix(ye.Msg, "line ") {
+			t.Errorf("%q: message %q", tt.in, err)
 		}
 	}
 }
