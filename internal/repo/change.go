@@ -198,7 +198,14 @@ func (ch Change) writeFiles(root string, paths []string) error {
 		}
 		return safefile.Write(filepath.Join(root, filepath.FromSlash(p)), ch.Write[p], perm)
 	})
-	return errors.Join(errs...)
+	switch len(errs) {
+	case 0:
+		return nil
+	case 1:
+		return errs[0]
+	}
+	// A full disk fails every write alike: the first says why.
+	return fmt.Errorf("%w (and %d more files could not be written)", errs[0], len(errs)-1)
 }
 
 // gitPaths runs git with paths NUL-separated on its stdin rather than as
