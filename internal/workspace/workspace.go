@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 
 	"gopkg.in/yaml.v3"
@@ -138,24 +137,27 @@ func (w *Workspace) Checker(ids *sopsfile.Identities) *validate.Checker {
 func (w *Workspace) CheckPlain(p record.Path, plain []byte) []validate.Finding {
 	kind := w.Schemas.Kinds[p.Kind]
 	fail := func(line int, field, msg, fix string) []validate.Finding {
-		if n, _, ok := strings.Cut(strings.TrimPrefix(msg, "malformed YAML: "), ": "); ok && line == 0 && strings.HasPrefix(n, "line ") {
-			// yamltree says "line N: ..." (never quoting the input).
-			if l, err := strconv.Atoi(strings.TrimPrefix(n, "line ")); err == nil {
-				line, msg = l, strings.Replace(msg, n+": ", "", 1)
-			}
-		}
 		return []validate.Finding{{File: p.Rel, Line: line, Field: field, Check: "yaml", Message: msg, Fix: fix}}
+	}
+	// yamltree's errors are *yamltree.Error (line apart, words never
+	// quoting the input); another error is shown whole, without a line.
+	yamlFail := func(prefix string, err error, fix string) []validate.Finding {
+		var ye *yamltree.Error
+		if errors.As(err, &ye) {
+			return fail(ye.Line, "", prefix+ye.Msg, fix)
+		}
+		return fail(0, "", prefix+err.Error(), fix)
 	}
 	if kind == nil {
 		return fail(0, "", "no schema for kind "+p.Kind, "add schema/"+p.Kind+".schema.yaml")
 	}
 	root, err := yamltree.Parse(plain)
 	if err != nil {
-		return fail(0, "", "malformed YAML: "+err.Error(), "correct the YAML syntax")
+		return yamlFail("malformed YAML: ", err, "correct the YAML syntax")
 	}
 	v, err := yamltree.Value(root)
 	if err != nil {
-		return fail(0, "", err.Error(), "correct the YAML")
+		return yamlFail("", err, "correct the YAML")
 	}
 	var out []validate.Finding
 	// The record grammar, but for comments, which Encrypt strips, and
