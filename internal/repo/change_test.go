@@ -159,3 +159,24 @@ func sorted(a, b string) []string {
 	}
 	return []string{a, b}
 }
+
+// A version reachable only from a detached HEAD is found too: for-each-ref,
+// the one ref lister, does not list HEAD.
+func TestVersionsOfADetachedHead(t *testing.T) {
+	dir := fixture(t)
+	runGit(t, dir, "checkout", "-q", "--detach")
+	os.WriteFile(filepath.Join(dir, "records/c-0002/b.yaml"), []byte("detached\n"), 0o644)
+	runGit(t, dir, "commit", "-q", "-am", "detached")
+	want := runGit(t, dir, "rev-parse", "HEAD:records/c-0002/b.yaml")
+	got, err := Versions(dir, []string{"records/c-0002"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	found := false
+	for _, h := range got["records/c-0002/b.yaml"] {
+		found = found || h == want
+	}
+	if !found || len(got["records/c-0002/b.yaml"]) != 2 {
+		t.Errorf("versions %v, want 2 with %s", got, want)
+	}
+}

@@ -13,9 +13,9 @@ import (
 )
 
 // Versions finds every version of the files at or under paths (a file, or
-// a folder such as records/c-0042) in the history of every ref: branches,
-// tags, remote-tracking refs and the stash. It returns, per file path, the
-// blob ids of its versions, sorted.
+// a folder such as records/c-0042) in the history of every ref (branches,
+// tags, remote-tracking refs, the stash) and of a detached HEAD. It
+// returns, per file path, the blob ids of its versions, sorted.
 //
 // The walk asks git, per commit, for the object at each path, and skips a
 // root tree or folder it has already seen, so its cost follows the number
