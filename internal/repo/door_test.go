@@ -31,7 +31,6 @@ var pending = map[string]bool{
 	"internal/githook":  true,
 	"internal/identity": true,
 	"internal/keyring":  true,
-	"internal/merge":    true,
 	"internal/proof":    true,
 	"internal/purge":    true,
 }
