@@ -5,7 +5,8 @@ import (
 	"strings"
 
 	"github.com/go-git/go-git/v5/plumbing"
-	"github.com/go-git/go-git/v5/plumbing/storer"
+
+	"github.com/vts/dossier/internal/repo/odb"
 )
 
 // PathHit is a commit whose tree holds a path that must be gone.
@@ -19,7 +20,7 @@ type PathHit struct {
 // The paths are looked up together, as a trie, and every lookup is
 // memoised by (tree id, trie node): each tree on the way to an erased path
 // is read once, however many commits share it.
-func FindPaths(objects storer.EncodedObjectStorer, tips []plumbing.Hash, paths []string) (commits int, hits []PathHit, err error) {
+func FindPaths(objects odb.Store, tips []plumbing.Hash, paths []string) (commits int, hits []PathHit, err error) {
 	r := newRewriter(objects, nil, nil)
 	root := &pathNode{children: map[string]*pathNode{}}
 	for _, p := range paths {
@@ -51,11 +52,11 @@ func FindPaths(objects storer.EncodedObjectStorer, tips []plumbing.Hash, paths [
 				}
 				break
 			}
-			tag, err := parseTag(raw)
+			tag, err := odb.ParseTag(raw)
 			if err != nil {
 				return 0, nil, fmt.Errorf("tag %s: %w", t, err)
 			}
-			t = tag.object
+			t = tag.Object
 		}
 	}
 	for len(queue) > 0 {
@@ -65,18 +66,18 @@ func FindPaths(objects storer.EncodedObjectStorer, tips []plumbing.Hash, paths [
 		if err != nil {
 			return 0, nil, err
 		}
-		c, err := parseCommit(raw)
+		c, err := odb.ParseCommit(raw)
 		if err != nil {
 			return 0, nil, fmt.Errorf("commit %s: %w", id, err)
 		}
 		commits++
-		for _, p := range c.parents {
+		for _, p := range c.Parents {
 			if !seen[p] {
 				seen[p] = true
 				queue = append(queue, p)
 			}
 		}
-		in, err := r.pathsIn(memo, c.tree, root)
+		in, err := r.pathsIn(memo, c.Tree, root)
 		if err != nil {
 			return 0, nil, err
 		}
@@ -109,26 +110,26 @@ func (r *rewriter) pathsIn(memo map[pathKey][]string, tree plumbing.Hash, node *
 		return v, nil
 	}
 	var buf []byte
-	_, raw, err := r.readInto(tree, &buf)
+	_, raw, err := odb.ReadInto(r.objects, tree, &buf)
 	if err != nil {
 		return nil, err
 	}
 	var out []string
 	for off := 0; off < len(raw); {
-		e, err := nextEntry(raw, off)
+		e, err := odb.NextEntry(raw, off)
 		if err != nil {
 			return nil, fmt.Errorf("tree %s: %w", tree, err)
 		}
-		off = e.end
-		child := node.children[string(e.name)]
+		off = e.End
+		child := node.children[string(e.Name)]
 		if child == nil {
 			continue
 		}
 		if child.path != "" {
 			out = append(out, child.path)
 		}
-		if len(child.children) > 0 && e.isTree() {
-			sub, err := r.pathsIn(memo, e.hash, child)
+		if len(child.children) > 0 && e.IsTree() {
+			sub, err := r.pathsIn(memo, e.Hash, child)
 			if err != nil {
 				return nil, err
 			}

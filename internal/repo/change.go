@@ -117,10 +117,14 @@ func (ch Change) Commit(root, msg string) (_ plumbing.Hash, err error) {
 	}
 	sig := Signature(r)
 	var commit plumbing.Hash
-	if signing(root) {
+	sign, err := At(root).Signing()
+	if err != nil {
+		return plumbing.ZeroHash, err
+	}
+	if sign {
 		// go-git cannot make an SSH signature; git can, and the server
 		// asks for one on rule changes (.sops.yaml by "keys add").
-		if commit, err = commitTree(root, treeHash, tip.Hash(), msg, sig); err != nil {
+		if commit, err = At(root).CommitTree(treeHash, tip.Hash(), msg, sig, true); err != nil {
 			return plumbing.ZeroHash, err
 		}
 	} else {
@@ -372,30 +376,3 @@ func editTree(s storer.EncodedObjectStorer, h plumbing.Hash, edits map[string]*p
 
 // updateIndex sets the index entries of the edited paths to what was
 // committed, with the files' stat data so that git sees them as clean.
-
-// signing reports whether commits in the repository at root are to be
-// signed (git's commit.gpgSign), as "git commit" would sign them.
-func signing(root string) bool {
-	out, err := exec.Command("git", "-C", root, "config", "--type=bool", "--get", "commit.gpgsign").Output()
-	return err == nil && strings.TrimSpace(string(out)) == "true"
-}
-
-// commitTree makes a signed commit of tree on parent with git itself,
-// under the identity go-git would have used.
-func commitTree(root string, tree, parent plumbing.Hash, msg string, sig *object.Signature) (plumbing.Hash, error) {
-	cmd := exec.Command("git", "-C", root, "commit-tree", tree.String(), "-p", parent.String(), "-S")
-	cmd.Env = append(os.Environ(), "GIT_AUTHOR_NAME="+sig.Name, "GIT_AUTHOR_EMAIL="+sig.Email,
-		"GIT_COMMITTER_NAME="+sig.Name, "GIT_COMMITTER_EMAIL="+sig.Email)
-	cmd.Stdin = strings.NewReader(msg)
-	var stderr strings.Builder
-	cmd.Stderr = &stderr
-	out, err := cmd.Output()
-	if err != nil {
-		return plumbing.ZeroHash, fmt.Errorf("git commit-tree -S (signing the commit): %v: %s", err, strings.TrimSpace(stderr.String()))
-	}
-	h := plumbing.NewHash(strings.TrimSpace(string(out)))
-	if h.IsZero() {
-		return plumbing.ZeroHash, fmt.Errorf("git commit-tree gave no commit id")
-	}
-	return h, nil
-}
