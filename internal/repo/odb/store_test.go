@@ -192,3 +192,28 @@ func TestRemoveStale(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+func TestFindPaths(t *testing.T) {
+	dir, git := repoFixture(t)
+	first := git(nil, "rev-parse", "HEAD")
+	git(nil, "rm", "-q", "d/e/f.txt")
+	git(nil, "commit", "-q", "-m", "f gone")
+	git(nil, "tag", "-a", "-m", "v1", "v1")
+	st := OpenStore(filepath.Join(dir, ".git"))
+	defer func() { _ = st.Close() }()
+	tag := plumbing.NewHash(git(nil, "rev-parse", "v1"))
+	commits, hits, err := FindPaths(st, []plumbing.Hash{tag}, []string{"d/e/f.txt", "d/h.txt", "d/e/never.txt", "a.txt/x"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if commits != 2 {
+		t.Errorf("walked %d commits, want 2 (the tag is peeled, the parent followed)", commits)
+	}
+	got := map[string]string{}
+	for _, h := range hits {
+		got[h.Path] = h.Commit.String()
+	}
+	if len(got) != 2 || got["d/e/f.txt"] != first || got["d/h.txt"] == "" {
+		t.Errorf("hits %v: want d/e/f.txt in %s and d/h.txt", got, first)
+	}
+}
