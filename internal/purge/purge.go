@@ -540,7 +540,15 @@ func syncCheckout(r *repo.Repo, gitDir, workTree string, j *journal) error {
 	if _, err := os.Stat(filepath.Join(gitDir, "index.lock")); err == nil {
 		return fmt.Errorf("the index is locked (.git/index.lock): if no git command is running, remove that file and run the purge again; it finishes where it stopped")
 	}
-	if _, err := repo.At(workTree).Run("read-tree", "-m", "-u", "HEAD"); err != nil {
+	g := repo.At(workTree)
+	// read-tree -m takes the index's stat data as they are: refreshed
+	// first, a file that only looks changed (its stat data are stale, as
+	// after a tool rewrote it with the same content) does not stop it,
+	// while one really changed still does.
+	if _, err := g.Run("update-index", "-q", "--refresh"); err != nil {
+		return fmt.Errorf("refreshing the index before updating the work tree: %w", err)
+	}
+	if _, err := g.Run("read-tree", "-m", "-u", "HEAD"); err != nil {
 		return fmt.Errorf("updating the index and work tree to the purge record (git read-tree -m -u HEAD): %w", err)
 	}
 	return nil
