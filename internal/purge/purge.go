@@ -182,8 +182,8 @@ func Run(root string, opts Options) (*Result, error) {
 		return nil, err
 	}
 	var ids []string
-	for _, r := range reqs {
-		ids = append(ids, r.ID)
+	for _, req := range reqs {
+		ids = append(ids, req.ID)
 	}
 	erased, err := ErasedSet(reqs)
 	if err != nil {

@@ -365,9 +365,11 @@ func (r *rewriter) rewriteCommit(p *pending) (commitResult, error) {
 		}
 		wasEmpty := len(p.c.Parents) == 0 && p.c.Tree == odb.EmptyTree
 		if len(p.c.Parents) == 1 {
-			if old, err := r.commitTree(p.c.Parents[0]); err == nil && old == p.c.Tree {
-				wasEmpty = true
+			old, err := r.commitTree(p.c.Parents[0])
+			if err != nil {
+				return commitResult{}, fmt.Errorf("commit %s: parent %s: %w", p.id, p.c.Parents[0], err)
 			}
+			wasEmpty = old == p.c.Tree
 		}
 		if tree == base && !wasEmpty {
 			r.dropped++
