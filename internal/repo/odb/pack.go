@@ -190,7 +190,7 @@ func (w *PackWriter) Close() (bool, error) {
 	}
 	// Renamed into place on success, so there is nothing to remove then;
 	// on failure the error is returned, and an index holds only object
-	// ids and offsets, none of the content (a later purge removes it).
+	// ids and offsets, none of the content (RemoveStale removes it).
 	defer func() { _ = os.Remove(tmpIdx.Name()) }()
 	if _, err := idxfile.NewEncoder(tmpIdx).Encode(idx); err != nil {
 		_ = tmpIdx.Close() // removed just after: closing it loses nothing

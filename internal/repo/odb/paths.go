@@ -16,7 +16,7 @@ type PathHit struct {
 // FindPaths walks every commit reachable from tips (tags are peeled) and
 // returns those whose tree holds one of paths, at most one hit per path.
 // The paths are looked up together, as a trie, and every lookup is
-// memoised by (tree id, trie node): each tree on the way to an erased path
+// memoised by (tree id, trie node): each tree on the way to a looked-for path
 // is read once, however many commits share it.
 func FindPaths(objects Store, tips []plumbing.Hash, paths []string) (commits int, hits []PathHit, err error) {
 	w := &pathWalk{objects: objects, memo: map[pathKey][]string{}}
