@@ -72,8 +72,9 @@ lint:
 # Every parser that reads what a user or a push can send is fuzzed for a
 # short while on each run (the seeds also run as plain tests): the YAML fast
 # path and the record grammar, sops metadata and ENC values, .sops.yaml,
-# ledger files (and the server's ledger scanner), paths. The budget is a
-# count of inputs, not a duration: with a duration, go1.26's fuzz
+# ledger files (and the server's ledger scanner), paths, raw commits, tags
+# and trees (a push's, rewritten by purge and recomputed by the server).
+# The budget is a count of inputs, not a duration: with a duration, go1.26's fuzz
 # coordinator can fail at the deadline on a busy machine with no input at
 # fault ("context deadline exceeded", golang/go#75804, fixed in go1.27).
 FUZZTIME ?= 20000x
@@ -85,7 +86,8 @@ FUZZ := \
 	./internal/sopsfile:FuzzParseRules \
 	./internal/ledger:FuzzCheck \
 	./internal/ledger:FuzzScanAgrees \
-	./internal/layout:FuzzCheck
+	./internal/layout:FuzzCheck \
+	./internal/repo/odb:FuzzRawObjects
 
 fuzz:
 	@for t in $(FUZZ); do \

@@ -61,10 +61,16 @@ func runPurge(e *env, args []string) error {
 		opts.MapFile = filepath.Join(e.dir, opts.MapFile)
 	}
 	res, err := purge.Run(root, opts)
-	if errors.Is(err, purge.ErrRefused) {
-		return refused("%s; nothing was changed", strings.TrimPrefix(err.Error(), purge.ErrRefused.Error()+": "))
-	}
-	if err != nil {
+	var re *purge.RefusedError
+	switch {
+	case errors.As(err, &re) && err == error(re):
+		return refused("%s; nothing was changed", re.Reason)
+	case errors.As(err, &re):
+		// A refusal with more to say (a temporary pack that could not be
+		// removed): all of it is shown, and "nothing was changed" is not
+		// claimed.
+		return refused("%v", err)
+	case err != nil:
 		return err
 	}
 	if res.NoPending {

@@ -8,12 +8,12 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/go-git/go-git/v5"
 	"github.com/go-git/go-git/v5/plumbing"
 
 	"github.com/vts/dossier/internal/identity"
 	"github.com/vts/dossier/internal/ledger"
 	"github.com/vts/dossier/internal/record"
+	"github.com/vts/dossier/internal/repo"
 )
 
 // byIdentity finds, again at purge time, what identifies each request's
@@ -29,12 +29,12 @@ import (
 // rr-cache entries, lost-found, AUTO_MERGE) are deleted; a copy in any
 // other file, or objects borrowed through objects/info/alternates (which a
 // purge here cannot delete), refuse the purge with what to do.
-func byIdentity(gitDir string, gr *git.Repository, branch plumbing.ReferenceName, reqs []*ledger.Request) (map[string][]string, error) {
+func byIdentity(gitDir string, r *repo.Repo, branch plumbing.ReferenceName, reqs []*ledger.Request) (map[string][]string, error) {
 	var subjects []record.Subject
-	for _, r := range reqs {
-		s, err := record.ParseSubject(r.Subject)
+	for _, req := range reqs {
+		s, err := record.ParseSubject(req.Subject)
 		if err != nil {
-			return nil, refusal("%s: subject: %v", ledger.Path(r.ID), err)
+			return nil, refusal("%s: subject: %v", ledger.Path(req.ID), err)
 		}
 		subjects = append(subjects, s)
 	}
@@ -46,7 +46,7 @@ func byIdentity(gitDir string, gr *git.Repository, branch plumbing.ReferenceName
 		return nil, refusal("this repository borrows objects from %s (objects/info/alternates): a purge here cannot delete them; run \"git repack -a -d\" and remove objects/info/alternates, then purge again", strings.Join(found.Alternates, ", "))
 	}
 	var remove []string
-	for i, r := range reqs {
+	for i, req := range reqs {
 		for _, f := range found.Files[subjects[i].String()] {
 			switch {
 			case strings.HasPrefix(f, "rr-cache/"):
@@ -56,13 +56,17 @@ func byIdentity(gitDir string, gr *git.Repository, branch plumbing.ReferenceName
 			case strings.HasPrefix(f, "lost-found/"):
 				remove = append(remove, f)
 			default:
-				return nil, refusal(".git/%s holds a copy of a record of %s (%s): finish or abort the git operation that wrote it, or delete the file, then purge again", f, r.Subject, r.ID)
+				return nil, refusal(".git/%s holds a copy of a record of %s (%s): finish or abort the git operation that wrote it, or delete the file, then purge again", f, req.Subject, req.ID)
 			}
 		}
 	}
+	tip, err := r.Reference(branch, true)
+	if err != nil {
+		return nil, fmt.Errorf("reading %s: %w", branch, err)
+	}
 	extra := map[string][]string{}
-	for i, r := range reqs {
-		kept, err := keptBlobs(gr, branch, r)
+	for i, req := range reqs {
+		kept, err := keptBlobs(r.Storer, tip.Hash(), req)
 		if err != nil {
 			return nil, err
 		}
@@ -71,8 +75,8 @@ func byIdentity(gitDir string, gr *git.Repository, branch plumbing.ReferenceName
 			return nil, err
 		}
 		kept = append(kept, notes...)
-		if add := identity.Minus(found.Objects[subjects[i].String()], r.ErasedObjects, kept); len(add) > 0 {
-			extra[r.ID] = add
+		if add := identity.Minus(found.Objects[subjects[i].String()], req.ErasedObjects, kept); len(add) > 0 {
+			extra[req.ID] = add
 		}
 	}
 	sort.Strings(remove)
@@ -82,31 +86,4 @@ func byIdentity(gitDir string, gr *git.Repository, branch plumbing.ReferenceName
 		}
 	}
 	return extra, nil
-}
-
-// keptBlobs are the blobs at r's kept paths at the tip of branch: the
-// minimised records a legal obligation retains.
-func keptBlobs(gr *git.Repository, branch plumbing.ReferenceName, r *ledger.Request) ([]string, error) {
-	if len(r.Kept) == 0 {
-		return nil, nil
-	}
-	ref, err := gr.Reference(branch, true)
-	if err != nil {
-		return nil, err
-	}
-	c, err := gr.CommitObject(ref.Hash())
-	if err != nil {
-		return nil, err
-	}
-	tree, err := c.Tree()
-	if err != nil {
-		return nil, err
-	}
-	var out []string
-	for _, k := range r.Kept {
-		if e, err := tree.FindEntry(k.Path); err == nil {
-			out = append(out, e.Hash.String())
-		}
-	}
-	return out, nil
 }

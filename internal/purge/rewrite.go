@@ -4,14 +4,14 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
-	"io"
 	"sort"
 	"strings"
 
 	"github.com/go-git/go-git/v5/plumbing"
-	"github.com/go-git/go-git/v5/plumbing/storer"
 
 	"github.com/vts/dossier/internal/progress"
+	"github.com/vts/dossier/internal/repo"
+	"github.com/vts/dossier/internal/repo/odb"
 )
 
 // rewriter removes a set of blobs from every commit, tree and tag reachable
@@ -23,9 +23,9 @@ import (
 // Nothing it writes is visible until the pack is closed, and no ref is
 // touched here: see Run for the order of the switch.
 type rewriter struct {
-	objects storer.EncodedObjectStorer
+	objects odb.Store
 	erased  map[plumbing.Hash]bool
-	pack    *packWriter
+	pack    *odb.PackWriter
 
 	trees   map[plumbing.Hash]plumbing.Hash // old tree -> new tree (ZeroHash: nothing left)
 	commits map[plumbing.Hash]commitResult
@@ -48,7 +48,7 @@ type commitResult struct {
 	tree plumbing.Hash // the tree of id
 }
 
-func newRewriter(objects storer.EncodedObjectStorer, erased map[plumbing.Hash]bool, pack *packWriter) *rewriter {
+func newRewriter(objects odb.Store, erased map[plumbing.Hash]bool, pack *odb.PackWriter) *rewriter {
 	return &rewriter{
 		objects: objects,
 		erased:  erased,
@@ -67,39 +67,16 @@ func (r *rewriter) emit(t plumbing.ObjectType, h plumbing.Hash, raw []byte, path
 	if r.pack == nil {
 		return nil
 	}
-	return r.pack.add(t, h, raw, path)
-}
-
-// readInto reads an object into *buf, growing it as needed.
-func (r *rewriter) readInto(h plumbing.Hash, buf *[]byte) (plumbing.ObjectType, []byte, error) {
-	o, err := r.objects.EncodedObject(plumbing.AnyObject, h)
-	if err != nil {
-		return 0, nil, fmt.Errorf("reading object %s: %w", h, err)
-	}
-	rd, err := o.Reader()
-	if err != nil {
-		return 0, nil, fmt.Errorf("reading object %s: %w", h, err)
-	}
-	defer func() { _ = rd.Close() }() // a reader of an object: closing it loses nothing
-	n := int(o.Size())
-	if cap(*buf) < n {
-		*buf = make([]byte, n)
-	}
-	b := (*buf)[:n]
-	if _, err := io.ReadFull(rd, b); err != nil {
-		return 0, nil, fmt.Errorf("reading object %s: %w", h, err)
-	}
-	return o.Type(), b, nil
+	return r.pack.Add(t, h, raw, path)
 }
 
 // read returns an object's type and content. The returned slice is only
 // valid until the next read unless keep is set.
 func (r *rewriter) read(h plumbing.Hash, keep bool) (plumbing.ObjectType, []byte, error) {
 	if keep {
-		var fresh []byte
-		return r.readInto(h, &fresh)
+		return odb.Read(r.objects, h)
 	}
-	return r.readInto(h, &r.buf)
+	return odb.ReadInto(r.objects, h, &r.buf)
 }
 
 // bigTree is the size from which a tree is rewritten against the previous
@@ -146,7 +123,7 @@ func (r *rewriter) treeAt(h plumbing.Hash, path string, depth int) (plumbing.Has
 		r.bufs = append(r.bufs, nil)
 		r.outs = append(r.outs, nil)
 	}
-	_, raw, err := r.readInto(h, &r.bufs[depth])
+	_, raw, err := odb.ReadInto(r.objects, h, &r.bufs[depth])
 	if err != nil {
 		return plumbing.ZeroHash, err
 	}
@@ -161,26 +138,26 @@ func (r *rewriter) treeAt(h plumbing.Hash, path string, depth int) (plumbing.Has
 		st.ends, st.outEnds = st.ends[:0], st.outEnds[:0]
 	}
 	out := r.outs[depth][:0]
-	entry := func(e *treeEntry) error {
-		nh := e.hash
+	entry := func(e *odb.TreeEntry) error {
+		nh := e.Hash
 		switch {
-		case e.isTree():
-			if sub, ok := r.trees[e.hash]; ok {
+		case e.IsTree():
+			if sub, ok := r.trees[e.Hash]; ok {
 				nh = sub
 			} else {
 				var err error
-				if nh, err = r.treeAt(e.hash, join(path, e.name), depth+1); err != nil {
+				if nh, err = r.treeAt(e.Hash, join(path, e.Name), depth+1); err != nil {
 					return err
 				}
 			}
-		case e.isBlob() && r.erased[e.hash]:
+		case e.IsBlob() && r.erased[e.Hash]:
 			nh = plumbing.ZeroHash
 		}
 		if !nh.IsZero() {
-			out = appendEntry(out, e, nh)
+			out = odb.AppendEntry(out, e, nh)
 		}
 		if big {
-			st.ends = append(st.ends, int32(e.end))
+			st.ends = append(st.ends, int32(e.End))
 			st.outEnds = append(st.outEnds, int32(len(out)))
 		}
 		return nil
@@ -214,25 +191,25 @@ func (r *rewriter) treeAt(h plumbing.Hash, path string, depth int) (plumbing.Has
 					break
 				}
 			}
-			e, err := nextEntry(raw, off)
+			e, err := odb.NextEntry(raw, off)
 			if err != nil {
 				return plumbing.ZeroHash, fmt.Errorf("tree %s: %w", h, err)
 			}
 			if err := entry(&e); err != nil {
 				return plumbing.ZeroHash, err
 			}
-			off = e.end
+			off = e.End
 		}
 	}
 	for off < len(raw) {
-		e, err := nextEntry(raw, off)
+		e, err := odb.NextEntry(raw, off)
 		if err != nil {
 			return plumbing.ZeroHash, fmt.Errorf("tree %s: %w", h, err)
 		}
 		if err := entry(&e); err != nil {
 			return plumbing.ZeroHash, err
 		}
-		off = e.end
+		off = e.End
 	}
 	r.outs[depth] = out
 	if big {
@@ -248,7 +225,7 @@ func (r *rewriter) treeAt(h plumbing.Hash, path string, depth int) (plumbing.Has
 		r.trees[h] = plumbing.ZeroHash
 		return plumbing.ZeroHash, nil
 	}
-	nh := hashObject(plumbing.TreeObject, out)
+	nh := odb.HashObject(plumbing.TreeObject, out)
 	if err := r.emit(plumbing.TreeObject, nh, out, "/"+path); err != nil {
 		return plumbing.ZeroHash, errPack(err)
 	}
@@ -290,17 +267,17 @@ func (r *rewriter) rootTree(h plumbing.Hash) (plumbing.Hash, error) {
 	if err != nil || !nh.IsZero() {
 		return nh, err
 	}
-	if err := r.emit(plumbing.TreeObject, emptyTree, nil, ""); err != nil {
+	if err := r.emit(plumbing.TreeObject, odb.EmptyTree, nil, ""); err != nil {
 		return plumbing.ZeroHash, errPack(err)
 	}
-	return emptyTree, nil
+	return odb.EmptyTree, nil
 }
 
 // pending is a commit waiting for its parents during the walk.
 type pending struct {
 	id       plumbing.Hash
 	raw      []byte
-	c        rawCommit
+	c        odb.Commit
 	expanded bool
 }
 
@@ -324,15 +301,15 @@ func (r *rewriter) commit(tip plumbing.Hash) (commitResult, error) {
 			if t != plumbing.CommitObject {
 				return commitResult{}, fmt.Errorf("object %s is a %s, not a commit", p.id, t)
 			}
-			if p.c, err = parseCommit(raw); err != nil {
+			if p.c, err = odb.ParseCommit(raw); err != nil {
 				return commitResult{}, fmt.Errorf("commit %s: %w", p.id, err)
 			}
 			p.raw = raw
 		}
 		if !p.expanded {
 			p.expanded = true
-			for i := len(p.c.parents) - 1; i >= 0; i-- {
-				par := p.c.parents[i]
+			for i := len(p.c.Parents) - 1; i >= 0; i-- {
+				par := p.c.Parents[i]
 				if _, done := r.commits[par]; !done && !inStack[par] {
 					inStack[par] = true
 					stack = append(stack, &pending{id: par})
@@ -353,14 +330,14 @@ func (r *rewriter) commit(tip plumbing.Hash) (commitResult, error) {
 }
 
 func (r *rewriter) rewriteCommit(p *pending) (commitResult, error) {
-	tree, err := r.rootTree(p.c.tree)
+	tree, err := r.rootTree(p.c.Tree)
 	if err != nil {
 		return commitResult{}, err
 	}
-	same := tree == p.c.tree
+	same := tree == p.c.Tree
 	var parents []commitResult
 	seen := map[plumbing.Hash]bool{}
-	for _, old := range p.c.parents {
+	for _, old := range p.c.Parents {
 		res, ok := r.commits[old]
 		if !ok {
 			return commitResult{}, fmt.Errorf("commit %s: parent %s was not rewritten first", p.id, old)
@@ -382,15 +359,17 @@ func (r *rewriter) rewriteCommit(p *pending) (commitResult, error) {
 	// A commit whose changes were all erased is dropped, unless it is the
 	// record of a request; one that was empty to begin with is kept.
 	if len(parents) <= 1 && !isRequestCommit(p.raw) {
-		base := emptyTree
+		base := odb.EmptyTree
 		if len(parents) == 1 {
 			base = parents[0].tree
 		}
-		wasEmpty := len(p.c.parents) == 0 && p.c.tree == emptyTree
-		if len(p.c.parents) == 1 {
-			if old, err := r.commitTree(p.c.parents[0]); err == nil && old == p.c.tree {
-				wasEmpty = true
+		wasEmpty := len(p.c.Parents) == 0 && p.c.Tree == odb.EmptyTree
+		if len(p.c.Parents) == 1 {
+			old, err := r.commitTree(p.c.Parents[0])
+			if err != nil {
+				return commitResult{}, fmt.Errorf("commit %s: parent %s: %w", p.id, p.c.Parents[0], err)
 			}
+			wasEmpty = old == p.c.Tree
 		}
 		if tree == base && !wasEmpty {
 			r.dropped++
@@ -404,12 +383,28 @@ func (r *rewriter) rewriteCommit(p *pending) (commitResult, error) {
 	for i, par := range parents {
 		ids[i] = par.id
 	}
-	raw := buildCommit(p.raw, p.c, tree, ids)
-	id := hashObject(plumbing.CommitObject, raw)
+	raw := odb.BuildCommit(p.raw, p.c, tree, ids)
+	id := odb.HashObject(plumbing.CommitObject, raw)
 	if err := r.emit(plumbing.CommitObject, id, raw, ""); err != nil {
 		return commitResult{}, errPack(err)
 	}
 	return commitResult{id: id, tree: tree}, nil
+}
+
+// isRequestCommit reports whether the message's trailer block names a
+// data-subject request (Dossier-Request: DSR-...): such a commit is the
+// record that a request was carried out and is kept even when empty.
+func isRequestCommit(raw []byte) bool {
+	msg := bytes.TrimRight(odb.Message(raw), "\n")
+	if i := bytes.LastIndex(msg, []byte("\n\n")); i >= 0 {
+		msg = msg[i+2:]
+	}
+	for _, line := range bytes.Split(msg, []byte("\n")) {
+		if bytes.HasPrefix(line, []byte("Dossier-Request:")) {
+			return true
+		}
+	}
+	return false
 }
 
 // commitTree is the tree of an old commit.
@@ -418,8 +413,8 @@ func (r *rewriter) commitTree(h plumbing.Hash) (plumbing.Hash, error) {
 	if err != nil {
 		return plumbing.ZeroHash, err
 	}
-	c, err := parseCommit(raw)
-	return c.tree, err
+	c, err := odb.ParseCommit(raw)
+	return c.Tree, err
 }
 
 // object rewrites what a ref or tag points to; ZeroHash means the target
@@ -451,11 +446,11 @@ func (r *rewriter) object(h plumbing.Hash) (plumbing.Hash, error) {
 		if err != nil {
 			return plumbing.ZeroHash, err
 		}
-		t, err := parseTag(raw)
+		t, err := odb.ParseTag(raw)
 		if err != nil {
 			return plumbing.ZeroHash, fmt.Errorf("tag %s: %w", h, err)
 		}
-		target, err := r.object(t.object)
+		target, err := r.object(t.Object)
 		if err != nil {
 			return plumbing.ZeroHash, err
 		}
@@ -463,9 +458,9 @@ func (r *rewriter) object(h plumbing.Hash) (plumbing.Hash, error) {
 		switch {
 		case target.IsZero():
 			nh = plumbing.ZeroHash
-		case target != t.object:
-			nraw := buildTag(raw, target)
-			nh = hashObject(plumbing.TagObject, nraw)
+		case target != t.Object:
+			nraw := odb.BuildTag(raw, target)
+			nh = odb.HashObject(plumbing.TagObject, nraw)
 			if err := r.emit(plumbing.TagObject, nh, nraw, ""); err != nil {
 				return plumbing.ZeroHash, errPack(err)
 			}
@@ -475,6 +470,9 @@ func (r *rewriter) object(h plumbing.Hash) (plumbing.Hash, error) {
 	}
 	return h, nil
 }
+
+// errPack wraps a failure to write the rewritten objects.
+func errPack(err error) error { return fmt.Errorf("writing the rewritten objects: %w", err) }
 
 // RefUpdate is one planned ref change; New is ZeroHash for a deletion.
 type RefUpdate struct {
@@ -491,31 +489,28 @@ func (u RefUpdate) Delete() bool { return u.New == plumbing.ZeroHash.String() }
 // the moment, erased data included), remote-tracking refs that changed are
 // dropped rather than moved (they name what the remote has, which the next
 // fetch sets right once the remote is purged too).
-func (r *rewriter) planRefs(refs []*plumbing.Reference) ([]RefUpdate, error) {
+func (r *rewriter) planRefs(refs []repo.Ref) ([]RefUpdate, error) {
 	// Commits first, oldest history first, so that tags and later refs
 	// hit the memo.
-	sort.SliceStable(refs, func(i, j int) bool { return refs[i].Name() < refs[j].Name() })
+	sort.SliceStable(refs, func(i, j int) bool { return refs[i].Name < refs[j].Name })
 	var out []RefUpdate
 	for _, ref := range refs {
-		if ref.Type() != plumbing.HashReference {
-			continue
-		}
-		name := ref.Name().String()
+		name := ref.Name
 		if name == "refs/stash" {
-			out = append(out, RefUpdate{Name: name, Old: ref.Hash().String(), New: plumbing.ZeroHash.String()})
+			out = append(out, RefUpdate{Name: name, Old: ref.Hash.String(), New: plumbing.ZeroHash.String()})
 			continue
 		}
-		nh, err := r.object(ref.Hash())
+		nh, err := r.object(ref.Hash)
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", name, err)
 		}
-		if nh == ref.Hash() {
+		if nh == ref.Hash {
 			continue
 		}
 		if strings.HasPrefix(name, "refs/remotes/") {
 			nh = plumbing.ZeroHash
 		}
-		out = append(out, RefUpdate{Name: name, Old: ref.Hash().String(), New: nh.String()})
+		out = append(out, RefUpdate{Name: name, Old: ref.Hash.String(), New: nh.String()})
 	}
 	return out, nil
 }

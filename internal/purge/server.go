@@ -4,19 +4,17 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"sort"
 	"strings"
 
-	"github.com/go-git/go-git/v5"
 	"github.com/go-git/go-git/v5/plumbing"
-	"github.com/go-git/go-git/v5/plumbing/object"
-	"github.com/go-git/go-git/v5/plumbing/storer"
 
 	"github.com/vts/dossier/internal/identity"
 	"github.com/vts/dossier/internal/ledger"
 	"github.com/vts/dossier/internal/record"
+	"github.com/vts/dossier/internal/repo"
+	"github.com/vts/dossier/internal/repo/odb"
 )
 
 // Rewrite is what each of tips (a commit, tag, tree or blob id) becomes
@@ -25,7 +23,7 @@ import (
 // any object. The rewrite is deterministic: commit and tag headers are kept
 // byte for byte, so the git server can recompute a pushed purge from its own
 // history and compare ids instead of believing what the push says.
-func Rewrite(objects storer.EncodedObjectStorer, erased map[plumbing.Hash]bool, tips []plumbing.Hash) (map[plumbing.Hash]plumbing.Hash, error) {
+func Rewrite(objects odb.Store, erased map[plumbing.Hash]bool, tips []plumbing.Hash) (map[plumbing.Hash]plumbing.Hash, error) {
 	r := newRewriter(objects, erased, nil)
 	out := make(map[plumbing.Hash]plumbing.Hash, len(tips))
 	for _, t := range tips {
@@ -42,44 +40,47 @@ func Rewrite(objects storer.EncodedObjectStorer, erased map[plumbing.Hash]bool, 
 // that do not parse are an error: a ledger the tool cannot read must stop
 // a purge, never shrink it). It reads from git objects, not a work tree,
 // so it serves a bare server repository and a side-branch checkout alike.
-func Ledger(objects storer.EncodedObjectStorer, at plumbing.Hash) (map[string]*ledger.Request, error) {
+func Ledger(objects odb.Store, at plumbing.Hash) (map[string]*ledger.Request, error) {
 	out := map[string]*ledger.Request{}
 	if at.IsZero() {
 		return out, nil
 	}
-	c, err := object.GetCommit(objects, at)
+	tree, err := odb.TreeOf(objects, at)
 	if err != nil {
 		return nil, fmt.Errorf("reading commit %s: %w", at, err)
 	}
-	tree, err := c.Tree()
+	dir, ok, err := odb.Find(objects, tree, ledger.Dir)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("reading %s/ at %s: %w", ledger.Dir, at, err)
 	}
-	dir, err := tree.Tree(ledger.Dir)
-	if errors.Is(err, object.ErrDirectoryNotFound) {
+	if !ok {
 		return out, nil
 	}
-	if err != nil {
-		return nil, err
+	if !dir.IsTree() {
+		return nil, fmt.Errorf("%s at %s is not a folder", ledger.Dir, at)
 	}
-	for _, e := range dir.Entries {
-		if !e.Mode.IsFile() || !strings.HasPrefix(e.Name, "DSR-") || !strings.HasSuffix(e.Name, ".yaml") {
+	entries, err := odb.Entries(objects, dir.Hash)
+	if err != nil {
+		return nil, fmt.Errorf("reading %s/ at %s: %w", ledger.Dir, at, err)
+	}
+	for _, e := range entries {
+		name := string(e.Name)
+		if !e.IsBlob() || !strings.HasPrefix(name, "DSR-") || !strings.HasSuffix(name, ".yaml") {
 			continue
 		}
-		f, err := dir.TreeEntryFile(&e)
+		typ, text, err := odb.Read(objects, e.Hash)
 		if err != nil {
-			return nil, err
+			return nil, fmt.Errorf("%s/%s: %w", ledger.Dir, name, err)
 		}
-		text, err := f.Contents()
+		if typ != plumbing.BlobObject {
+			return nil, fmt.Errorf("%s/%s is a %s, not a file", ledger.Dir, name, typ)
+		}
+		req, err := ledger.Parse(text)
 		if err != nil {
-			return nil, err
+			return nil, fmt.Errorf("%s/%s: %w", ledger.Dir, name, err)
 		}
-		req, err := ledger.Parse([]byte(text))
-		if err != nil {
-			return nil, fmt.Errorf("%s/%s: %w", ledger.Dir, e.Name, err)
-		}
-		if ledger.Path(req.ID) != ledger.Dir+"/"+e.Name {
-			return nil, fmt.Errorf("%s/%s holds request %s", ledger.Dir, e.Name, req.ID)
+		if ledger.Path(req.ID) != ledger.Dir+"/"+name {
+			return nil, fmt.Errorf("%s/%s holds request %s", ledger.Dir, name, req.ID)
 		}
 		out[req.ID] = req
 	}
@@ -91,21 +92,28 @@ func ErasedSet(reqs []*ledger.Request) (map[plumbing.Hash]bool, error) {
 	out := map[plumbing.Hash]bool{}
 	for _, r := range reqs {
 		for _, o := range r.ErasedObjects {
-			if _, err := parseHex([]byte(o)); err != nil {
+			h, err := odb.ParseHex([]byte(o))
+			if err != nil {
 				return nil, fmt.Errorf("%s: erased_objects: %v", ledger.Path(r.ID), err)
 			}
-			out[plumbing.NewHash(o)] = true
+			out[h] = true
 		}
 	}
 	return out, nil
+}
+
+// References is what DefaultBranch reads refs through: a *repo.Repo, or
+// go-git's *git.Repository.
+type References interface {
+	Reference(name plumbing.ReferenceName, resolved bool) (*plumbing.Reference, error)
 }
 
 // DefaultBranch is the branch a purge is recorded on: the repository's
 // main branch, whatever is checked out. In a bare repository (the server)
 // it is HEAD's branch; in a clone it is the branch origin/HEAD names, else
 // main or master, else HEAD's branch.
-func DefaultBranch(gr *git.Repository, bare bool) (plumbing.ReferenceName, error) {
-	head, err := gr.Storer.Reference(plumbing.HEAD)
+func DefaultBranch(refs References, bare bool) (plumbing.ReferenceName, error) {
+	head, err := refs.Reference(plumbing.HEAD, false)
 	if err != nil {
 		return "", fmt.Errorf("reading HEAD: %w", err)
 	}
@@ -115,17 +123,37 @@ func DefaultBranch(gr *git.Repository, bare bool) (plumbing.ReferenceName, error
 		}
 		return head.Target(), nil
 	}
-	has := func(n plumbing.ReferenceName) bool {
-		_, err := gr.Storer.Reference(n)
-		return err == nil
+	has := func(n plumbing.ReferenceName) (bool, error) {
+		_, err := refs.Reference(n, false)
+		if errors.Is(err, plumbing.ErrReferenceNotFound) {
+			return false, nil
+		}
+		if err != nil {
+			return false, fmt.Errorf("reading %s: %w", n, err)
+		}
+		return true, nil
 	}
-	if o, err := gr.Storer.Reference("refs/remotes/origin/HEAD"); err == nil && o.Type() == plumbing.SymbolicReference {
-		if b := plumbing.NewBranchReferenceName(strings.TrimPrefix(o.Target().String(), "refs/remotes/origin/")); has(b) {
+	o, err := refs.Reference("refs/remotes/origin/HEAD", false)
+	switch {
+	case err == nil && o.Type() == plumbing.SymbolicReference:
+		b := plumbing.NewBranchReferenceName(strings.TrimPrefix(o.Target().String(), "refs/remotes/origin/"))
+		ok, err := has(b)
+		if err != nil {
+			return "", err
+		}
+		if ok {
 			return b, nil
 		}
+	case err != nil && !errors.Is(err, plumbing.ErrReferenceNotFound):
+		return "", fmt.Errorf("reading refs/remotes/origin/HEAD: %w", err)
 	}
 	for _, b := range []string{"main", "master"} {
-		if n := plumbing.NewBranchReferenceName(b); has(n) {
+		n := plumbing.NewBranchReferenceName(b)
+		ok, err := has(n)
+		if err != nil {
+			return "", err
+		}
+		if ok {
 			return n, nil
 		}
 	}
@@ -160,7 +188,7 @@ func IsBare(dir string) bool {
 			return false
 		}
 	}
-	out, err := exec.Command("git", "--git-dir", dir, "rev-parse", "--is-bare-repository").Output()
+	out, err := repo.AtGitDir(dir).Run("rev-parse", "--is-bare-repository")
 	return err == nil && strings.TrimSpace(string(out)) == "true"
 }
 
@@ -183,7 +211,7 @@ func purgedRequests(reqs map[string]*ledger.Request) []*ledger.Request {
 // request id: what a purge removes on top of the ledger's list. Unlike
 // the purge's own scan it changes and refuses nothing: the git server uses
 // it to recompute a pushed purge, whose client found the same versions.
-func IdentityFound(gitDir string, objects storer.EncodedObjectStorer, tip plumbing.Hash, reqs []*ledger.Request) (map[string][]string, error) {
+func IdentityFound(gitDir string, objects odb.Store, tip plumbing.Hash, reqs []*ledger.Request) (map[string][]string, error) {
 	out := map[string][]string{}
 	if len(reqs) == 0 {
 		return out, nil
@@ -200,19 +228,10 @@ func IdentityFound(gitDir string, objects storer.EncodedObjectStorer, tip plumbi
 	if err != nil {
 		return nil, err
 	}
-	var tree *object.Tree
-	if c, err := object.GetCommit(objects, tip); err == nil {
-		tree, _ = c.Tree()
-	}
 	for i, r := range reqs {
-		var kept []string
-		for _, k := range r.Kept {
-			if tree == nil {
-				break
-			}
-			if e, err := tree.FindEntry(k.Path); err == nil {
-				kept = append(kept, e.Hash.String())
-			}
+		kept, err := keptBlobs(objects, tip, r)
+		if err != nil {
+			return nil, err
 		}
 		notes, err := identity.NotesOn(gitDir, kept)
 		if err != nil {
@@ -220,6 +239,31 @@ func IdentityFound(gitDir string, objects storer.EncodedObjectStorer, tip plumbi
 		}
 		if add := identity.Minus(found.Objects[subjects[i].String()], r.ErasedObjects, kept, notes); len(add) > 0 {
 			out[r.ID] = add
+		}
+	}
+	return out, nil
+}
+
+// keptBlobs are the blobs at r's kept paths in commit tip (ZeroHash: no
+// commit, nothing kept): the minimised records a legal obligation
+// retains. A tree that cannot be read is an error, never "nothing kept",
+// which would make the purge remove what the law says to keep.
+func keptBlobs(objects odb.Store, tip plumbing.Hash, r *ledger.Request) ([]string, error) {
+	if len(r.Kept) == 0 || tip.IsZero() {
+		return nil, nil
+	}
+	tree, err := odb.TreeOf(objects, tip)
+	if err != nil {
+		return nil, fmt.Errorf("reading what %s keeps: %w", r.ID, err)
+	}
+	var out []string
+	for _, k := range r.Kept {
+		e, ok, err := odb.Find(objects, tree, k.Path)
+		if err != nil {
+			return nil, fmt.Errorf("reading %s, which %s keeps: %w", k.Path, r.ID, err)
+		}
+		if ok {
+			out = append(out, e.Hash.String())
 		}
 	}
 	return out, nil

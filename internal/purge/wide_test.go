@@ -13,6 +13,8 @@ import (
 	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/go-git/go-git/v5/plumbing/cache"
 	"github.com/go-git/go-git/v5/storage/filesystem"
+
+	"github.com/vts/dossier/internal/repo/odb"
 )
 
 // TestWideTreesMatchFilterRepo drives the rewrite of wide trees (records/
@@ -59,7 +61,7 @@ func TestWideTreesMatchFilterRepo(t *testing.T) {
 	erased := map[plumbing.Hash]bool{}
 	var ids []string
 	for _, s := range []string{"secret 1", "secret 2", "secret 200", "secret 399", "secret 400", "secret 150", "secret 399 v2"} {
-		h := hashObject(plumbing.BlobObject, []byte(s+"\n"))
+		h := odb.HashObject(plumbing.BlobObject, []byte(s+"\n"))
 		erased[h] = true
 		ids = append(ids, h.String())
 	}
@@ -81,7 +83,7 @@ func TestWideTreesMatchFilterRepo(t *testing.T) {
 	gitDir := filepath.Join(live, ".git")
 	st := filesystem.NewStorageWithOptions(osfs.New(gitDir), cache.NewObjectLRUDefault(), filesystem.Options{ExclusiveAccess: true, KeepDescriptors: true})
 	defer func() { _ = st.Close() }()
-	pack, err := newPackWriter(gitDir)
+	pack, err := odb.NewPackWriter(gitDir)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -89,7 +91,7 @@ func TestWideTreesMatchFilterRepo(t *testing.T) {
 	for _, branch := range []string{"main", "side"} {
 		tip := plumbing.NewHash(git(live, nil, "rev-parse", branch))
 		if _, err := rw.commit(tip); err != nil {
-			t.Fatal(pack.abort(err))
+			t.Fatal(pack.Abort(err))
 		}
 	}
 	if _, err := pack.Close(); err != nil {

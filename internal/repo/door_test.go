@@ -32,7 +32,6 @@ var pending = map[string]bool{
 	"internal/identity": true,
 	"internal/keyring":  true,
 	"internal/proof":    true,
-	"internal/purge":    true,
 }
 
 // TestRepoIsTheOneDoorToGit holds every package of the module outside

@@ -1,4 +1,4 @@
-package purge
+package odb
 
 import (
 	"bytes"
@@ -16,8 +16,9 @@ import (
 	"github.com/go-git/go-git/v5/plumbing/format/idxfile"
 )
 
-// packWriter streams the rewritten objects into one packfile as they are
-// made, so memory holds only the latest version of each rewritten tree.
+// PackWriter streams new objects (a rewrite's trees, commits and tags)
+// into one packfile as they are made, so memory holds only the latest
+// version of each tree.
 //
 // Why a packfile and not go-git's loose objects: in a large repository the
 // top trees (records/ with one entry per customer) change in every
@@ -28,8 +29,9 @@ import (
 // already known, with no second pass over the data.
 //
 // Until Close renames it into objects/pack, the pack is a temporary file
-// that git and go-git ignore: a crash leaves the object database as it was.
-type packWriter struct {
+// that git and go-git ignore: a crash leaves the object database as it was,
+// plus the temporary file, which RemoveStale deletes.
+type PackWriter struct {
 	dir    string // objects/pack
 	f      *os.File
 	off    int64
@@ -53,27 +55,33 @@ type lastTree struct {
 // depth limit, storing whole what lies beyond.
 const maxDepth = 50
 
-func newPackWriter(gitDir string) (*packWriter, error) {
+// NewPackWriter starts a pack in the repository at gitDir; the caller
+// ends it with Close or Abort.
+func NewPackWriter(gitDir string) (*PackWriter, error) {
 	dir := filepath.Join(gitDir, "objects", "pack")
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, err
 	}
-	f, err := os.CreateTemp(dir, "tmp_pack_dossier_")
+	f, err := os.CreateTemp(dir, tempPrefix+"pack_dossier_")
 	if err != nil {
 		return nil, err
 	}
-	w := &packWriter{dir: dir, f: f, seen: map[plumbing.Hash]bool{}, last: map[string]lastTree{}}
-	w.zw, _ = zlib.NewWriterLevel(&w.zbuf, zlib.BestSpeed)
+	w := &PackWriter{dir: dir, f: f, seen: map[plumbing.Hash]bool{}, last: map[string]lastTree{}}
+	if w.zw, err = zlib.NewWriterLevel(&w.zbuf, zlib.BestSpeed); err != nil {
+		return nil, w.Abort(err)
+	}
 	// Version 2; the object count is filled in by Close.
 	if _, err := f.Write([]byte{'P', 'A', 'C', 'K', 0, 0, 0, 2, 0, 0, 0, 0}); err != nil {
-		return nil, w.abort(err)
+		return nil, w.Abort(err)
 	}
 	w.off = 12
 	return w, nil
 }
 
-// add writes one object; path, when not empty, groups trees for deltas.
-func (w *packWriter) add(t plumbing.ObjectType, h plumbing.Hash, raw []byte, path string) error {
+// Add writes one object whose id is h (see HashObject); path, when not
+// empty, groups trees for deltas: a tree is stored as a delta against the
+// previous one added at the same path. An id added before is skipped.
+func (w *PackWriter) Add(t plumbing.ObjectType, h plumbing.Hash, raw []byte, path string) error {
 	if w.seen[h] {
 		return nil
 	}
@@ -142,62 +150,62 @@ func appendOffset(dst []byte, n int64) []byte {
 // Close finishes the pack and its index and moves both into the object
 // database, the index last (git and go-git find a pack through its index).
 // It returns false when there was nothing to write.
-func (w *packWriter) Close() (bool, error) {
+func (w *PackWriter) Close() (bool, error) {
 	if w.count == 0 {
-		return false, w.abort(nil)
+		return false, w.Abort(nil)
 	}
 	var n [4]byte
 	binary.BigEndian.PutUint32(n[:], w.count)
 	if _, err := w.f.WriteAt(n[:], 8); err != nil {
-		return false, w.abort(err)
+		return false, w.Abort(err)
 	}
 	if _, err := w.f.Seek(0, io.SeekStart); err != nil {
-		return false, w.abort(err)
+		return false, w.Abort(err)
 	}
 	sum := sha1.New()
 	if _, err := io.Copy(sum, w.f); err != nil {
-		return false, w.abort(err)
+		return false, w.Abort(err)
 	}
 	var packHash plumbing.Hash
 	copy(packHash[:], sum.Sum(nil))
 	if _, err := w.f.Write(packHash[:]); err != nil {
-		return false, w.abort(err)
+		return false, w.Abort(err)
 	}
 	if err := w.f.Sync(); err != nil {
-		return false, w.abort(err)
+		return false, w.Abort(err)
 	}
 	if err := w.f.Close(); err != nil {
-		return false, w.abort(err)
+		return false, w.Abort(err)
 	}
 	if err := w.idx.OnFooter(packHash); err != nil {
-		return false, w.abort(err)
+		return false, w.Abort(err)
 	}
 	idx, err := w.idx.Index()
 	if err != nil {
-		return false, w.abort(err)
+		return false, w.Abort(err)
 	}
-	tmpIdx, err := os.CreateTemp(w.dir, "tmp_idx_dossier_")
+	tmpIdx, err := os.CreateTemp(w.dir, tempPrefix+"idx_dossier_")
 	if err != nil {
-		return false, w.abort(err)
+		return false, w.Abort(err)
 	}
 	// Renamed into place on success, so there is nothing to remove then;
 	// on failure the error is returned, and an index holds only object
-	// ids and offsets, none of the content (a later purge removes it).
+	// ids and offsets, none of the content (RemoveStale removes it).
 	defer func() { _ = os.Remove(tmpIdx.Name()) }()
 	if _, err := idxfile.NewEncoder(tmpIdx).Encode(idx); err != nil {
 		_ = tmpIdx.Close() // removed just after: closing it loses nothing
-		return false, w.abort(err)
+		return false, w.Abort(err)
 	}
 	if err := tmpIdx.Sync(); err != nil {
 		_ = tmpIdx.Close() // removed just after: closing it loses nothing
-		return false, w.abort(err)
+		return false, w.Abort(err)
 	}
 	if err := tmpIdx.Close(); err != nil {
-		return false, w.abort(err)
+		return false, w.Abort(err)
 	}
 	base := filepath.Join(w.dir, "pack-"+packHash.String())
 	if err := os.Rename(w.f.Name(), base+".pack"); err != nil {
-		return false, w.abort(err)
+		return false, w.Abort(err)
 	}
 	if err := os.Rename(tmpIdx.Name(), base+".idx"); err != nil {
 		return false, err
@@ -205,10 +213,10 @@ func (w *packWriter) Close() (bool, error) {
 	return true, nil
 }
 
-// abort removes the temporary pack and returns err, joined with the
+// Abort removes the temporary pack and returns err, joined with the
 // failure to remove it: the pack holds the repository's history, so one
 // left behind is named to the person.
-func (w *packWriter) abort(err error) error {
+func (w *PackWriter) Abort(err error) error {
 	_ = w.f.Close() // removed next: what a failed close loses is thrown away anyway
 	if rerr := os.Remove(w.f.Name()); rerr != nil && !errors.Is(rerr, os.ErrNotExist) {
 		return errors.Join(err, fmt.Errorf("removing the temporary pack %s: %w", w.f.Name(), rerr))
@@ -237,22 +245,22 @@ func treeDelta(base, target []byte) []byte {
 	}
 	bi := 0
 	for ti := 0; ti < len(target); {
-		te, err := nextEntry(target, ti)
+		te, err := NextEntry(target, ti)
 		if err != nil {
 			return delta(base, target)
 		}
 		matched := false
 		for bi < len(base) {
-			be, err := nextEntry(base, bi)
+			be, err := NextEntry(base, bi)
 			if err != nil {
 				return delta(base, target)
 			}
-			c := compareNames(be.name, be.isTree(), te.name, te.isTree())
+			c := compareNames(be.Name, be.IsTree(), te.Name, te.IsTree())
 			if c < 0 {
-				bi = be.end
+				bi = be.End
 				continue
 			}
-			if c == 0 && bytes.Equal(base[bi:be.end], target[ti:te.end]) {
+			if c == 0 && bytes.Equal(base[bi:be.End], target[ti:te.End]) {
 				matched = true
 				if insEnd > insStart {
 					flushInsert()
@@ -263,8 +271,8 @@ func treeDelta(base, target []byte) []byte {
 				if copyLen == 0 {
 					copyOff = bi
 				}
-				copyLen += be.end - bi
-				bi = be.end
+				copyLen += be.End - bi
+				bi = be.End
 			}
 			break
 		}
@@ -275,9 +283,9 @@ func treeDelta(base, target []byte) []byte {
 			if insEnd == insStart {
 				insStart = ti
 			}
-			insEnd = te.end
+			insEnd = te.End
 		}
-		ti = te.end
+		ti = te.End
 	}
 	if copyLen > 0 {
 		flushCopy()
@@ -374,5 +382,23 @@ func appendCopy(dst []byte, off, n int) []byte {
 	return dst
 }
 
-// errPack wraps pack errors with where they happened.
-func errPack(err error) error { return fmt.Errorf("writing the rewritten objects: %w", err) }
+// tempPrefix begins the name of every temporary file a PackWriter makes in
+// objects/pack ("tmp_", as git's own, which git's gc also cleans up).
+const tempPrefix = "tmp_"
+
+// RemoveStale deletes the temporary files a PackWriter killed mid-write
+// left in the repository at gitDir. They may hold objects that a later
+// rewrite removed from history (erased data), so one that cannot be
+// removed is an error.
+func RemoveStale(gitDir string) error {
+	stale, err := filepath.Glob(filepath.Join(gitDir, "objects", "pack", tempPrefix+"*_dossier_*"))
+	if err != nil {
+		return fmt.Errorf("looking for temporary packs: %w", err)
+	}
+	for _, f := range stale {
+		if err := os.Remove(f); err != nil && !errors.Is(err, os.ErrNotExist) {
+			return fmt.Errorf("removing %s, left by an interrupted write: %w", f, err)
+		}
+	}
+	return nil
+}

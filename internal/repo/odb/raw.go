@@ -1,4 +1,15 @@
-package purge
+// Package odb reads and writes git objects as raw bytes: commits, tags
+// and trees parsed and rebuilt without go-git's decoding, object ids
+// computed as git computes them, paths looked up in trees, and a pack
+// writer that streams objects into the object database, invisible until
+// complete. It is plain git, no policy: what to rewrite, keep or drop is
+// the caller's (purge's rewrite of history, the server's recomputation of
+// a pushed purge).
+//
+// It lives under repo, the one door to git: packages above repo get
+// objects' bytes and ids here instead of opening go-git's storage or
+// pack formats themselves.
+package odb
 
 import (
 	"bytes"
@@ -10,18 +21,17 @@ import (
 	"github.com/go-git/go-git/v5/plumbing"
 )
 
-// The rewrite works on raw object bytes rather than go-git's decoded
-// object.Commit and object.Tag: decoding and re-encoding would normalise
-// what it does not model (unknown headers, odd whitespace, encodings), and a
-// rewrite must keep every byte of a commit but its tree, parents and
-// signature. It is also several times faster on the large trees of a big
-// repository.
+// Raw object bytes rather than go-git's decoded object.Commit and
+// object.Tag: decoding and re-encoding would normalise what it does not
+// model (unknown headers, odd whitespace, encodings), and a rewrite must
+// keep every byte of a commit but its tree, parents and signature. It is
+// also several times faster on the large trees of a big repository.
 
-// emptyTree is the id of the tree with no entries.
-var emptyTree = plumbing.NewHash("4b825dc642cb6eb9a060e54bf8d69288fbee4904")
+// EmptyTree is the id of the tree with no entries.
+var EmptyTree = plumbing.NewHash("4b825dc642cb6eb9a060e54bf8d69288fbee4904")
 
-// hashObject is the git object id of content of type t.
-func hashObject(t plumbing.ObjectType, content []byte) plumbing.Hash {
+// HashObject is the git object id of content of type t.
+func HashObject(t plumbing.ObjectType, content []byte) plumbing.Hash {
 	h := sha1.New()
 	h.Write([]byte(t.String()))
 	h.Write([]byte{' '})
@@ -33,64 +43,66 @@ func hashObject(t plumbing.ObjectType, content []byte) plumbing.Hash {
 	return out
 }
 
-// treeEntry is one entry of a raw tree: its bytes span raw[start:end], the
-// object id is the last 20 bytes.
-type treeEntry struct {
-	mode []byte
-	name []byte
-	hash plumbing.Hash
-	end  int // offset just past the entry
+// TreeEntry is one entry of a raw tree: its bytes span raw[start:End], the
+// object id is the last 20 bytes. Mode and Name point into the tree's
+// bytes and are valid as long as those are.
+type TreeEntry struct {
+	Mode []byte
+	Name []byte
+	Hash plumbing.Hash
+	End  int // offset just past the entry
 }
 
-// isTree and isBlob classify an entry by its mode (git writes "40000" for
+// IsTree and IsBlob classify an entry by its mode (git writes "40000" for
 // trees; blobs are regular, executable or symlink files; 160000 is a
-// submodule commit, which the rewrite leaves alone).
-func (e *treeEntry) isTree() bool { return bytes.Equal(e.mode, []byte("40000")) }
+// submodule commit, which is neither).
+func (e *TreeEntry) IsTree() bool { return bytes.Equal(e.Mode, []byte("40000")) }
 
-func (e *treeEntry) isBlob() bool {
-	return len(e.mode) == 6 && e.mode[0] == '1' && (e.mode[1] == '0' || e.mode[1] == '2')
+// IsBlob: see IsTree.
+func (e *TreeEntry) IsBlob() bool {
+	return len(e.Mode) == 6 && e.Mode[0] == '1' && (e.Mode[1] == '0' || e.Mode[1] == '2')
 }
 
-// nextEntry parses the tree entry at raw[off:].
-func nextEntry(raw []byte, off int) (treeEntry, error) {
+// NextEntry parses the tree entry at raw[off:].
+func NextEntry(raw []byte, off int) (TreeEntry, error) {
 	sp := bytes.IndexByte(raw[off:], ' ')
 	if sp <= 0 {
-		return treeEntry{}, fmt.Errorf("malformed tree entry at offset %d", off)
+		return TreeEntry{}, fmt.Errorf("malformed tree entry at offset %d", off)
 	}
 	nul := bytes.IndexByte(raw[off+sp+1:], 0)
 	if nul <= 0 {
-		return treeEntry{}, fmt.Errorf("malformed tree entry name at offset %d", off)
+		return TreeEntry{}, fmt.Errorf("malformed tree entry name at offset %d", off)
 	}
 	hashAt := off + sp + 1 + nul + 1
 	if hashAt+20 > len(raw) {
-		return treeEntry{}, fmt.Errorf("truncated tree entry at offset %d", off)
+		return TreeEntry{}, fmt.Errorf("truncated tree entry at offset %d", off)
 	}
-	e := treeEntry{mode: raw[off : off+sp], name: raw[off+sp+1 : off+sp+1+nul], end: hashAt + 20}
-	copy(e.hash[:], raw[hashAt:hashAt+20])
+	e := TreeEntry{Mode: raw[off : off+sp], Name: raw[off+sp+1 : off+sp+1+nul], End: hashAt + 20}
+	copy(e.Hash[:], raw[hashAt:hashAt+20])
 	return e, nil
 }
 
-// appendEntry appends a tree entry with a new id.
-func appendEntry(dst []byte, e *treeEntry, h plumbing.Hash) []byte {
-	dst = append(dst, e.mode...)
+// AppendEntry appends a tree entry with a new id.
+func AppendEntry(dst []byte, e *TreeEntry, h plumbing.Hash) []byte {
+	dst = append(dst, e.Mode...)
 	dst = append(dst, ' ')
-	dst = append(dst, e.name...)
+	dst = append(dst, e.Name...)
 	dst = append(dst, 0)
 	return append(dst, h[:]...)
 }
 
-// rawCommit is what the rewrite needs of a commit: its tree, its parents,
+// Commit is what a rewrite needs of a raw commit: its tree, its parents,
 // and where the rest of the header begins.
-type rawCommit struct {
-	tree    plumbing.Hash
-	parents []plumbing.Hash
-	rest    int // offset of the first header after the parent lines
+type Commit struct {
+	Tree    plumbing.Hash
+	Parents []plumbing.Hash
+	Rest    int // offset of the first header after the parent lines
 }
 
-// parseCommit reads the tree and parent lines, which git always writes
+// ParseCommit reads the tree and parent lines, which git always writes
 // first and in this order.
-func parseCommit(raw []byte) (rawCommit, error) {
-	var c rawCommit
+func ParseCommit(raw []byte) (Commit, error) {
+	var c Commit
 	off := 0
 	line := func(prefix string) (plumbing.Hash, bool, error) {
 		if !bytes.HasPrefix(raw[off:], []byte(prefix)) {
@@ -100,7 +112,7 @@ func parseCommit(raw []byte) (rawCommit, error) {
 		if end >= len(raw) || raw[end] != '\n' {
 			return plumbing.ZeroHash, false, fmt.Errorf("malformed %sline", prefix)
 		}
-		h, err := parseHex(raw[off+len(prefix) : end])
+		h, err := ParseHex(raw[off+len(prefix) : end])
 		off = end + 1
 		return h, true, err
 	}
@@ -111,7 +123,7 @@ func parseCommit(raw []byte) (rawCommit, error) {
 	if !ok {
 		return c, fmt.Errorf("commit has no tree line")
 	}
-	c.tree = h
+	c.Tree = h
 	for {
 		h, ok, err := line("parent ")
 		if err != nil {
@@ -120,13 +132,15 @@ func parseCommit(raw []byte) (rawCommit, error) {
 		if !ok {
 			break
 		}
-		c.parents = append(c.parents, h)
+		c.Parents = append(c.Parents, h)
 	}
-	c.rest = off
+	c.Rest = off
 	return c, nil
 }
 
-func parseHex(b []byte) (plumbing.Hash, error) {
+// ParseHex reads a 40-digit hexadecimal object id, refusing anything
+// else (plumbing.NewHash reads garbage as zeros).
+func ParseHex(b []byte) (plumbing.Hash, error) {
 	var h plumbing.Hash
 	if len(b) != 40 {
 		return h, fmt.Errorf("object id %q is not 40 hex digits", b)
@@ -141,9 +155,9 @@ func parseHex(b []byte) (plumbing.Hash, error) {
 // rewritten object no longer matches them, so they are dropped.
 var signatureHeaders = [][]byte{[]byte("gpgsig "), []byte("gpgsig-sha256 ")}
 
-// buildCommit is raw with its tree and parents replaced and its signature
+// BuildCommit is raw with its tree and parents replaced and its signature
 // headers removed; every other byte is kept.
-func buildCommit(raw []byte, c rawCommit, tree plumbing.Hash, parents []plumbing.Hash) []byte {
+func BuildCommit(raw []byte, c Commit, tree plumbing.Hash, parents []plumbing.Hash) []byte {
 	out := make([]byte, 0, len(raw))
 	out = append(out, "tree "...)
 	out = append(out, tree.String()...)
@@ -153,7 +167,7 @@ func buildCommit(raw []byte, c rawCommit, tree plumbing.Hash, parents []plumbing
 		out = append(out, p.String()...)
 		out = append(out, '\n')
 	}
-	return append(out, stripHeaders(raw[c.rest:])...)
+	return append(out, stripHeaders(raw[c.Rest:])...)
 }
 
 // stripHeaders drops signature headers (and their continuation lines,
@@ -192,46 +206,32 @@ func isSignatureHeader(line []byte) bool {
 	return false
 }
 
-// message is the commit or tag message: what follows the first blank line.
-func message(raw []byte) []byte {
+// Message is the commit or tag message: what follows the first blank line.
+func Message(raw []byte) []byte {
 	if i := bytes.Index(raw, []byte("\n\n")); i >= 0 {
 		return raw[i+2:]
 	}
 	return nil
 }
 
-// isRequestCommit reports whether the message's trailer block names a
-// data-subject request (Dossier-Request: DSR-...): such a commit is the
-// record that a request was carried out and is kept even when empty.
-func isRequestCommit(raw []byte) bool {
-	msg := bytes.TrimRight(message(raw), "\n")
-	if i := bytes.LastIndex(msg, []byte("\n\n")); i >= 0 {
-		msg = msg[i+2:]
-	}
-	for _, line := range bytes.Split(msg, []byte("\n")) {
-		if bytes.HasPrefix(line, []byte("Dossier-Request:")) {
-			return true
-		}
-	}
-	return false
+// Tag is an annotated tag's target.
+type Tag struct {
+	Object plumbing.Hash
+	Type   plumbing.ObjectType
 }
 
-// rawTag is an annotated tag's target.
-type rawTag struct {
-	object plumbing.Hash
-	typ    plumbing.ObjectType
-}
-
-func parseTag(raw []byte) (rawTag, error) {
-	var t rawTag
+// ParseTag reads a raw tag's object and type lines, which git writes
+// first and in this order.
+func ParseTag(raw []byte) (Tag, error) {
+	var t Tag
 	if !bytes.HasPrefix(raw, []byte("object ")) || len(raw) < 48 || raw[47] != '\n' {
 		return t, fmt.Errorf("tag has no object line")
 	}
-	h, err := parseHex(raw[7:47])
+	h, err := ParseHex(raw[7:47])
 	if err != nil {
 		return t, err
 	}
-	t.object = h
+	t.Object = h
 	rest := raw[48:]
 	if !bytes.HasPrefix(rest, []byte("type ")) {
 		return t, fmt.Errorf("tag has no type line")
@@ -244,7 +244,7 @@ func parseTag(raw []byte) (rawTag, error) {
 	if err != nil {
 		return t, fmt.Errorf("tag type: %w", err)
 	}
-	t.typ = typ
+	t.Type = typ
 	return t, nil
 }
 
@@ -256,8 +256,8 @@ var signatureStarts = [][]byte{
 	[]byte("-----BEGIN SIGNED MESSAGE-----"),
 }
 
-// buildTag is raw pointing at target, without its signature.
-func buildTag(raw []byte, target plumbing.Hash) []byte {
+// BuildTag is raw pointing at target, without its signature.
+func BuildTag(raw []byte, target plumbing.Hash) []byte {
 	out := make([]byte, 0, len(raw))
 	out = append(out, "object "...)
 	out = append(out, target.String()...)

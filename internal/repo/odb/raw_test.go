@@ -1,4 +1,4 @@
-package purge
+package odb
 
 import (
 	"bytes"
@@ -18,15 +18,15 @@ const signedCommit = "tree 4b825dc642cb6eb9a060e54bf8d69288fbee4904\n" +
 	"Erase c-0001\n\nDossier-Request: DSR-2026-0001\nDossier-Action: erasure\n"
 
 func TestBuildCommitKeepsAllButSignature(t *testing.T) {
-	c, err := parseCommit([]byte(signedCommit))
+	c, err := ParseCommit([]byte(signedCommit))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c.tree != emptyTree || len(c.parents) != 1 {
+	if c.Tree != EmptyTree || len(c.Parents) != 1 {
 		t.Fatalf("parsed %+v", c)
 	}
 	newParent := plumbing.NewHash("2222222222222222222222222222222222222222")
-	got := string(buildCommit([]byte(signedCommit), c, emptyTree, []plumbing.Hash{newParent}))
+	got := string(BuildCommit([]byte(signedCommit), c, EmptyTree, []plumbing.Hash{newParent}))
 	want := "tree 4b825dc642cb6eb9a060e54bf8d69288fbee4904\n" +
 		"parent 2222222222222222222222222222222222222222\n" +
 		"author A <a@x> 1700000000 +0100\n" +
@@ -38,32 +38,15 @@ func TestBuildCommitKeepsAllButSignature(t *testing.T) {
 	if got != want {
 		t.Fatalf("got\n%s\nwant\n%s", got, want)
 	}
-	if !isRequestCommit([]byte(signedCommit)) {
-		t.Error("request trailer not seen")
-	}
-}
-
-func TestIsRequestCommit(t *testing.T) {
-	for msg, want := range map[string]bool{
-		"Erase\n\nDossier-Request: DSR-2026-0001\n":                        true,
-		"Fix\n\nmentions Dossier-Request: in the body\n\nSigned-off-by: x": false,
-		"Dossier-Request: DSR-2026-0001":                                   true, // a one-paragraph message is its own trailer block
-		"plain":                                                            false,
-	} {
-		raw := "tree " + emptyTree.String() + "\nauthor a\n\n" + msg
-		if got := isRequestCommit([]byte(raw)); got != want {
-			t.Errorf("%q: got %v", msg, got)
-		}
-	}
 }
 
 func TestBuildTagDropsSignature(t *testing.T) {
 	raw := "object 1111111111111111111111111111111111111111\ntype commit\ntag v2\ntagger T <t@x> 1700000000 +0000\n\nrelease 2\n-----BEGIN PGP SIGNATURE-----\nabc\n-----END PGP SIGNATURE-----\n"
-	tg, err := parseTag([]byte(raw))
-	if err != nil || tg.typ != plumbing.CommitObject {
+	tg, err := ParseTag([]byte(raw))
+	if err != nil || tg.Type != plumbing.CommitObject {
 		t.Fatalf("%v %+v", err, tg)
 	}
-	got := string(buildTag([]byte(raw), plumbing.NewHash("2222222222222222222222222222222222222222")))
+	got := string(BuildTag([]byte(raw), plumbing.NewHash("2222222222222222222222222222222222222222")))
 	want := "object 2222222222222222222222222222222222222222\ntype commit\ntag v2\ntagger T <t@x> 1700000000 +0000\n\nrelease 2\n"
 	if got != want {
 		t.Fatalf("got %q want %q", got, want)
@@ -78,25 +61,25 @@ func FuzzRawObjects(f *testing.F) {
 	f.Add([]byte("object 1111111111111111111111111111111111111111\ntype tag\ntag v\n\nmsg"))
 	f.Add([]byte("tree 4b825dc642cb6eb9a060e54bf8d69288fbee4904\n"))
 	f.Fuzz(func(t *testing.T, raw []byte) {
-		isRequestCommit(raw)
-		if tg, err := parseTag(raw); err == nil {
-			buildTag(raw, tg.object)
+		Message(raw)
+		if tg, err := ParseTag(raw); err == nil {
+			BuildTag(raw, tg.Object)
 		}
 		for off := 0; off < len(raw); {
-			e, err := nextEntry(raw, off)
+			e, err := NextEntry(raw, off)
 			if err != nil {
 				break
 			}
-			off = e.end
+			off = e.End
 		}
-		c, err := parseCommit(raw)
+		c, err := ParseCommit(raw)
 		if err != nil {
 			return
 		}
 		p := plumbing.NewHash("2222222222222222222222222222222222222222")
-		out := buildCommit(raw, c, emptyTree, []plumbing.Hash{p})
-		back, err := parseCommit(out)
-		if err != nil || back.tree != emptyTree || len(back.parents) != 1 || back.parents[0] != p {
+		out := BuildCommit(raw, c, EmptyTree, []plumbing.Hash{p})
+		back, err := ParseCommit(out)
+		if err != nil || back.Tree != EmptyTree || len(back.Parents) != 1 || back.Parents[0] != p {
 			t.Fatalf("rebuilt commit does not parse back: %v %q", err, out)
 		}
 		if !bytes.HasPrefix(out, []byte("tree ")) {
