@@ -35,7 +35,11 @@ func ValidateRange(root, rng string, ids *sopsfile.Identities) ([]string, []vali
 		return nil, nil, err
 	}
 	defer func() { _ = objects.Close() }() // a reader: nothing to lose on close
-	gitDir := r.GitDir()
+	// git's own answer, right for a linked work tree too.
+	gitDir, err := repo.GitDir(root)
+	if err != nil {
+		return nil, nil, fmt.Errorf("finding the git directory: %w", err)
+	}
 	s := &server{repo: r, objects: objects, gitDir: gitDir, tips: map[plumbing.Hash]bool{}, refs: map[plumbing.ReferenceName]plumbing.Hash{}}
 	commit := func(rev string) (*object.Commit, error) {
 		h, err := r.ResolveRevision(plumbing.Revision(rev))
