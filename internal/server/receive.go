@@ -168,7 +168,7 @@ func PreReceive(gitDir string, updates []Update) (*ReceiveResult, error) {
 	}
 	for _, u := range updates {
 		if err := s.check(u, updates, defaultRef, res); err != nil {
-			return nil, fmt.Errorf("%s: %w", u.Ref, err)
+			return nil, fmt.Errorf("%s: %w", ShownRef(u.Ref), err)
 		}
 	}
 	if len(updates) > 0 {
@@ -189,7 +189,7 @@ func (s *server) defaultBranch() plumbing.ReferenceName {
 
 func (s *server) check(u Update, all []Update, defaultRef plumbing.ReferenceName, res *ReceiveResult) error {
 	refuse := func(msg, fix string) {
-		res.Problems = append(res.Problems, Problem{Ref: u.Ref, Finding: validate.Finding{File: u.Ref.String(), Check: "history", Message: msg, Fix: fix}})
+		res.Problems = append(res.Problems, Problem{Ref: u.Ref, Finding: validate.Finding{File: ShownRef(u.Ref), Check: "history", Message: msg, Fix: fix}})
 	}
 	if u.New.IsZero() {
 		if u.Ref == defaultRef {

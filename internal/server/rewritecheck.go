@@ -86,7 +86,7 @@ func (s *server) verifyRewrite(u Update, all []Update, defaultRef plumbing.Refer
 	nc, err1 := s.commit(want)
 	oc, err2 := s.commit(u.Old)
 	if err1 != nil || err2 != nil {
-		return "", fmt.Errorf("reading the tips of %s: %w", u.Ref, errors.Join(err1, err2))
+		return "", fmt.Errorf("reading the tips of %s: %w", ShownRef(u.Ref), errors.Join(err1, err2))
 	}
 	if nc.TreeHash != oc.TreeHash {
 		return "the erased objects are still on the tip of " + rewriteVerdict(defaultRef.Short()) + " on the server: erase there first (dossier erase), push, then purge", nil
