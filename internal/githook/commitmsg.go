@@ -235,7 +235,7 @@ func TouchedValues(root string, schemas *schema.Set, ids *sopsfile.Identities) (
 		}
 		versions := [][]byte{c.Staged}
 		if !c.Head.IsZero() {
-			data, err := ReadRecord(r, c.Head)
+			data, err := readBlob(r, c.Head)
 			if err != nil {
 				return nil, fmt.Errorf("%s: reading the HEAD version: %w", c.Rel, err)
 			}

@@ -81,7 +81,7 @@ func staged(r *repo.Repo, idx []repo.IndexEntry, withDeleted bool) (changes []Ch
 				headHash = he.Hash
 			}
 		}
-		data, err := ReadRecord(r, e.Hash)
+		data, err := readBlob(r, e.Hash)
 		if err != nil {
 			return nil, nil, fmt.Errorf("%s: reading the staged version: %w", e.Name, err)
 		}
@@ -122,16 +122,9 @@ func readIndex(r *repo.Repo, root string) ([]repo.IndexEntry, error) {
 	return r.ReadIndex(name)
 }
 
-// blobReader is what reads a blob: a repository, or the object reader of
-// one.
-type blobReader interface {
-	BlobObject(h plumbing.Hash) (*object.Blob, error)
-}
-
-// ReadRecord reads the blob h of a record or ledger file, refusing one
-// above validate.MaxRecordSize without reading it: a record holds a few
-// kB, and a pushed or staged 200 MB blob must cost no memory.
-func ReadRecord(r blobReader, h plumbing.Hash) ([]byte, error) {
+// readBlob reads a staged or committed blob of a record or ledger file,
+// refusing one above validate.MaxRecordSize without reading it whole.
+func readBlob(r *repo.Repo, h plumbing.Hash) ([]byte, error) {
 	b, err := r.BlobObject(h)
 	if err != nil {
 		return nil, err
@@ -206,7 +199,7 @@ func PreCommit(root string) (checked int, findings []validate.Finding, err error
 			continue
 		}
 		if strings.HasPrefix(e.Name, ledger.Dir+"/") && !unchanged(head, e.Name, e.Hash) {
-			data, err := ReadRecord(r, e.Hash)
+			data, err := readBlob(r, e.Hash)
 			if err != nil {
 				return 0, nil, fmt.Errorf("%s: reading the staged version: %w", e.Name, err)
 			}
