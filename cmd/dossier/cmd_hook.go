@@ -8,7 +8,6 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/go-git/go-git/v5"
 	"gopkg.in/yaml.v3"
 
 	"github.com/vts/dossier/internal/githook"
@@ -16,6 +15,7 @@ import (
 	"github.com/vts/dossier/internal/record"
 	"github.com/vts/dossier/internal/repo"
 	"github.com/vts/dossier/internal/safefile"
+	"github.com/vts/dossier/internal/server"
 	"github.com/vts/dossier/internal/sopsfile"
 	"github.com/vts/dossier/internal/validate"
 	"github.com/vts/dossier/internal/yamltree"
@@ -64,11 +64,11 @@ func hookInstall(e *env, args []string) error {
 	if err != nil {
 		return openErr(err)
 	}
-	r, err := git.PlainOpen(root)
+	r, err := repo.Open(root)
 	if err != nil {
 		return refused("%s: not a git repository: %v", root, err)
 	}
-	if err := githook.Install(r); err != nil {
+	if err := githook.Install(r.Git); err != nil {
 		return err
 	}
 	fmt.Fprintf(e.stdout, "git hooks (core.hooksPath=hooks), diff textconv and merge driver for records installed in %s\n", root)
@@ -138,11 +138,11 @@ func hookPreReceive(e *env, args []string) error {
 	if len(args) != 0 {
 		return usageError("usage: dossier hook pre-receive (reads \"<old> <new> <ref>\" lines on stdin)")
 	}
-	updates, err := githook.ParseUpdates(e.stdin)
+	updates, err := server.ParseUpdates(e.stdin)
 	if err != nil {
 		return err
 	}
-	res, err := githook.PreReceive(githook.ServerDir(e.dir), updates)
+	res, err := server.PreReceive(server.ServerDir(e.dir), updates)
 	if err != nil {
 		return err
 	}
@@ -158,7 +158,7 @@ func hookPreReceive(e *env, args []string) error {
 	}
 	byRef := map[string]int{}
 	for _, p := range res.Problems {
-		byRef[githook.ShownRef(p.Ref)]++
+		byRef[server.ShownRef(p.Ref)]++
 		fmt.Fprintf(e.stderr, "dossier: %s\n", p)
 	}
 	var refs []string

@@ -7,10 +7,10 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/vts/dossier/internal/githook"
 	"github.com/vts/dossier/internal/progress"
 	"github.com/vts/dossier/internal/repo"
 	"github.com/vts/dossier/internal/report"
+	"github.com/vts/dossier/internal/server"
 	"github.com/vts/dossier/internal/validate"
 )
 
@@ -59,7 +59,7 @@ func runValidate(e *env, args []string) error {
 			if len(pos) > 0 {
 				return usageError("--range and PATH arguments do not go together")
 			}
-			files, findings, err := githook.ValidateRange(root, *rng, checker.Identities)
+			files, findings, err := server.ValidateRange(root, *rng, checker.Identities)
 			if err != nil {
 				return usageError("%v", err)
 			}

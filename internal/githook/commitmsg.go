@@ -8,10 +8,9 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/go-git/go-git/v5"
-
 	"github.com/vts/dossier/internal/ledger"
 	"github.com/vts/dossier/internal/record"
+	"github.com/vts/dossier/internal/repo"
 	"github.com/vts/dossier/internal/schema"
 	"github.com/vts/dossier/internal/sopsfile"
 	"github.com/vts/dossier/internal/yamltree"
@@ -216,9 +215,9 @@ func trailerHelp(key string) string {
 // MinValueLength characters. Files none of ids opens are skipped: the
 // e-mail and phone checks still apply to them.
 func TouchedValues(root string, schemas *schema.Set, ids *sopsfile.Identities) ([]Value, error) {
-	r, err := git.PlainOpen(root)
+	r, err := repo.Open(root)
 	if err != nil {
-		return nil, fmt.Errorf("opening the git repository: %w", err)
+		return nil, err
 	}
 	changes, _, err := Staged(r, root, true)
 	if err != nil {

@@ -3,7 +3,7 @@ package githook
 import (
 	"fmt"
 
-	"github.com/go-git/go-git/v5"
+	"github.com/vts/dossier/internal/repo"
 )
 
 // Driver commands as git runs them, through the shell: DOSSIER may name
@@ -14,23 +14,30 @@ const (
 	MergeName       = "dossier: SOPS records merged field by field"
 )
 
+// gitConfigNotSet is git config's exit code for unsetting a key that is
+// not set.
+const gitConfigNotSet = 5
+
 // Install points git at the repository's hooks/ and registers dossier as
 // the diff textconv and merge driver that .gitattributes names for
-// records. diff.dossier.cachetextconv is deliberately left unset: git
-// would store the decrypted text in refs/notes/textconv/dossier.
-func Install(r *git.Repository) error {
-	cfg, err := r.Config()
-	if err != nil {
-		return fmt.Errorf("reading git config: %w", err)
+// records, in the repository g runs on. Each setting is written by git
+// config, which locks the config file and replaces it whole, so a crash
+// leaves it as it was or with the settings made so far.
+// diff.dossier.cachetextconv is deliberately unset: git would store the
+// decrypted text in refs/notes/textconv/dossier.
+func Install(g repo.Git) error {
+	for _, kv := range [][2]string{
+		{"core.hooksPath", "hooks"},
+		{"diff.dossier.textconv", TextconvCommand},
+		{"merge.dossier.name", MergeName},
+		{"merge.dossier.driver", MergeCommand},
+	} {
+		if _, err := g.Run("config", kv[0], kv[1]); err != nil {
+			return fmt.Errorf("writing git config %s: %w", kv[0], err)
+		}
 	}
-	cfg.Raw.Section("core").SetOption("hooksPath", "hooks")
-	cfg.Raw.Section("diff").Subsection("dossier").SetOption("textconv", TextconvCommand)
-	cfg.Raw.Section("diff").Subsection("dossier").RemoveOption("cachetextconv")
-	merge := cfg.Raw.Section("merge").Subsection("dossier")
-	merge.SetOption("name", MergeName)
-	merge.SetOption("driver", MergeCommand)
-	if err := r.SetConfig(cfg); err != nil {
-		return fmt.Errorf("writing git config: %w", err)
+	if _, err := g.Run("config", "--unset-all", "diff.dossier.cachetextconv"); err != nil && repo.ExitCode(err) != gitConfigNotSet {
+		return fmt.Errorf("writing git config diff.dossier.cachetextconv: %w", err)
 	}
 	return nil
 }

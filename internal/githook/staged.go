@@ -8,14 +8,14 @@ import (
 	"path/filepath"
 	"strings"
 
-	"github.com/go-git/go-git/v5"
 	"github.com/go-git/go-git/v5/plumbing"
-	"github.com/go-git/go-git/v5/plumbing/format/index"
+	"github.com/go-git/go-git/v5/plumbing/filemode"
 	"github.com/go-git/go-git/v5/plumbing/object"
 
 	"github.com/vts/dossier/internal/layout"
 	"github.com/vts/dossier/internal/ledger"
 	"github.com/vts/dossier/internal/record"
+	"github.com/vts/dossier/internal/repo"
 	"github.com/vts/dossier/internal/validate"
 )
 
@@ -34,7 +34,7 @@ type Change struct {
 // the repository's index. Paths with an unresolved merge conflict are
 // returned in conflicted. Deleted records are listed only if withDeleted,
 // since finding them walks HEAD's records/ tree.
-func Staged(r *git.Repository, root string, withDeleted bool) (changes []Change, conflicted []string, err error) {
+func Staged(r *repo.Repo, root string, withDeleted bool) (changes []Change, conflicted []string, err error) {
 	idx, err := readIndex(r, root)
 	if err != nil {
 		return nil, nil, err
@@ -43,7 +43,7 @@ func Staged(r *git.Repository, root string, withDeleted bool) (changes []Change,
 }
 
 // staged is Staged on an index already read.
-func staged(r *git.Repository, idx *index.Index, withDeleted bool) (changes []Change, conflicted []string, err error) {
+func staged(r *repo.Repo, idx []repo.IndexEntry, withDeleted bool) (changes []Change, conflicted []string, err error) {
 	var head *object.Tree
 	if ref, err := r.Head(); err == nil {
 		c, err := r.CommitObject(ref.Hash())
@@ -57,21 +57,19 @@ func staged(r *git.Repository, idx *index.Index, withDeleted bool) (changes []Ch
 		return nil, nil, err
 	}
 	inIndex := map[string]bool{}
-	for _, e := range idx.Entries {
+	for _, e := range idx {
 		if !strings.HasPrefix(e.Name, record.Dir+"/") || e.IntentToAdd {
 			continue
 		}
 		seen := inIndex[e.Name]
 		inIndex[e.Name] = true
-		// Stage 0 is a resolved entry; go-git's index.Merged constant is 1
-		// (the same as AncestorMode), so it cannot be used here.
-		if e.Stage != 0 {
+		if e.Stage != 0 { // an unresolved merge conflict
 			if !seen {
 				conflicted = append(conflicted, e.Name)
 			}
 			continue
 		}
-		if entryKind(e.Mode) != layout.Regular {
+		if EntryKind(e.Mode) != layout.Regular {
 			continue // a symlink or submodule holds no record: the layout check names it
 		}
 		var headHash plumbing.Hash
@@ -105,7 +103,7 @@ func staged(r *git.Repository, idx *index.Index, withDeleted bool) (changes []Ch
 				return nil, nil, err
 			}
 			rel := record.Dir + "/" + name
-			if entryKind(e.Mode) == layout.Regular && !inIndex[rel] {
+			if EntryKind(e.Mode) == layout.Regular && !inIndex[rel] {
 				changes = append(changes, Change{Rel: rel, Head: e.Hash, Deleted: true})
 			}
 		}
@@ -113,31 +111,20 @@ func staged(r *git.Repository, idx *index.Index, withDeleted bool) (changes []Ch
 	return changes, conflicted, nil
 }
 
-func readIndex(r *git.Repository, root string) (*index.Index, error) {
+// readIndex reads the index git is committing: $GIT_INDEX_FILE when git
+// sets it (relative to the work tree's top, where hooks run), else the
+// repository's own.
+func readIndex(r *repo.Repo, root string) ([]repo.IndexEntry, error) {
 	name := os.Getenv("GIT_INDEX_FILE")
-	if name == "" {
-		idx, err := r.Storer.Index()
-		if err != nil {
-			return nil, fmt.Errorf("reading the git index: %w", err)
-		}
-		return idx, nil
-	}
-	if !filepath.IsAbs(name) {
+	if name != "" && !filepath.IsAbs(name) {
 		name = filepath.Join(root, name)
 	}
-	f, err := os.Open(name)
-	if err != nil {
-		return nil, fmt.Errorf("reading the git index: %w", err)
-	}
-	defer func() { _ = f.Close() }() // read only: nothing to lose on close
-	idx := &index.Index{}
-	if err := index.NewDecoder(f).Decode(idx); err != nil {
-		return nil, fmt.Errorf("reading the git index %s: %w", name, err)
-	}
-	return idx, nil
+	return r.ReadIndex(name)
 }
 
-func readBlob(r *git.Repository, h plumbing.Hash) ([]byte, error) {
+// readBlob reads a staged or committed blob of a record or ledger file,
+// refusing one above validate.MaxRecordSize without reading it whole.
+func readBlob(r *repo.Repo, h plumbing.Hash) ([]byte, error) {
 	b, err := r.BlobObject(h)
 	if err != nil {
 		return nil, err
@@ -153,12 +140,26 @@ func readBlob(r *git.Repository, h plumbing.Hash) ([]byte, error) {
 	return io.ReadAll(rd)
 }
 
+// EntryKind is what a tree or index entry of mode m is to the layout
+// check: a file, a symlink, a submodule or something else.
+func EntryKind(m filemode.FileMode) layout.Entry {
+	switch m {
+	case filemode.Regular, filemode.Executable, filemode.Deprecated:
+		return layout.Regular
+	case filemode.Symlink:
+		return layout.Symlink
+	case filemode.Submodule:
+		return layout.Gitlink
+	}
+	return layout.Other
+}
+
 // PreCommit validates the staged records keylessly (fast: no decryption),
 // with schema and .sops.yaml from the work tree at root.
 func PreCommit(root string) (checked int, findings []validate.Finding, err error) {
-	r, err := git.PlainOpen(root)
+	r, err := repo.Open(root)
 	if err != nil {
-		return 0, nil, fmt.Errorf("opening the git repository: %w", err)
+		return 0, nil, err
 	}
 	// The index is read once: decoding it is most of a commit's cost in a
 	// repository of tens of thousands of records.
@@ -186,14 +187,14 @@ func PreCommit(root string) (checked int, findings []validate.Finding, err error
 	if err != nil {
 		return 0, nil, err
 	}
-	for _, e := range idx.Entries {
+	for _, e := range idx {
 		if e.IntentToAdd || e.Stage != 0 {
 			continue // a conflict is reported once, above
 		}
-		if strings.HasPrefix(e.Name, record.Dir+"/") && entryKind(e.Mode) == layout.Regular {
+		if strings.HasPrefix(e.Name, record.Dir+"/") && EntryKind(e.Mode) == layout.Regular {
 			continue // the record check below says what is wrong with it
 		}
-		if p := layout.Check(e.Name, entryKind(e.Mode), kinds); p != nil {
+		if p := layout.Check(e.Name, EntryKind(e.Mode), kinds); p != nil {
 			findings = append(findings, validate.Finding{File: p.Path, Check: "layout", Message: p.Rule, Fix: p.Fix})
 			continue
 		}
@@ -216,7 +217,7 @@ func PreCommit(root string) (checked int, findings []validate.Finding, err error
 }
 
 // headTree is HEAD's tree, nil before the first commit.
-func headTree(r *git.Repository) (*object.Tree, error) {
+func headTree(r *repo.Repo) (*object.Tree, error) {
 	ref, err := r.Head()
 	if errors.Is(err, plumbing.ErrReferenceNotFound) {
 		return nil, nil

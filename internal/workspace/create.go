@@ -168,7 +168,7 @@ func Create(dir string) (*CreateResult, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := githook.Install(r); err != nil {
+	if err := githook.Install(repo.At(root)); err != nil {
 		return nil, err
 	}
 	// The first commit goes through the one commit path, like every

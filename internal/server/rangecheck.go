@@ -1,11 +1,10 @@
-package githook
+package server
 
 import (
 	"fmt"
 	"sort"
 	"strings"
 
-	"github.com/go-git/go-git/v5"
 	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/go-git/go-git/v5/plumbing/object"
 
@@ -27,16 +26,27 @@ func ValidateRange(root, rng string, ids *sopsfile.Identities) ([]string, []vali
 	if !ok || oldRev == "" || newRev == "" || strings.HasPrefix(newRev, ".") {
 		return nil, nil, fmt.Errorf("--range %q: use OLD..NEW, e.g. origin/main..HEAD", rng)
 	}
-	r, err := git.PlainOpen(root)
+	r, err := repo.Open(root)
 	if err != nil {
-		return nil, nil, fmt.Errorf("opening the git repository: %w", err)
+		return nil, nil, err
 	}
+	objects, err := r.Objects()
+	if err != nil {
+		return nil, nil, err
+	}
+	defer func() { _ = objects.Close() }() // a reader: nothing to lose on close
+	// git's own answer, right for a linked work tree too.
+	gitDir, err := repo.GitDir(root)
+	if err != nil {
+		return nil, nil, fmt.Errorf("finding the git directory: %w", err)
+	}
+	s := &server{repo: r, objects: objects, gitDir: gitDir, tips: map[plumbing.Hash]bool{}, refs: map[plumbing.ReferenceName]plumbing.Hash{}}
 	commit := func(rev string) (*object.Commit, error) {
 		h, err := r.ResolveRevision(plumbing.Revision(rev))
 		if err != nil {
 			return nil, fmt.Errorf("--range: %s: %w", rev, err)
 		}
-		c, err := r.CommitObject(*h)
+		c, err := s.commit(*h)
 		if err != nil {
 			return nil, fmt.Errorf("--range: %s: %w", rev, err)
 		}
@@ -50,11 +60,6 @@ func ValidateRange(root, rng string, ids *sopsfile.Identities) ([]string, []vali
 	if err != nil {
 		return nil, nil, err
 	}
-	gitDir, err := gitDirOf(root)
-	if err != nil {
-		return nil, nil, err
-	}
-	s := &server{repo: r, tips: map[plumbing.Hash]bool{}, gitDir: gitDir}
 	if s.trust, err = newTrustAt(s, gitDir, oldC, ids); err != nil {
 		return nil, nil, err
 	}
@@ -64,7 +69,7 @@ func ValidateRange(root, rng string, ids *sopsfile.Identities) ([]string, []vali
 	}
 	var commits []*object.Commit
 	for h := range inRange {
-		c, err := r.CommitObject(plumbing.NewHash(h))
+		c, err := s.commit(plumbing.NewHash(h))
 		if err != nil {
 			return nil, nil, fmt.Errorf("reading commit %s: %w", h, err)
 		}
@@ -94,13 +99,4 @@ func sortedFiles(m map[string]bool) []string {
 	}
 	sort.Strings(out)
 	return out
-}
-
-// gitDirOf is the git directory of the work tree at root.
-func gitDirOf(root string) (string, error) {
-	out, err := repo.GitDir(root)
-	if err != nil {
-		return "", fmt.Errorf("finding the git directory: %w", err)
-	}
-	return out, nil
 }

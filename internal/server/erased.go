@@ -1,4 +1,4 @@
-package githook
+package server
 
 import (
 	"bytes"
@@ -183,29 +183,19 @@ func readErased(s *server, dir *object.Tree) (*erasedSet, error) {
 			}
 		}
 	}
-	if s.objects != nil {
-		var readErr error
-		err := s.objects.ReadEach(blobs, func(_ int, data []byte, err error) {
-			if err != nil {
-				readErr = err
-				return
-			}
-			add(data)
-		})
-		if err == nil {
-			err = readErr
-		}
+	var readErr error
+	err := s.objects.ReadEach(blobs, func(_ int, data []byte, err error) {
 		if err != nil {
-			return nil, fmt.Errorf("reading the server's ledger: %w", err)
+			readErr = err
+			return
 		}
-	} else {
-		for _, b := range blobs {
-			data, err := readBlob(s.repo, b)
-			if err != nil {
-				return nil, fmt.Errorf("reading the ledger: %w", err)
-			}
-			add(data)
-		}
+		add(data)
+	})
+	if err == nil {
+		err = readErr
+	}
+	if err != nil {
+		return nil, fmt.Errorf("reading the server's ledger: %w", err)
 	}
 	index := map[string]int32{}
 	e.ids = make([]plumbing.Hash, 0, len(objects))

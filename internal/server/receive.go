@@ -1,4 +1,4 @@
-package githook
+package server
 
 import (
 	"bufio"
@@ -7,23 +7,15 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"runtime"
 	"sort"
 	"strings"
 	"sync"
 
-	"github.com/go-git/go-billy/v5/helper/mount"
-	"github.com/go-git/go-billy/v5/helper/polyfill"
-	"github.com/go-git/go-billy/v5/memfs"
-	"github.com/go-git/go-billy/v5/osfs"
-	"github.com/go-git/go-git/v5"
 	"github.com/go-git/go-git/v5/plumbing"
-	"github.com/go-git/go-git/v5/plumbing/cache"
 	"github.com/go-git/go-git/v5/plumbing/filemode"
 	"github.com/go-git/go-git/v5/plumbing/object"
-	"github.com/go-git/go-git/v5/storage"
-	"github.com/go-git/go-git/v5/storage/filesystem"
 
+	"github.com/vts/dossier/internal/parallel"
 	"github.com/vts/dossier/internal/record"
 	"github.com/vts/dossier/internal/repo"
 	"github.com/vts/dossier/internal/validate"
@@ -101,81 +93,42 @@ type ReceiveResult struct {
 // server is a bare repository seen from its pre-receive hook: objects the
 // push brings sit in git's quarantine directory until the hook accepts.
 type server struct {
-	repo *git.Repository
+	repo *repo.Repo // refs, HEAD and git runs on the repository
+	// objects reads every object through git cat-file, which sees the
+	// push's quarantined objects as well as the repository's own.
+	objects *repo.CatFile
 	// incoming holds only the pushed objects (nil when git gave no
 	// quarantine path); a commit found there is new to the server.
-	incoming *filesystem.ObjectStorage
-	tips     map[plumbing.Hash]bool // current ref values: history already accepted
-	objects  *repo.CatFile
+	incoming *repo.Quarantine
+	tips     map[plumbing.Hash]bool                   // current ref values: history already accepted
+	refs     map[plumbing.ReferenceName]plumbing.Hash // the server's refs before the push
 	gitDir   string
 	rewrite  *rewriteCheck // the recomputed purge, once a push needs it
 	trust    *trust        // what the push is judged by; from the server, not the push
-	// quarantine is the directory of the push's objects, "" without one.
-	quarantine string
-}
-
-// quarantineDir is where the push's objects wait: GIT_QUARANTINE_PATH (set
-// by git receive-pack since 2.13), or GIT_OBJECT_DIRECTORY when it is not
-// the repository's own objects folder (GitLab's Gitaly quarantines that
-// way). "" means no quarantine: every object is in the repository.
-func quarantineDir(gitDir string) string {
-	if q := os.Getenv("GIT_QUARANTINE_PATH"); q != "" {
-		return q
-	}
-	o := os.Getenv("GIT_OBJECT_DIRECTORY")
-	if o == "" {
-		return ""
-	}
-	if !filepath.IsAbs(o) {
-		o = filepath.Join(gitDir, o)
-	}
-	own, err1 := filepath.EvalSymlinks(filepath.Join(gitDir, "objects"))
-	got, err2 := filepath.EvalSymlinks(o)
-	if err1 == nil && err2 == nil && own == got {
-		return ""
-	}
-	return o
 }
 
 // openServer opens the repository at gitDir with the push's quarantine
-// layered on top.
-// go-git itself finds only loose quarantined objects, not the pack git
-// keeps for larger pushes.
+// layered on top. The caller closes s.objects.
 func openServer(gitDir string) (*server, error) {
-	// KeepDescriptors keeps each pack open across object reads; without
-	// it go-git opens the pack file again for every object, which made
-	// the diff of a one-record push cost as much as the whole check.
-	opts := filesystem.Options{KeepDescriptors: true}
-	main := filesystem.NewStorageWithOptions(osfs.New(gitDir), cache.NewObjectLRUDefault(), opts)
-	s := &server{tips: map[plumbing.Hash]bool{}, gitDir: gitDir}
-	objects, err := repo.NewCatFile(gitDir, main)
+	r, err := repo.Open(gitDir)
 	if err != nil {
 		return nil, err
 	}
-	s.objects = objects
-	var st storage.Storer = objects
-	if q := quarantineDir(gitDir); q != "" {
-		s.quarantine = q
-		qfs := polyfill.New(mount.New(memfs.New(), "objects", osfs.New(q)))
-		s.incoming = &filesystem.NewStorageWithOptions(qfs, cache.NewObjectLRUDefault(), opts).ObjectStorage
-	}
-	r, err := git.Open(st, nil)
-	if err != nil {
-		_ = objects.Close() // the open error is what is reported
-		return nil, fmt.Errorf("opening %s: %w", gitDir, err)
-	}
-	s.repo = r
-	refs, err := r.References()
+	objects, err := r.Objects()
 	if err != nil {
 		return nil, err
 	}
-	err = refs.ForEach(func(ref *plumbing.Reference) error {
-		if ref.Type() == plumbing.HashReference {
-			s.tips[ref.Hash()] = true
-		}
-		return nil
-	})
-	return s, err
+	s := &server{repo: r, objects: objects, incoming: repo.OpenQuarantine(gitDir), gitDir: gitDir, tips: map[plumbing.Hash]bool{}, refs: map[plumbing.ReferenceName]plumbing.Hash{}}
+	refs, err := r.Git.Refs()
+	if err != nil {
+		_ = objects.Close() // the listing's error is what is reported
+		return nil, err
+	}
+	for _, ref := range refs {
+		s.tips[ref.Hash] = true
+		s.refs[plumbing.ReferenceName(ref.Name)] = ref.Hash
+	}
+	return s, nil
 }
 
 // ServerDir is the git directory a hook runs in: $GIT_DIR, or dir itself
@@ -215,7 +168,7 @@ func PreReceive(gitDir string, updates []Update) (*ReceiveResult, error) {
 	}
 	for _, u := range updates {
 		if err := s.check(u, updates, defaultRef, res); err != nil {
-			return nil, fmt.Errorf("%s: %w", u.Ref, err)
+			return nil, fmt.Errorf("%s: %w", ShownRef(u.Ref), err)
 		}
 	}
 	if len(updates) > 0 {
@@ -227,7 +180,7 @@ func PreReceive(gitDir string, updates []Update) (*ReceiveResult, error) {
 }
 
 func (s *server) defaultBranch() plumbing.ReferenceName {
-	head, err := s.repo.Storer.Reference(plumbing.HEAD)
+	head, err := s.repo.Storer.Reference(plumbing.HEAD) // symbolic: not in the ref listing
 	if err != nil || head.Type() != plumbing.SymbolicReference {
 		return plumbing.NewBranchReferenceName("main")
 	}
@@ -236,7 +189,7 @@ func (s *server) defaultBranch() plumbing.ReferenceName {
 
 func (s *server) check(u Update, all []Update, defaultRef plumbing.ReferenceName, res *ReceiveResult) error {
 	refuse := func(msg, fix string) {
-		res.Problems = append(res.Problems, Problem{Ref: u.Ref, Finding: validate.Finding{File: u.Ref.String(), Check: "history", Message: msg, Fix: fix}})
+		res.Problems = append(res.Problems, Problem{Ref: u.Ref, Finding: validate.Finding{File: ShownRef(u.Ref), Check: "history", Message: msg, Fix: fix}})
 	}
 	if u.New.IsZero() {
 		if u.Ref == defaultRef {
@@ -289,10 +242,32 @@ func (s *server) check(u Update, all []Update, defaultRef plumbing.ReferenceName
 
 // commitOf is the commit h names, peeling annotated tags.
 func (s *server) commitOf(h plumbing.Hash) (*object.Commit, error) {
-	if t, err := s.repo.TagObject(h); err == nil {
+	if t, err := object.GetTag(s.objects, h); err == nil {
 		return t.Commit()
 	}
-	return s.repo.CommitObject(h)
+	return s.commit(h)
+}
+
+// commit reads the commit h, pushed or held.
+func (s *server) commit(h plumbing.Hash) (*object.Commit, error) {
+	return object.GetCommit(s.objects, h)
+}
+
+// readRecord reads the blob h of a record or ledger file, pushed or held;
+// one above validate.MaxRecordSize is an error, never read whole.
+func (s *server) readRecord(h plumbing.Hash) ([]byte, error) {
+	var data []byte
+	var readErr error
+	err := s.objects.ReadEachMax([]plumbing.Hash{h}, validate.MaxRecordSize, func(_ int, d []byte, err error) {
+		data, readErr = d, err
+	})
+	if err != nil {
+		return nil, err
+	}
+	if errors.Is(readErr, repo.ErrTooLarge) {
+		return nil, validate.ErrTooLarge
+	}
+	return data, readErr
 }
 
 // refAfter is the value ref will have once the push is accepted.
@@ -302,11 +277,7 @@ func (s *server) refAfter(ref plumbing.ReferenceName, all []Update) plumbing.Has
 			return u.New
 		}
 	}
-	r, err := s.repo.Reference(ref, true)
-	if err != nil {
-		return plumbing.ZeroHash
-	}
-	return r.Hash()
+	return s.refs[ref]
 }
 
 // newCommits walks back from the pushed commit to the history the server
@@ -346,7 +317,7 @@ func (s *server) newCommits(u Update, c *object.Commit) ([]*object.Commit, map[p
 				boundary[p] = true
 				continue
 			}
-			pc, err := s.repo.CommitObject(p)
+			pc, err := s.commit(p)
 			if err != nil {
 				return nil, nil, fmt.Errorf("reading commit %s: %w", short(p), err)
 			}
@@ -359,12 +330,29 @@ func (s *server) newCommits(u Update, c *object.Commit) ([]*object.Commit, map[p
 // isAncestor reports whether old is in the history of c. It is only asked
 // when the walk over new commits did not end at old, which is rare for an
 // ordinary push (a merge of a branch that was already on the server).
+// An old value that is not a commit (a moved annotated tag) is not: the
+// update replaces what the ref named, and is judged as a rewrite.
 func (s *server) isAncestor(old plumbing.Hash, c *object.Commit) (bool, error) {
-	oc, err := s.repo.CommitObject(old)
-	if err != nil {
+	if _, err := s.commit(old); errors.Is(err, plumbing.ErrObjectNotFound) {
+		return false, nil
+	} else if err != nil {
+		return false, fmt.Errorf("reading commit %s: %w", short(old), err)
+	}
+	return isAncestor(s.repo.Git, old, c.Hash)
+}
+
+// isAncestor asks git whether old is in the history of h: exit 0 is yes,
+// 1 is no, and anything else is a failure to answer, never taken as
+// either.
+func isAncestor(g repo.Git, old, h plumbing.Hash) (bool, error) {
+	_, err := g.Run("merge-base", "--is-ancestor", old.String(), h.String())
+	switch {
+	case err == nil:
+		return true, nil
+	case repo.ExitCode(err) == 1:
 		return false, nil
 	}
-	return oc.IsAncestor(c)
+	return false, fmt.Errorf("is %s an ancestor of %s: %w", short(old), short(h), err)
 }
 
 // version is one record file as a commit brings it.
@@ -480,9 +468,9 @@ func allRecords(tree *object.Tree, have []version) ([]version, error) {
 	return have, nil
 }
 
-// validate checks versions in parallel. Blobs are read by this goroutine
-// alone: go-git's object storage, with pack descriptors kept open, is not
-// safe for concurrent reads.
+// validate checks versions in parallel. Blobs are read by the feeding
+// goroutine alone, in one pipelined exchange with git cat-file, while the
+// workers check the ones already read.
 func (s *server) validate(c *validate.Checker, versions []version) []Problem {
 	type job struct {
 		v    version
@@ -491,50 +479,37 @@ func (s *server) validate(c *validate.Checker, versions []version) []Problem {
 	}
 	var mu sync.Mutex
 	var out []Problem
-	jobs := make(chan job, runtime.GOMAXPROCS(0))
-	var wg sync.WaitGroup
-	for range runtime.GOMAXPROCS(0) {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			var parser yamltree.Parser
-			for j := range jobs {
-				var fs []validate.Finding
-				switch {
-				case errors.Is(j.err, repo.ErrTooLarge) || errors.Is(j.err, validate.ErrTooLarge):
-					fs = []validate.Finding{{File: j.v.rel, Check: "read", Message: validate.ErrTooLarge.Error(), Fix: "a record holds a few kB: remove the file from the commits that bring it"}}
-				case j.err != nil:
-					fs = []validate.Finding{{File: j.v.rel, Check: "read", Message: "cannot be read on the server: " + j.err.Error(), Fix: "push again; if it persists, run \"git fsck\" on the server"}}
-				default:
-					fs = c.CheckWith(&parser, j.v.rel, j.data)
-				}
-				if len(fs) == 0 {
-					continue
-				}
-				mu.Lock()
-				for _, f := range fs {
-					out = append(out, Problem{Commit: short(j.v.commit), Finding: f})
-				}
-				mu.Unlock()
-			}
-		}()
-	}
 	blobs := make([]plumbing.Hash, len(versions))
 	for i, v := range versions {
 		blobs[i] = v.blob
 	}
-	send := func(i int, data []byte, err error) { jobs <- job{v: versions[i], data: data, err: err} }
 	var readErr error
-	if s.objects != nil {
-		readErr = s.objects.ReadEachMax(blobs, validate.MaxRecordSize, send)
-	} else { // validate --range, in a work tree: go-git reads the blobs
-		for i, b := range blobs {
-			data, err := readBlob(s.repo, b)
-			send(i, data, err)
+	parallel.Feed(0, func(send func(job)) {
+		readErr = s.objects.ReadEachMax(blobs, validate.MaxRecordSize, func(i int, data []byte, err error) {
+			send(job{v: versions[i], data: data, err: err})
+		})
+	}, func() func(job) {
+		var parser yamltree.Parser // one per worker: a parser keeps state
+		return func(j job) {
+			var fs []validate.Finding
+			switch {
+			case errors.Is(j.err, repo.ErrTooLarge) || errors.Is(j.err, validate.ErrTooLarge):
+				fs = []validate.Finding{{File: j.v.rel, Check: "read", Message: validate.ErrTooLarge.Error(), Fix: "a record holds a few kB: remove the file from the commits that bring it"}}
+			case j.err != nil:
+				fs = []validate.Finding{{File: j.v.rel, Check: "read", Message: "cannot be read on the server: " + j.err.Error(), Fix: "push again; if it persists, run \"git fsck\" on the server"}}
+			default:
+				fs = c.CheckWith(&parser, j.v.rel, j.data)
+			}
+			if len(fs) == 0 {
+				return
+			}
+			mu.Lock()
+			defer mu.Unlock()
+			for _, f := range fs {
+				out = append(out, Problem{Commit: short(j.v.commit), Finding: f})
+			}
 		}
-	}
-	close(jobs)
-	wg.Wait()
+	})
 	if readErr != nil {
 		out = append(out, Problem{Finding: validate.Finding{File: "(objects)", Check: "read", Message: "reading the pushed records failed: " + readErr.Error(), Fix: "push again; if it persists, run \"git fsck\" on the server"}})
 	}

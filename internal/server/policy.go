@@ -1,19 +1,13 @@
-package githook
+package server
 
 import (
-	"bufio"
 	"fmt"
-	"io"
-	"os"
-	"path/filepath"
-	"slices"
 	"strings"
 
 	"github.com/go-git/go-git/v5/plumbing"
-	"github.com/go-git/go-git/v5/plumbing/filemode"
-	"github.com/go-git/go-git/v5/plumbing/format/idxfile"
 	"github.com/go-git/go-git/v5/plumbing/object"
 
+	"github.com/vts/dossier/internal/githook"
 	"github.com/vts/dossier/internal/layout"
 	"github.com/vts/dossier/internal/ledger"
 	"github.com/vts/dossier/internal/record"
@@ -92,8 +86,8 @@ type trust struct {
 // says the push creates the default branch: on a server that has none yet
 // (empty, or holding only other refs), that push is the bootstrap.
 func newTrust(s *server, gitDir string, defaultRef plumbing.ReferenceName, creatingMain bool) (*trust, error) {
-	ref, err := s.repo.Reference(defaultRef, true)
-	if err != nil {
+	main, ok := s.refs[defaultRef]
+	if !ok {
 		t, err := newTrustAt(s, gitDir, nil, nil)
 		if err != nil {
 			return nil, err
@@ -103,7 +97,7 @@ func newTrust(s *server, gitDir string, defaultRef plumbing.ReferenceName, creat
 		t.mainName = defaultRef.Short()
 		return t, nil
 	}
-	c, err := s.repo.CommitObject(ref.Hash())
+	c, err := s.commit(main)
 	if err != nil {
 		return nil, fmt.Errorf("reading the server's %s: %w", defaultRef.Short(), err)
 	}
@@ -195,7 +189,7 @@ func (s *server) checkUpdate(u Update, commits []*object.Commit, rewrite bool, r
 	if t.bootstrap {
 		res.Bootstrap = true
 	}
-	for _, p := range checkRefName(u.Ref) {
+	for _, p := range githook.CheckRefName(u.Ref) {
 		refuse(plumbing.ZeroHash, p)
 	}
 	if err := s.checkTags(u, refuse); err != nil {
@@ -233,7 +227,7 @@ func (s *server) checkUpdate(u Update, commits []*object.Commit, rewrite bool, r
 		}
 	}
 	for _, p := range todo {
-		for _, f := range checkMessage(p.c.Message, p.c.Author.Email, p.c.Committer.Email) {
+		for _, f := range githook.CheckStored(p.c.Message, p.c.Author.Email, p.c.Committer.Email) {
 			refuse(p.c.Hash, f)
 		}
 		pol := t.policyFor(p.tree)
@@ -335,7 +329,7 @@ func (s *server) checkAuthority(c *object.Commit, tree *object.Tree, rewrite boo
 	settled := k == t.base.key || t.authorized[k]
 	changed := len(c.ParentHashes) == 0 && !settled
 	for _, ph := range c.ParentHashes {
-		pc, err := s.repo.CommitObject(ph)
+		pc, err := s.commit(ph)
 		if err != nil {
 			return false, fmt.Errorf("reading commit %s: %w", short(ph), err)
 		}
@@ -442,7 +436,7 @@ func (s *server) purgeRecorded(tree *object.Tree, parents []*object.Tree) (bool,
 // purgeOf is the purged record of a ledger blob as text, "" when it has
 // none or cannot be read (its own check reports that).
 func (s *server) purgeOf(h plumbing.Hash) string {
-	data, err := readBlob(s.repo, h)
+	data, err := s.readRecord(h)
 	if err != nil {
 		return ""
 	}
@@ -473,7 +467,7 @@ func (s *server) commitChanges(c *object.Commit, tree *object.Tree, pol *policy,
 	for _, ph := range parents {
 		var ptree *object.Tree
 		if !ph.IsZero() {
-			pc, err := s.repo.CommitObject(ph)
+			pc, err := s.commit(ph)
 			if err != nil {
 				return nil, fmt.Errorf("reading commit %s: %w", short(ph), err)
 			}
@@ -491,7 +485,7 @@ func (s *server) commitChanges(c *object.Commit, tree *object.Tree, pol *policy,
 				return
 			}
 			seen[key] = true
-			if p := layout.Check(name, entryKind(to.Mode), pol.kinds); p != nil {
+			if p := layout.Check(name, githook.EntryKind(to.Mode), pol.kinds); p != nil {
 				refuse(c.Hash, validate.Finding{File: p.Path, Check: "layout", Message: p.Rule, Fix: p.Fix})
 				return
 			}
@@ -529,7 +523,7 @@ func (s *server) commitChanges(c *object.Commit, tree *object.Tree, pol *policy,
 // push: it is not among the quarantined objects the push brought. Without
 // a quarantine nothing can be told apart, and everything is checked.
 func (s *server) holds(h plumbing.Hash) bool {
-	return s.incoming != nil && s.incoming.HasEncodedObject(h) != nil
+	return s.incoming != nil && !s.incoming.Has(h)
 }
 
 // checkQuarantine refuses a push that carries an erased object no pushed
@@ -539,7 +533,7 @@ func (s *server) holds(h plumbing.Hash) bool {
 // in git's quarantine), not at the objects themselves.
 func (s *server) checkQuarantine(ref plumbing.ReferenceName, res *ReceiveResult) error {
 	t := s.trust
-	if s.quarantine == "" || t == nil || len(t.erased.ids) == 0 {
+	if s.incoming == nil || t == nil || len(t.erased.ids) == 0 {
 		return nil
 	}
 	found := map[string]bool{}
@@ -549,66 +543,11 @@ func (s *server) checkQuarantine(ref plumbing.ReferenceName, res *ReceiveResult)
 			res.Problems = append(res.Problems, Problem{Ref: ref, Finding: validate.Finding{File: "(objects)", Check: "erased", Message: "the push carries an object erased by request " + id + " (object " + short(h) + ")", Fix: "clone the repository again from the server and push from the fresh clone: erased data stays erased"}})
 		}
 	}
-	packs, err := filepath.Glob(filepath.Join(s.quarantine, "pack", "*.idx"))
-	if err != nil {
-		return err
-	}
-	for _, p := range packs {
-		if err := eachPacked(p, check); err != nil {
-			return fmt.Errorf("reading the pushed pack index %s: %w", filepath.Base(p), err)
-		}
-	}
-	dirs, err := os.ReadDir(s.quarantine)
-	if err != nil {
-		return fmt.Errorf("reading the push's quarantine: %w", err)
-	}
-	for _, d := range dirs {
-		if !d.IsDir() || len(d.Name()) != 2 {
-			continue
-		}
-		files, err := os.ReadDir(filepath.Join(s.quarantine, d.Name()))
-		if err != nil {
-			return fmt.Errorf("reading the push's quarantine: %w", err)
-		}
-		for _, f := range files {
-			if id := d.Name() + f.Name(); len(id) == 40 && isHash(id) {
-				check(plumbing.NewHash(id))
-			}
-		}
-	}
-	return nil
-}
-
-// eachPacked calls fn with the id of every object in a pack index.
-func eachPacked(idxPath string, fn func(plumbing.Hash)) error {
-	f, err := os.Open(idxPath)
-	if err != nil {
-		return err
-	}
-	defer func() { _ = f.Close() }() // read only: nothing to lose on close
-	idx := idxfile.NewMemoryIndex()
-	if err := idxfile.NewDecoder(bufio.NewReader(f)).Decode(idx); err != nil {
-		return err
-	}
-	it, err := idx.Entries()
-	if err != nil {
-		return err
-	}
-	defer func() { _ = it.Close() }() // read only: nothing to lose on close
-	for {
-		e, err := it.Next()
-		if err == io.EOF {
-			return nil
-		}
-		if err != nil {
-			return err
-		}
-		fn(e.Hash)
-	}
+	return s.incoming.Each(check)
 }
 
 func (s *server) checkLedger(commit plumbing.Hash, name string, blob plumbing.Hash, pol *policy, refuse func(plumbing.Hash, validate.Finding)) error {
-	data, err := readBlob(s.repo, blob)
+	data, err := s.readRecord(blob)
 	if err != nil {
 		return fmt.Errorf("reading %s: %w", name, err)
 	}
@@ -616,18 +555,6 @@ func (s *server) checkLedger(commit plumbing.Hash, name string, blob plumbing.Ha
 		refuse(commit, f)
 	}
 	return nil
-}
-
-func entryKind(m filemode.FileMode) layout.Entry {
-	switch m {
-	case filemode.Regular, filemode.Executable, filemode.Deprecated:
-		return layout.Regular
-	case filemode.Symlink:
-		return layout.Symlink
-	case filemode.Submodule:
-		return layout.Gitlink
-	}
-	return layout.Other
 }
 
 // checkTags checks the message and name of an annotated tag the update
@@ -638,11 +565,11 @@ func (s *server) checkTags(u Update, refuse func(plumbing.Hash, validate.Finding
 		if h.IsZero() || s.holds(h) && s.incoming != nil {
 			return nil
 		}
-		tag, err := s.repo.TagObject(h)
+		tag, err := object.GetTag(s.objects, h)
 		if err != nil {
 			return nil // not a tag
 		}
-		for _, f := range checkMessage(tag.Message, tag.Tagger.Email) {
+		for _, f := range githook.CheckStored(tag.Message, tag.Tagger.Email) {
 			f.File = "(tag message)"
 			refuse(h, f)
 		}
@@ -654,57 +581,11 @@ func (s *server) checkTags(u Update, refuse func(plumbing.Hash, validate.Finding
 	return nil
 }
 
-// checkMessage looks for e-mail addresses and phone numbers in a commit or
-// tag message as stored, without a key. An identity trailer
-// (Signed-off-by, Co-authored-by...) may carry the address of one of the
-// engineers, the commit's author or committer: they are in the commit
-// anyway. Any other address is refused there too ("Reported-by:" a
-// customer is a personal value).
-func checkMessage(msg string, engineers ...string) []validate.Finding {
-	var out []validate.Finding
-	for i, l := range strings.Split(msg, "\n") {
-		identity := false
-		if t := trailerRe.FindStringSubmatch(l); t != nil && identityTrailerRe.MatchString(t[1]) {
-			identity = true
-			for _, a := range emailRe.FindAllString(t[2], -1) {
-				identity = identity && slices.ContainsFunc(engineers, func(e string) bool { return strings.EqualFold(e, a) })
-			}
-		}
-		what := ""
-		switch {
-		case emailRe.MatchString(l) && !identity:
-			what = "an e-mail address"
-		case phoneRe.MatchString(l):
-			what = "a phone number"
-		default:
-			continue
-		}
-		out = append(out, validate.Finding{File: "(commit message)", Line: i + 1, Check: "message", Message: "looks like " + what + " (value not shown); messages hold ids only (c-0042/u-0017), never personal values", Fix: "reword the commit (\"git rebase -i\", reword) and push again"})
-	}
-	return out
-}
-
 // ShownRef is the ref name as the hook may print it: a name that looks
 // like an e-mail address or phone number is not repeated.
 func ShownRef(ref plumbing.ReferenceName) string {
-	if len(checkRefName(ref)) > 0 {
+	if len(githook.CheckRefName(ref)) > 0 {
 		return "(a ref whose name is not shown)"
 	}
 	return ref.String()
-}
-
-// checkRefName refuses a branch or tag name that looks like an e-mail
-// address or phone number: ref names are shown to everyone who fetches.
-func checkRefName(ref plumbing.ReferenceName) []validate.Finding {
-	name := ref.String()
-	var what string
-	switch {
-	case emailRe.MatchString(name):
-		what = "an e-mail address"
-	case phoneRe.MatchString(strings.ReplaceAll(name, "/", " ")):
-		what = "a phone number"
-	default:
-		return nil
-	}
-	return []validate.Finding{{File: "(ref name)", Check: "message", Message: "the branch or tag name looks like " + what + " (name not shown); ref names hold ids only", Fix: "push to a name made of ids and words (e.g. c-0042-contract)"}}
 }

@@ -1,21 +1,18 @@
-package githook
+package server
 
 import (
 	"errors"
 	"fmt"
-	"os/exec"
 	"sort"
 	"strings"
 
-	"github.com/go-git/go-billy/v5/osfs"
 	"github.com/go-git/go-git/v5/plumbing"
-	"github.com/go-git/go-git/v5/plumbing/cache"
 	"github.com/go-git/go-git/v5/plumbing/object"
-	"github.com/go-git/go-git/v5/storage/filesystem"
 
 	"github.com/vts/dossier/internal/identity"
 	"github.com/vts/dossier/internal/ledger"
 	"github.com/vts/dossier/internal/purge"
+	"github.com/vts/dossier/internal/repo"
 )
 
 // A push that rewrites or deletes history is accepted only as a purge the
@@ -86,10 +83,10 @@ func (s *server) verifyRewrite(u Update, all []Update, defaultRef plumbing.Refer
 	// cleans history. A "purge" that changes the tip would wipe live
 	// records. (want is in the push: its id is the recomputed one, so its
 	// content is too.)
-	nc, err1 := s.repo.CommitObject(want)
-	oc, err2 := s.repo.CommitObject(u.Old)
+	nc, err1 := s.commit(want)
+	oc, err2 := s.commit(u.Old)
 	if err1 != nil || err2 != nil {
-		return "", fmt.Errorf("reading the tips of %s: %w", u.Ref, errors.Join(err1, err2))
+		return "", fmt.Errorf("reading the tips of %s: %w", ShownRef(u.Ref), errors.Join(err1, err2))
 	}
 	if nc.TreeHash != oc.TreeHash {
 		return "the erased objects are still on the tip of " + rewriteVerdict(defaultRef.Short()) + " on the server: erase there first (dossier erase), push, then purge", nil
@@ -104,13 +101,11 @@ func (s *server) rewriteCheck(all []Update, defaultRef plumbing.ReferenceName) (
 		return s.rewrite, nil
 	}
 	rc := &rewriteCheck{rewrites: map[plumbing.Hash]plumbing.Hash{}}
-	// The server's own objects: go-git on the repository's object folder
-	// does not see the quarantine, so nothing the push brings is read.
-	own := filesystem.NewStorageWithOptions(osfs.New(s.gitDir), cache.NewObjectLRUDefault(), filesystem.Options{KeepDescriptors: true})
+	// The server's own objects, blind to the quarantine: nothing the
+	// push brings is read.
+	own := repo.OwnObjects(s.gitDir)
 	defer func() { _ = own.Close() }() // read only: nothing to lose on close
-	if ref, err := own.Reference(defaultRef); err == nil {
-		rc.mainOld = ref.Hash()
-	}
+	rc.mainOld = s.refs[defaultRef]
 	trusted, err := purge.Ledger(own, rc.mainOld)
 	if err != nil {
 		return nil, fmt.Errorf("reading the server's ledger on %s: %w", defaultRef.Short(), err)
@@ -119,7 +114,7 @@ func (s *server) rewriteCheck(all []Update, defaultRef plumbing.ReferenceName) (
 	// Which erasures the push purges: those its main branch records as
 	// purged (an earlier purge's are already gone, so including them
 	// changes nothing). The objects come from the server's ledger only.
-	after, err := purge.Ledger(s.repo.Storer, s.refAfter(defaultRef, all))
+	after, err := purge.Ledger(s.objects, s.refAfter(defaultRef, all))
 	if err != nil {
 		rc.why = "the ledger on the pushed " + defaultRef.Short() + " cannot be read (" + err.Error() + ")"
 		s.rewrite = rc
@@ -178,14 +173,14 @@ func (s *server) purgeRecords(tip, want plumbing.Hash, rc *rewriteCheck) (rewrit
 		if i == maxPurgeRecords {
 			return "the pushed main branch is not the server's history with the erased objects removed (plus the purge records)", nil
 		}
-		c, err := s.repo.CommitObject(cur)
+		c, err := s.commit(cur)
 		if err != nil {
 			return "the pushed main branch is not the server's history with the erased objects removed", nil
 		}
 		if len(c.ParentHashes) != 1 {
 			return rewriteVerdict("commit " + short(cur) + " on top of the recomputed purge is not a purge record (a merge or a root)"), nil
 		}
-		parent, err := s.repo.CommitObject(c.ParentHashes[0])
+		parent, err := s.commit(c.ParentHashes[0])
 		if err != nil {
 			return "", fmt.Errorf("reading commit %s: %w", short(c.ParentHashes[0]), err)
 		}
@@ -250,7 +245,7 @@ func (s *server) onlyPurgeRecord(parent, c *object.Commit, rc *rewriteCheck) (re
 		}
 		for _, o := range identity.Minus(req.ErasedObjects, t.ErasedObjects) {
 			h := plumbing.NewHash(o)
-			if !isHash(o) || (!rc.found[h] && s.repo.Storer.HasEncodedObject(h) == nil) {
+			if !isHash(o) || (!rc.found[h] && s.objects.HasEncodedObject(h) == nil) {
 				return rewriteVerdict("commit " + short(c.Hash) + ": " + name + " lists an erased object the server holds but does not find by the subject's identity"), nil
 			}
 		}
@@ -269,21 +264,25 @@ func (s *server) onlyPurgeRecord(parent, c *object.Commit, rc *rewriteCheck) (re
 // Rewrote reports whether an accepted push rewrote or deleted history: a
 // ref deleted, or moved to a value its old value is not an ancestor of
 // (tags peeled). Run from post-receive: pre-receive let such a push through
-// only as a verified purge, after which the server must forget.
-func Rewrote(gitDir string, updates []Update) bool {
+// only as a verified purge, after which the server must forget. A value
+// git cannot place in history (a moved tag of a tree, a missing object)
+// is an error, not an answer either way.
+func Rewrote(gitDir string, updates []Update) (bool, error) {
+	g := repo.AtGitDir(gitDir)
 	for _, u := range updates {
 		if u.Old.IsZero() {
 			continue
 		}
 		if u.New.IsZero() {
-			return true
+			return true, nil
 		}
-		// Exit 1 is "not an ancestor"; any other failure (a moved tag of
-		// a tree or blob, a missing object) counts as a rewrite too: the
-		// cost of a needless prune is time, of a missed one erased data.
-		if err := exec.Command("git", "--git-dir", gitDir, "merge-base", "--is-ancestor", u.Old.String(), u.New.String()).Run(); err != nil {
-			return true
+		ff, err := isAncestor(g, u.Old, u.New)
+		if err != nil {
+			return false, fmt.Errorf("%s: %w", ShownRef(u.Ref), err)
+		}
+		if !ff {
+			return true, nil
 		}
 	}
-	return false
+	return false, nil
 }

@@ -1,4 +1,4 @@
-package githook
+package server
 
 import (
 	"os/exec"
@@ -10,7 +10,8 @@ import (
 
 // TestRewrote checks post-receive's test for "history was rewritten" on a
 // real repository: a fast-forward and a creation are not, a non-fast-
-// forward, a deletion and a moved annotated tag are.
+// forward, a deletion and a moved annotated tag are; what git cannot
+// answer is an error.
 func TestRewrote(t *testing.T) {
 	dir := t.TempDir()
 	git := func(args ...string) string {
@@ -33,6 +34,9 @@ func TestRewrote(t *testing.T) {
 	c := plumbing.NewHash(git("rev-parse", "HEAD"))
 	git("tag", "-a", "-m", "t2", "t2", c.String())
 	t2 := plumbing.NewHash(git("rev-parse", "t2"))
+	tree := git("rev-parse", "HEAD^{tree}")
+	git("tag", "-a", "-m", "t3", "t3", tree)
+	t3 := plumbing.NewHash(git("rev-parse", "t3"))
 	gitDir := dir + "/.git"
 	zero := plumbing.ZeroHash
 	for _, tc := range []struct {
@@ -47,8 +51,22 @@ func TestRewrote(t *testing.T) {
 		{"deletion", Update{Old: a, New: zero, Ref: "refs/heads/main"}, true},
 		{"tag moved to a rewritten commit", Update{Old: t1, New: t2, Ref: "refs/tags/t1"}, true},
 	} {
-		if got := Rewrote(gitDir, []Update{tc.u}); got != tc.want {
-			t.Errorf("%s: Rewrote = %v, want %v", tc.name, got, tc.want)
+		got, err := Rewrote(gitDir, []Update{tc.u})
+		if err != nil || got != tc.want {
+			t.Errorf("%s: Rewrote = %v, %v; want %v", tc.name, got, err, tc.want)
+		}
+	}
+	// What git cannot place in history is an error, never taken as "not
+	// rewritten" (a missed forget) or quietly as "rewritten".
+	for _, tc := range []struct {
+		name string
+		u    Update
+	}{
+		{"a moved tag of a tree", Update{Old: t3, New: b, Ref: "refs/tags/t3"}},
+		{"a missing object", Update{Old: plumbing.NewHash("1234567890123456789012345678901234567890"), New: b, Ref: "refs/heads/main"}},
+	} {
+		if got, err := Rewrote(gitDir, []Update{tc.u}); err == nil {
+			t.Errorf("%s: Rewrote = %v, want an error", tc.name, got)
 		}
 	}
 }

@@ -1,4 +1,4 @@
-package githook
+package server
 
 import (
 	"fmt"
