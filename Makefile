@@ -73,7 +73,8 @@ lint:
 # short while on each run (the seeds also run as plain tests): the YAML fast
 # path and the record grammar, sops metadata and ENC values, .sops.yaml,
 # ledger files (and the server's ledger scanner), paths, raw commits, tags
-# and trees (a push's, rewritten by purge and recomputed by the server).
+# and trees (a push's, rewritten by purge and recomputed by the server),
+# the ref updates a push announces and commit messages.
 # The budget is a count of inputs, not a duration: with a duration, go1.26's fuzz
 # coordinator can fail at the deadline on a busy machine with no input at
 # fault ("context deadline exceeded", golang/go#75804, fixed in go1.27).
@@ -87,7 +88,9 @@ FUZZ := \
 	./internal/ledger:FuzzCheck \
 	./internal/ledger:FuzzScanAgrees \
 	./internal/layout:FuzzCheck \
-	./internal/repo/odb:FuzzRawObjects
+	./internal/repo/odb:FuzzRawObjects \
+	./internal/server:FuzzParseUpdates \
+	./internal/githook:FuzzParseMessage
 
 fuzz:
 	@for t in $(FUZZ); do \

@@ -164,8 +164,7 @@ func Create(dir string) (*CreateResult, error) {
 	if err := os.MkdirAll(root, 0o755); err != nil {
 		return nil, err
 	}
-	r, err := repo.Init(root)
-	if err != nil {
+	if _, err := repo.Init(root); err != nil {
 		return nil, err
 	}
 	if err := githook.Install(repo.At(root)); err != nil {
