@@ -263,4 +263,3 @@ func plainScalar(s string) (string, error) {
 }
 
 var scalarTexts sync.Map
-

@@ -20,7 +20,7 @@ import (
 const (
 	testRecipient1 = "age1hwtsf9k3500satum9j6rnfnpzhuce7yz8056g7y8ecukrd9anckskjwacg"
 	testRecipient2 = "age1hg7jvck9pelz92s3u9yw89mvevqewxl84n25klutwm3nukg65euqnqzqtq"
-	spliceCanary         = "Canary-Vlinder-7731"
+	spliceCanary   = "Canary-Vlinder-7731"
 )
 
 func testIdentities(t *testing.T, files ...string) *Identities {
