@@ -3,6 +3,7 @@ package sopsfile
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"os"
 	"regexp"
 	"strings"
@@ -204,10 +205,30 @@ func TestSpliceFallsBack(t *testing.T) {
 	}
 	reindented := bytes.Replace(enc, []byte("\n    age:\n"), []byte("\n  age:\n"), 1)
 	reindented = bytes.ReplaceAll(reindented, []byte("\n    "), []byte("\n  "))
+	// A readable field holding a copy of an encrypted value: which of the
+	// two to replace is not guessed.
+	fullName := regexp.MustCompile(`(?m)^full_name: (ENC\[[^\]]*\])$`).FindSubmatch(enc)
+	if fullName == nil {
+		t.Fatal("no encrypted full_name")
+	}
+	f := parsed(t, enc, ids)
+	plain, err := f.Plain()
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Reencrypt keeps full_name's IV, so its encrypted text is the same.
+	twice, err := f.Reencrypt(bytes.Replace(plain, []byte("role: staff\n"), append(append([]byte("role: "), fullName[1]...), '\n'), 1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if bytes.Count(twice, fullName[1]) != 2 {
+		t.Fatalf("the copy is not there:\n%s", twice)
+	}
 	for name, tc := range map[string]struct {
 		data []byte
 		rule *Rule
 	}{
+		"value twice":     {twice, userRule(testRecipient1)},
 		"other regex":     {enc, &Rule{EncryptedRegex: "^(full_name)$", Recipients: Recipients{Age: []string{testRecipient1}}}},
 		"sops block form": {reindented, userRule(testRecipient1)},
 	} {
@@ -284,5 +305,39 @@ func TestWriteMetaAsSops(t *testing.T) {
 				t.Errorf("regex %q, %d recipients:\n%s\nwant (sops store):\n%s", regex, len(group), got.String(), want)
 			}
 		}
+	}
+}
+
+// TestRekeySplicedValueForms: encrypted numbers and booleans keep their
+// types (and so the MAC), and a value someone quoted by hand is replaced
+// inside its quotes; the store reads each result to the same values.
+func TestRekeySplicedValueForms(t *testing.T) {
+	ids := testIdentities(t, "test-only-age-key.txt")
+	rule := &Rule{EncryptedRegex: "^(pin|score|flag|name)$", Recipients: Recipients{Age: []string{testRecipient1}}}
+	before, err := Encrypt([]byte("kind: x\npin: 1234\nscore: 2.5\nflag: true\nname: "+spliceCanary+"\nlist:\n  - name: a\n  - name: b\n"), rule)
+	if err != nil {
+		t.Fatal(err)
+	}
+	quoted := regexp.MustCompile(`(?m)^name: (ENC\[[^\]]*\])$`).ReplaceAll(before, []byte(`name: "$1"`))
+	if bytes.Equal(quoted, before) {
+		t.Fatal("no value quoted")
+	}
+	for name, data := range map[string][]byte{"types": before, "quoted": quoted} {
+		t.Run(name, func(t *testing.T) {
+			f := parsed(t, data, ids)
+			out, err := f.rekeySpliced(rule, true)
+			if err != nil {
+				t.Fatalf("splice: %v", err)
+			}
+			g, err := Decrypt(out, ids)
+			if err != nil {
+				t.Fatalf("the store cannot open it: %v\n%s", err, out)
+			}
+			v1, _ := f.Value()
+			v2, _ := g.Value()
+			if fmt.Sprint(v1) != fmt.Sprint(v2) {
+				t.Errorf("values changed: %v, then %v", v1, v2)
+			}
+		})
 	}
 }
