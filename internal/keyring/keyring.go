@@ -282,9 +282,10 @@ func commitMessage(op, recipient string, n int) string {
 	return fmt.Sprintf("keys: rotate data keys\n\n%d records re-encrypted with new data keys for the recipients in .sops.yaml.\n", n)
 }
 
-// headBlobs maps every file at HEAD to its blob id, from one git ls-tree:
-// each record read is held to HEAD's version of it, so that the key
-// commit carries nobody's uncommitted edit.
+// headBlobs maps every file at HEAD to its blob id, from one git ls-tree
+// run in the records repository's root (so the paths are relative to it,
+// as the records' are): each record read is held to HEAD's version of it,
+// so that the key commit carries nobody's uncommitted edit.
 func headBlobs(g repo.Git) (map[string]plumbing.Hash, error) {
 	head, err := g.Run("rev-parse", "--verify", "-q", "HEAD^{commit}")
 	if repo.ExitCode(err) == 1 {
@@ -293,7 +294,7 @@ func headBlobs(g repo.Git) (map[string]plumbing.Hash, error) {
 	if err != nil {
 		return nil, fmt.Errorf("reading HEAD: %w", err)
 	}
-	out, err := g.Run("ls-tree", "-r", "-z", "--full-tree", strings.TrimSpace(string(head)))
+	out, err := g.Run("ls-tree", "-r", "-z", strings.TrimSpace(string(head)))
 	if err != nil {
 		return nil, fmt.Errorf("listing the files at HEAD: %w", err)
 	}
