@@ -16,6 +16,10 @@ import (
 // YAML parse: keyed validation reads every record once for the keyless
 // checks and once here. Files that use anything but age recipients, or
 // that carry YAML comments, go through Decrypt(data) unchanged.
+//
+// The File keeps data, for Rekey and Rewrap to change only the encrypted
+// values and the sops block of it: data must not change while the File is
+// in use.
 func DecryptParsed(root *yaml.Node, data []byte, ids *Identities) (*File, error) {
 	tree, err := treeFromNode(root)
 	if err != nil {

@@ -47,7 +47,7 @@ type spliced struct {
 func (f *File) rekeySpliced(rule *Rule, newKey bool) ([]byte, error) {
 	sp := f.spliced
 	md := f.tree.Metadata
-	if sp == nil || f.rewrite || len(rule.Recipients.PGP)+len(rule.Recipients.Vault) > 0 || len(rule.Recipients.Age) == 0 ||
+	if sp == nil || sp.src == nil || f.rewrite || len(rule.Recipients.PGP)+len(rule.Recipients.Vault) > 0 || len(rule.Recipients.Age) == 0 ||
 		rule.EncryptedRegex != md.EncryptedRegex || len(f.tree.Branches) != 1 {
 		return nil, errSlowPath
 	}
