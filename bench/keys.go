@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -40,6 +41,15 @@ func benchKeys(ctx *benchContext) error {
 		ctx.logf("keys rotate %d records: %s wall, %s CPU, peak RSS %s", r.Files, fmtDur(st.Wall), fmtDur(st.CPU), fmtBytes(st.RSS))
 		if out, err := ctx.git(dir, "status", "--porcelain"); err != nil || out != "" {
 			return fmt.Errorf("work tree not clean after keys rotate (%v):\n%s", err, head(out, 10))
+		}
+		// The stock sops CLI reads a rotated record: a rotation that wrote
+		// what sops cannot open would be fast and worthless. Its stderr
+		// only: stdout is the (synthetic) plaintext.
+		check := ctx.command(dir, "sops", "--decrypt", "records/c-0001/customer.yaml")
+		var stderr strings.Builder
+		check.Stderr = &stderr
+		if err := check.Run(); err != nil {
+			return fmt.Errorf("the stock sops cannot decrypt a rotated record (%v):\n%s", err, head(stderr.String(), 10))
 		}
 		// Rotation keeps .sops.yaml: the commit holds every record, no more.
 		if n, err := ctx.git(dir, "diff", "--name-only", "HEAD~1", "HEAD"); err != nil || countLines(n) != r.Files {

@@ -18,22 +18,20 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
-	"runtime"
 	"slices"
 	"strings"
-	"sync"
 	"testing/fstest"
 
 	"filippo.io/age"
-	"github.com/go-git/go-git/v5"
 	"github.com/go-git/go-git/v5/plumbing"
-	"github.com/go-git/go-git/v5/plumbing/object"
 	"gopkg.in/yaml.v3"
 
+	"github.com/vts/dossier/internal/parallel"
 	"github.com/vts/dossier/internal/progress"
 	"github.com/vts/dossier/internal/repo"
 	"github.com/vts/dossier/internal/sopsfile"
 	"github.com/vts/dossier/internal/validate"
+	"github.com/vts/dossier/internal/yamltree"
 )
 
 // Operations.
@@ -206,15 +204,12 @@ func setList(rule *yaml.Node, field string, v *yaml.Node, keys []string) {
 // repository at root and commits it. ids must open every record. The count
 // of records re-encrypted is shown on progressTo (nil: nowhere).
 func Change(root string, ids *sopsfile.Identities, op, recipient string, progressTo io.Writer) (*Result, error) {
-	r, err := git.PlainOpen(root)
-	if err != nil {
-		return nil, fmt.Errorf("opening the git repository: %w", err)
-	}
-	head, err := headTree(r)
+	g := repo.At(root)
+	headIDs, err := headBlobs(g)
 	if err != nil {
 		return nil, err
 	}
-	if err := checkClean(r, head); err != nil {
+	if err := checkSettled(root, g); err != nil {
 		return nil, err
 	}
 	cfgPath := filepath.Join(root, sopsfile.ConfigFile)
@@ -222,7 +217,7 @@ func Change(root string, ids *sopsfile.Identities, op, recipient string, progres
 	if err != nil {
 		return nil, fmt.Errorf("reading %s: %w", sopsfile.ConfigFile, err)
 	}
-	if err := sameAsHead(head, sopsfile.ConfigFile, oldCfg); err != nil {
+	if err := sameAsHead(headIDs, sopsfile.ConfigFile, oldCfg); err != nil {
 		return nil, err
 	}
 	newCfg := oldCfg
@@ -238,14 +233,6 @@ func Change(root string, ids *sopsfile.Identities, op, recipient string, progres
 	files, err := validate.Files(root)
 	if err != nil {
 		return nil, err
-	}
-	// Looked up here, not in the workers: go-git's trees cache lookups in
-	// maps that are not safe for concurrent use.
-	headIDs := make(map[string]plumbing.Hash, len(files))
-	for _, rel := range files {
-		if e, err := head.FindEntry(rel); err == nil {
-			headIDs[rel] = e.Hash
-		}
 	}
 	done := progress.New(progressTo, "keys: re-encrypting records", len(files))
 	updated, err := reencryptAll(root, headIDs, files, rules, ids, op, done)
@@ -295,125 +282,158 @@ func commitMessage(op, recipient string, n int) string {
 	return fmt.Sprintf("keys: rotate data keys\n\n%d records re-encrypted with new data keys for the recipients in .sops.yaml.\n", n)
 }
 
-func headTree(r *git.Repository) (*object.Tree, error) {
-	ref, err := r.Head()
-	if err != nil {
+// headBlobs maps every file at HEAD to its blob id, from one git ls-tree
+// run in the records repository's root (so the paths are relative to it,
+// as the records' are): each record read is held to HEAD's version of it,
+// so that the key commit carries nobody's uncommitted edit.
+func headBlobs(g repo.Git) (map[string]plumbing.Hash, error) {
+	head, err := g.Run("rev-parse", "--verify", "-q", "HEAD^{commit}")
+	if repo.ExitCode(err) == 1 {
 		return nil, refuse("the repository has no commit yet: commit the records first")
 	}
-	c, err := r.CommitObject(ref.Hash())
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("reading HEAD: %w", err)
 	}
-	return c.Tree()
+	out, err := g.Run("ls-tree", "-r", "-z", strings.TrimSpace(string(head)))
+	if err != nil {
+		return nil, fmt.Errorf("listing the files at HEAD: %w", err)
+	}
+	ids := make(map[string]plumbing.Hash, bytes.Count(out, []byte{0}))
+	for _, entry := range bytes.Split(out, []byte{0}) {
+		// <mode> SP <type> SP <id> TAB <path>
+		meta, path, ok := bytes.Cut(entry, []byte{'\t'})
+		if !ok {
+			continue
+		}
+		f := bytes.Fields(meta)
+		if len(f) != 3 || string(f[1]) != "blob" {
+			continue
+		}
+		if !plumbing.IsHash(string(f[2])) {
+			return nil, fmt.Errorf("listing the files at HEAD: unexpected object id in git ls-tree output")
+		}
+		ids[string(path)] = plumbing.NewHash(string(f[2]))
+	}
+	return ids, nil
 }
 
-// checkClean refuses to run over staged changes: the key commit would
-// carry them along.
-func checkClean(r *git.Repository, head *object.Tree) error {
-	idx, err := r.Storer.Index()
+// checkSettled refuses to run over staged changes (the key commit would
+// carry them along) and on a branch in the middle of a merge or rebase,
+// or behind its upstream (every record would conflict on the next pull).
+func checkSettled(root string, g repo.Git) error {
+	why, err := repo.Unsettled(root)
+	if err != nil {
+		return fmt.Errorf("checking the branch: %w", err)
+	}
+	if why != "" {
+		return refuse("%s; nothing was changed", why)
+	}
+	staged, err := g.Lines("diff-index", "--cached", "--name-only", "-z", "--no-renames", "HEAD", "--")
 	if err != nil {
 		return fmt.Errorf("reading the git index: %w", err)
 	}
-	for _, e := range idx.Entries {
-		he, err := head.FindEntry(e.Name)
-		if err != nil || he.Hash != e.Hash {
-			return refuse("%s has staged changes: commit or unstage them first (\"git status\"); nothing was changed", e.Name)
-		}
+	if len(staged) > 0 {
+		return refuse("%s has staged changes: commit or unstage them first (\"git status\"); nothing was changed", staged[0])
 	}
 	return nil
 }
 
-func sameAsHead(head *object.Tree, rel string, data []byte) error {
-	e, err := head.FindEntry(rel)
-	if err != nil || e.Hash != plumbing.ComputeHash(plumbing.BlobObject, data) {
+func sameAsHead(headIDs map[string]plumbing.Hash, rel string, data []byte) error {
+	if h, ok := headIDs[rel]; !ok || h != plumbing.ComputeHash(plumbing.BlobObject, data) {
 		return refuse("%s has uncommitted changes: commit or restore it first (\"git status\"); nothing was changed", rel)
 	}
 	return nil
 }
 
-// reencryptAll computes every record's new content in memory, in
-// parallel. Nothing is written: one failure leaves the repository as it is.
+// reencryptAll computes every record's new content in memory, on every
+// core. Nothing is written: one failure leaves the repository as it is.
 func reencryptAll(root string, headIDs map[string]plumbing.Hash, files []string, rules *sopsfile.Rules, ids *sopsfile.Identities, op string, done *progress.Counter) (map[string][]byte, error) {
-	updated := map[string][]byte{}
-	var mu sync.Mutex
-	var errs []error
-	jobs := make(chan string)
-	var wg sync.WaitGroup
-	for range runtime.GOMAXPROCS(0) {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for rel := range jobs {
-				after, err := reencryptSafe(root, headIDs[rel], rel, rules, ids, op)
-				done.Add(1)
-				mu.Lock()
-				if err != nil {
-					errs = append(errs, err)
-				} else {
-					updated[rel] = after
-				}
-				mu.Unlock()
-			}
-		}()
-	}
-	for _, f := range files {
-		jobs <- f
-	}
-	close(jobs)
-	wg.Wait()
-	if len(errs) > 0 {
-		slices.SortFunc(errs, func(a, b error) int { return strings.Compare(a.Error(), b.Error()) })
-		if len(errs) > 10 {
-			errs = append(errs[:10], fmt.Errorf("... and %d more", len(errs)-10))
+	outs := make([][]byte, len(files))
+	errs := make([]error, len(files))
+	parallel.Feed(0, func(send func(int)) {
+		for i := range files {
+			send(i)
 		}
-		// A refusal only when every file refused: one failing read or
-		// write is the machine's failure and says so.
-		all := true
-		for _, e := range errs {
-			var r *Refusal
-			all = all && errors.As(e, &r)
+	}, func() func(int) {
+		// Each worker parses with its own parser, which keeps its memory
+		// from one record to the next.
+		var parser yamltree.Parser
+		return func(i int) {
+			outs[i], errs[i] = reencryptSafe(root, headIDs, files[i], rules, ids, op, &parser)
+			done.Add(1)
 		}
-		if all {
-			return nil, refuse("nothing was changed:\n%v", errors.Join(errs...))
+	})
+	updated := make(map[string][]byte, len(files)+1)
+	var failed []error
+	for i, rel := range files {
+		if errs[i] != nil {
+			failed = append(failed, errs[i])
+			continue
 		}
-		return nil, fmt.Errorf("nothing was changed:\n%w", errors.Join(errs...))
+		updated[rel] = outs[i]
 	}
-	return updated, nil
+	if len(failed) == 0 {
+		return updated, nil
+	}
+	// A refusal only when every file refused: one failing read or write
+	// is the machine's failure and says so.
+	all := true
+	for _, e := range failed {
+		var r *Refusal
+		all = all && errors.As(e, &r)
+	}
+	if len(failed) > 10 {
+		failed = append(failed[:10], fmt.Errorf("... and %d more", len(failed)-10))
+	}
+	if all {
+		return nil, refuse("nothing was changed:\n%v", errors.Join(failed...))
+	}
+	return nil, fmt.Errorf("nothing was changed:\n%w", errors.Join(failed...))
 }
 
 // reencryptSafe is reencrypt in a worker goroutine, where a panic (a bug,
 // or a library choking on a malformed file) would end the process with
 // its value on stderr, past main's recover: it becomes an error naming
 // the file, without the value, which could be a decrypted field.
-func reencryptSafe(root string, headID plumbing.Hash, rel string, rules *sopsfile.Rules, ids *sopsfile.Identities, op string) (out []byte, err error) {
+func reencryptSafe(root string, headIDs map[string]plumbing.Hash, rel string, rules *sopsfile.Rules, ids *sopsfile.Identities, op string, parser *yamltree.Parser) (out []byte, err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			out, err = nil, fmt.Errorf("%s: internal error while re-encrypting (a bug in dossier or sops; the record was not changed)", rel)
 		}
 	}()
-	return reencrypt(root, headID, rel, rules, ids, op)
+	return reencrypt(root, headIDs, rel, rules, ids, op, parser)
 }
 
-func reencrypt(root string, headID plumbing.Hash, rel string, rules *sopsfile.Rules, ids *sopsfile.Identities, op string) ([]byte, error) {
+func reencrypt(root string, headIDs map[string]plumbing.Hash, rel string, rules *sopsfile.Rules, ids *sopsfile.Identities, op string, parser *yamltree.Parser) ([]byte, error) {
 	data, err := os.ReadFile(filepath.Join(root, filepath.FromSlash(rel)))
 	if err != nil {
 		return nil, err
 	}
-	if headID != plumbing.ComputeHash(plumbing.BlobObject, data) {
-		return nil, refuse("%s has uncommitted changes: commit or restore it first (\"git status\"); nothing was changed", rel)
+	if err := sameAsHead(headIDs, rel, data); err != nil {
+		return nil, err
 	}
 	rule, err := rules.For(rel)
 	if err != nil {
 		return nil, refuse("%v", err)
 	}
-	f, err := sopsfile.Decrypt(data, ids)
+	// Parsed once, as keyed validation does; a file the parser refuses
+	// goes to the sops store, which says what is wrong with it.
+	var f *sopsfile.File
+	if node, perr := parser.Parse(data); perr == nil {
+		f, err = sopsfile.DecryptParsed(node, data, ids)
+	} else {
+		f, err = sopsfile.Decrypt(data, ids)
+	}
 	switch {
 	case errors.Is(err, sopsfile.ErrNoKey):
 		return nil, refuse("%s: none of your keys (%s) opens it; every record must be opened to re-encrypt it", rel, ids.Where)
 	case errors.Is(err, sopsfile.ErrTampered):
 		return nil, refuse("%s: MAC mismatch; restore it from git first", rel)
 	case err != nil:
-		return nil, fmt.Errorf("%s: %w", rel, err)
+		// What is wrong is the file, not the machine. The sops library's
+		// words may quote the file, so they are not shown; validate names
+		// the field and line without the value.
+		return nil, refuse("%s: not a SOPS file that dossier can open; \"dossier validate %s\" says why", rel, rel)
 	}
 	var out []byte
 	if op == Add {

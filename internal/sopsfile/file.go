@@ -61,6 +61,10 @@ type File struct {
 	// edit does not change are written back byte for byte (as sops edit
 	// does): diffs and merges then show only what changed.
 	cipher aes.Cipher
+	// spliced is set when the file was read from a parsed tree in the
+	// form sops writes, for Rekey and Rewrap to replace only what they
+	// change (see splice.go).
+	spliced *spliced
 }
 
 // Plain returns the decrypted document as YAML, without sops metadata.
@@ -119,6 +123,9 @@ func (f *File) Reencrypt(plain []byte) ([]byte, error) {
 
 // Rekey encrypts the file's content with a new data key for recipients.
 func (f *File) Rekey(rule *Rule) ([]byte, error) {
+	if out, err := f.rekeySpliced(rule, true); !errors.Is(err, errSlowPath) {
+		return out, err
+	}
 	plain, err := f.Plain()
 	if err != nil {
 		return nil, err

@@ -16,12 +16,27 @@ import (
 // YAML parse: keyed validation reads every record once for the keyless
 // checks and once here. Files that use anything but age recipients, or
 // that carry YAML comments, go through Decrypt(data) unchanged.
+//
+// The File keeps data, for Rekey and Rewrap to change only the encrypted
+// values and the sops block of it: data must not change while the File is
+// in use.
 func DecryptParsed(root *yaml.Node, data []byte, ids *Identities) (*File, error) {
 	tree, err := treeFromNode(root)
 	if err != nil {
 		return Decrypt(data, ids)
 	}
-	return open(tree, ids)
+	f, err := open(tree, ids)
+	if err != nil {
+		return nil, err
+	}
+	// The sops block last, at the left margin, is where sops puts it: a
+	// splice may then replace it (see splice.go).
+	if n := len(root.Content); f.spliced != nil && n >= 2 && root.Content[n-2].Value == "sops" && root.Content[n-2].Column == 1 {
+		f.spliced.src, f.spliced.sopsLine = data, root.Content[n-2].Line
+	} else {
+		f.spliced = nil
+	}
+	return f, nil
 }
 
 func treeFromNode(root *yaml.Node) (sops.Tree, error) {
@@ -143,14 +158,17 @@ func open(tree sops.Tree, ids *Identities) (*File, error) {
 	if comments {
 		walk = func(*sops.Tree, bool, func(any, string) (any, error)) (string, error) { return "", errSlowPath }
 	}
+	sp := &spliced{}
 	mac, err := walk(&tree, false, func(v any, path string) (any, error) {
 		s, ok := v.(string)
 		if !ok {
 			return nil, fmt.Errorf("expected an encrypted value at %s", path)
 		}
+		sp.encs = append(sp.encs, s)
 		return cipher.Decrypt(s, dataKey, path)
 	})
 	if errors.Is(err, errSlowPath) {
+		sp = nil
 		mac, err = tree.Decrypt(dataKey, cipher)
 	}
 	if err != nil {
@@ -161,7 +179,7 @@ func open(tree sops.Tree, ids *Identities) (*File, error) {
 		return nil, ErrTampered
 	}
 	tree.Metadata.DataKey = dataKey
-	f := &File{tree: tree, cipher: cipher, rewrite: comments}
+	f := &File{tree: tree, cipher: cipher, rewrite: comments, spliced: sp}
 	for _, b := range tree.Branches {
 		if datesAsText(b) {
 			f.rewrite = true

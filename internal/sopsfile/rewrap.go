@@ -12,6 +12,9 @@ import (
 // MAC. Use it to add a reader; to remove one use Rekey, since whoever held
 // the old data key could read every later version encrypted with it.
 func (f *File) Rewrap(rule *Rule) ([]byte, error) {
+	if out, err := f.rekeySpliced(rule, false); !errors.Is(err, errSlowPath) {
+		return out, err
+	}
 	group, err := keyGroup(rule.Recipients)
 	if err != nil {
 		return nil, err
