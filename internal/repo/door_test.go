@@ -28,7 +28,6 @@ var vocabulary = []string{
 var pending = map[string]bool{
 	"internal/backup":   true,
 	"internal/identity": true,
-	"internal/keyring":  true,
 	"internal/proof":    true,
 }
 
