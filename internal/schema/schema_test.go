@@ -187,3 +187,29 @@ func TestLoadKindsCompilesOnUse(t *testing.T) {
 		t.Errorf("y: %+v", v)
 	}
 }
+
+// Validators share kinds across goroutines: the first validations compile
+// both forms (and the jsonschema metaschemas) concurrently, under -race.
+func TestCompileOnUseConcurrently(t *testing.T) {
+	set, err := LoadKinds(os.DirFS("../.."), "schema", "user")
+	if err != nil {
+		t.Fatal(err)
+	}
+	u := set.Kinds["user"]
+	rec := map[string]any{"kind": "user", "id": "u-0001", "customer": "c-0001", "role": "boss"}
+	done := make(chan []Violation)
+	for i := range 8 {
+		go func() {
+			if i%2 == 0 {
+				done <- u.Validate(rec)
+			} else {
+				done <- u.ValidateKeyless(rec)
+			}
+		}()
+	}
+	for range 8 {
+		if v := <-done; len(v) == 0 {
+			t.Error("a record with a role outside the enum passed")
+		}
+	}
+}
