@@ -17,6 +17,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"regexp"
 	"runtime"
 	"slices"
 	"strings"
@@ -29,7 +30,6 @@ import (
 	"github.com/go-git/go-git/v5/plumbing/object"
 	"gopkg.in/yaml.v3"
 
-	"github.com/vts/dossier/internal/lazyregexp"
 	"github.com/vts/dossier/internal/progress"
 	"github.com/vts/dossier/internal/repo"
 	"github.com/vts/dossier/internal/sopsfile"
@@ -60,8 +60,8 @@ type Result struct {
 }
 
 var (
-	pgpRe   = lazyregexp.New(`^[0-9A-Fa-f]{40}$`)
-	vaultRe = lazyregexp.New(`^https?://[^\s,]+/v1/[^\s,]+/keys/[^\s,]+$`)
+	pgpRe   = regexp.MustCompile(`^[0-9A-Fa-f]{40}$`)
+	vaultRe = regexp.MustCompile(`^https?://[^\s,]+/v1/[^\s,]+/keys/[^\s,]+$`)
 )
 
 // Field is the .sops.yaml field that holds a recipient of this form, or an
