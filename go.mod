@@ -150,3 +150,7 @@ require (
 	gopkg.in/ini.v1 v1.67.3 // indirect
 	gopkg.in/warnings.v0 v0.1.2 // indirect
 )
+
+// dossier's patch of jsonschema compiles its metaschemas on first use, not in
+// init: every dossier process paid ~6 ms for them (third_party/jsonschema/PATCH.md).
+replace github.com/santhosh-tekuri/jsonschema/v6 => ./third_party/jsonschema

@@ -8,17 +8,13 @@ import (
 	"sort"
 	"strings"
 
-	"gopkg.in/yaml.v3"
-
 	"github.com/vts/dossier/internal/githook"
 	"github.com/vts/dossier/internal/merge"
-	"github.com/vts/dossier/internal/record"
 	"github.com/vts/dossier/internal/repo"
 	"github.com/vts/dossier/internal/safefile"
 	"github.com/vts/dossier/internal/server"
 	"github.com/vts/dossier/internal/sopsfile"
 	"github.com/vts/dossier/internal/validate"
-	"github.com/vts/dossier/internal/yamltree"
 )
 
 func init() {
@@ -181,55 +177,8 @@ func hookTextconv(e *env, args []string) error {
 	if err != nil {
 		return usageError("textconv: %v", err)
 	}
-	if problem := textconvGrammar(e.dir, data); problem != "" {
-		_, err = fmt.Fprintf(e.stdout, "# dossier: this version is not a valid record, so it is not shown: %s\n# (\"dossier validate\" names every problem)\n", problem)
-		return err
-	}
-	// A key that cannot be loaded only means the diff shows ciphertext.
-	ids, _ := sopsfile.LoadIdentities()
-	_, err = e.stdout.Write(githook.Textconv(data, ids))
+	_, err = e.stdout.Write(githook.Textconv(e.dir, data, sopsfile.LoadIdentities))
 	return err
-}
-
-// textconvGrammar is the full record grammar (the schema's personal
-// fields included) for a version git hands over without its path: the
-// place comes from the record's own kind, customer and id when they are
-// well formed. The first problem is returned, worded without values.
-func textconvGrammar(dir string, data []byte) string {
-	root, err := repo.Find(dir)
-	if err != nil || len(data) > validate.MaxRecordSize {
-		return ""
-	}
-	checker, _ := validate.Setup(os.DirFS(root))
-	if checker == nil {
-		return ""
-	}
-	node, err := yamltree.Parse(data)
-	if err != nil {
-		return ""
-	}
-	field := func(name string) string {
-		for i := 0; i+1 < len(node.Content); i += 2 {
-			if node.Content[i].Value == name && node.Content[i+1].Kind == yaml.ScalarNode {
-				return node.Content[i+1].Value
-			}
-		}
-		return ""
-	}
-	kind, customer, id := field("kind"), field("customer"), field("id")
-	if kind == "customer" {
-		customer = id
-	}
-	if checker.Schemas.Kinds[kind] == nil || !record.ValidID("customer", customer) || !record.ValidID(kind, id) {
-		return ""
-	}
-	rel := record.For(customer, kind, id)
-	for _, f := range checker.Check(rel, data) {
-		if f.BreaksGrammar() {
-			return strings.TrimPrefix(f.String(), rel+":")
-		}
-	}
-	return ""
 }
 
 // hookMerge is git's merge driver: "dossier hook merge %O %A %B %P". It

@@ -3,11 +3,11 @@ package githook
 import (
 	"errors"
 	"fmt"
-	"regexp"
 	"sort"
 	"strconv"
 	"strings"
 
+	"github.com/vts/dossier/internal/lazyregexp"
 	"github.com/vts/dossier/internal/ledger"
 	"github.com/vts/dossier/internal/record"
 	"github.com/vts/dossier/internal/repo"
@@ -47,7 +47,7 @@ type Trailer struct {
 	Key, Value string
 }
 
-var trailerRe = regexp.MustCompile(`^([A-Za-z0-9][A-Za-z0-9-]*):\s*(.*?)\s*$`)
+var trailerRe = lazyregexp.New(`^([A-Za-z0-9][A-Za-z0-9-]*):\s*(.*?)\s*$`)
 
 // ParseMessage reads a commit message file as the commit-msg hook gets it.
 func ParseMessage(text string) Message {
@@ -97,14 +97,14 @@ type Value struct {
 }
 
 var (
-	emailRe = regexp.MustCompile(`[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}`)
+	emailRe = lazyregexp.New(`[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}`)
 	// A phone number: international (+31 6 1234 5678, 0031...) or national
 	// with a leading 0 (06-12345678, 020 123 4567); at least 9 digits.
-	phoneRe = regexp.MustCompile(`(^|[^\w+])((\+|0)[0-9](?:[ .\-/]?[0-9]){8,14})($|[^\w])`)
+	phoneRe = lazyregexp.New(`(^|[^\w+])((\+|0)[0-9](?:[ .\-/]?[0-9]){8,14})($|[^\w])`)
 	// identityTrailerRe are trailers that name people working on the
 	// repository (Signed-off-by, Co-authored-by...): their addresses are
 	// the engineers', and already in the commit's author and committer.
-	identityTrailerRe = regexp.MustCompile(`(?i)^[A-Za-z-]+-by$`)
+	identityTrailerRe = lazyregexp.New(`(?i)^[A-Za-z-]+-by$`)
 )
 
 // MinValueLength is the shortest personal value looked for in messages:

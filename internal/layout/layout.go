@@ -14,9 +14,9 @@ package layout
 import (
 	"errors"
 	"fmt"
-	"regexp"
 	"strings"
 
+	"github.com/vts/dossier/internal/lazyregexp"
 	"github.com/vts/dossier/internal/ledger"
 	"github.com/vts/dossier/internal/record"
 )
@@ -50,8 +50,8 @@ type Problem struct {
 }
 
 var (
-	schemaRe = regexp.MustCompile(`^schema/[a-z][a-z0-9_-]*\.schema\.yaml$`)
-	hookRe   = regexp.MustCompile(`^hooks/[A-Za-z0-9][A-Za-z0-9._-]*$`)
+	schemaRe = lazyregexp.New(`^schema/[a-z][a-z0-9_-]*\.schema\.yaml$`)
+	hookRe   = lazyregexp.New(`^hooks/[A-Za-z0-9][A-Za-z0-9._-]*$`)
 )
 
 // Kinds says which record kinds the schema defines; nil allows every kind
@@ -171,7 +171,7 @@ var safeNames = map[string]bool{
 
 // idName is an opaque id (c-0042, u-0017, ct-0001.yaml, DSR-2026-0042.yaml)
 // or a schema file: never a person's name.
-var idName = regexp.MustCompile(`^(?i:[a-z]{1,4}-[0-9]{1,8}(-[0-9]{1,8})?(\.yaml)?|[a-z0-9_-]{1,32}\.schema\.yaml)$`)
+var idName = lazyregexp.New(`^(?i:[a-z]{1,4}-[0-9]{1,8}(-[0-9]{1,8})?(\.yaml)?|[a-z0-9_-]{1,32}\.schema\.yaml)$`)
 
 // Show is rel as a message may print it: components dossier uses and
 // opaque ids as they are, any other component (a file someone named

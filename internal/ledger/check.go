@@ -2,12 +2,12 @@ package ledger
 
 import (
 	"fmt"
-	"regexp"
 	"strings"
 	"time"
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/vts/dossier/internal/lazyregexp"
 	"github.com/vts/dossier/internal/record"
 )
 
@@ -17,11 +17,11 @@ import (
 const Header = "# dossier request ledger entry: ids, dates and object ids only."
 
 var (
-	objectRe = regexp.MustCompile(`^[0-9a-f]{40}$`)
-	tipRe    = regexp.MustCompile(`^[0-9a-f]{7,40}$`)
+	objectRe = lazyregexp.New(`^[0-9a-f]{40}$`)
+	tipRe    = lazyregexp.New(`^[0-9a-f]{7,40}$`)
 	// runningRe is the until of a record whose period has not started:
 	// its date field and the ISO 8601 period ("end_date + P7Y").
-	runningRe = regexp.MustCompile(`^[a-z][a-z0-9_]* \+ P([0-9]+[YMWD])+$`)
+	runningRe = lazyregexp.New(`^[a-z][a-z0-9_]* \+ P([0-9]+[YMWD])+$`)
 )
 
 // Problem is one field of a ledger file that breaks the ledger's rules.
@@ -202,7 +202,7 @@ var extendReasons = map[string]bool{"complexity": true, "number": true, "complex
 var eventActions = map[string]bool{EventExport: true, EventCorrect: true, EventExtend: true, EventClose: true}
 
 // noteFieldRe is a field name as a schema spells it, with list indexes.
-var noteFieldRe = regexp.MustCompile(`^[a-z_][a-z0-9_]*(\.[a-z0-9_]+)*$`)
+var noteFieldRe = lazyregexp.New(`^[a-z_][a-z0-9_]*(\.[a-z0-9_]+)*$`)
 
 // validNote accepts exactly what dossier writes in a history note: nothing,
 // a report language, the extension's "+2 months", or "; "-separated

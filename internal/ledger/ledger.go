@@ -16,7 +16,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"regexp"
 	"sort"
 	"strconv"
 	"strings"
@@ -24,6 +23,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/vts/dossier/internal/lazyregexp"
 	"github.com/vts/dossier/internal/safefile"
 )
 
@@ -151,7 +151,7 @@ type Purge struct {
 	OldTips []string `yaml:"old_tips,omitempty" json:"old_tips,omitempty"`
 }
 
-var idRe = regexp.MustCompile(`^DSR-[0-9]{4}-[0-9]{4,}$`)
+var idRe = lazyregexp.New(`^DSR-[0-9]{4}-[0-9]{4,}$`)
 
 // ValidID reports whether id looks like a request id.
 func ValidID(id string) bool { return idRe.MatchString(id) }
@@ -175,7 +175,7 @@ func Load(root, id string) (*Request, error) {
 }
 
 // lineRe finds the line yaml.v3 names in a message.
-var lineRe = regexp.MustCompile(`line (\d+)`)
+var lineRe = lazyregexp.New(`line (\d+)`)
 
 // Parse decodes a ledger file strictly.
 func Parse(data []byte) (*Request, error) {

@@ -4,13 +4,13 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
-	"regexp"
 	"sort"
 	"strconv"
 	"strings"
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/vts/dossier/internal/lazyregexp"
 	"github.com/vts/dossier/internal/ledger"
 	"github.com/vts/dossier/internal/record"
 	"github.com/vts/dossier/internal/repo"
@@ -29,7 +29,7 @@ type Assignment struct {
 // Field is the path in dotted form.
 func (a Assignment) Field() string { return strings.Join(a.Path, ".") }
 
-var segmentRe = regexp.MustCompile(`^[A-Za-z0-9_-]+$`)
+var segmentRe = lazyregexp.New(`^[A-Za-z0-9_-]+$`)
 
 // ParseField reads a dotted field path such as accounts.0.login.
 func ParseField(s string) ([]string, error) {

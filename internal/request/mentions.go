@@ -16,6 +16,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/vts/dossier/internal/identity"
+	"github.com/vts/dossier/internal/lazyregexp"
 	"github.com/vts/dossier/internal/ledger"
 	"github.com/vts/dossier/internal/record"
 	"github.com/vts/dossier/internal/repo"
@@ -82,7 +83,7 @@ type finder struct {
 func wordRune(r rune) bool  { return unicode.IsLetter(r) || unicode.IsDigit(r) }
 func digitRune(r rune) bool { return unicode.IsDigit(r) }
 
-var phoneLike = regexp.MustCompile(`^\+?[0-9 ()./-]{6,}$`)
+var phoneLike = lazyregexp.New(`^\+?[0-9 ()./-]{6,}$`)
 
 // newFinder builds the needles for the subject's personal string values
 // (field name to value). Matching is case-insensitive. E-mail addresses

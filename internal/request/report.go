@@ -5,6 +5,7 @@ import (
 	"html/template"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/vts/dossier/internal/schema"
 )
@@ -66,8 +67,12 @@ const reportRecords = `{{range .Records}}<h3>{{.Title}} <span class="id">{{.ID}}
 {{end}}</table>
 {{end}}`
 
-var reportTemplates = map[Language]*template.Template{
-	English: template.Must(template.New("en").Parse(reportHead + `<h1>Your personal data held by {{.C.Name}}</h1>
+// reportTemplates are parsed on first use, by the one command that renders
+// a report: every other dossier process (a textconv per file of "git log
+// -p") would pay for parsing them at start-up.
+var reportTemplates = sync.OnceValue(func() map[Language]*template.Template {
+	return map[Language]*template.Template{
+		English: template.Must(template.New("en").Parse(reportHead + `<h1>Your personal data held by {{.C.Name}}</h1>
 <div class="who"><p>This report is about <strong>{{.Name}}</strong>.</p>
 <p>{{if .Copy.Subject.User}}In our records you are <strong>{{.Copy.Subject.User}}</strong>, a user at our customer {{.Org}}. Wherever <strong>{{.Copy.Subject.User}}</strong> appears below, it means you.{{else}}In our records you are customer <strong>{{.Copy.Subject.Customer}}</strong>. Wherever <strong>{{.Copy.Subject.Customer}}</strong> appears below, it means you.{{end}}</p></div>
 <p>This is our answer to your request for access (GDPR article 15), reference <strong>{{.Copy.Request}}</strong>, made on {{.Date}}.
@@ -108,7 +113,7 @@ It lists every piece of data we hold about you, and what we do with it. The same
 </body>
 </html>
 `)),
-	Dutch: template.Must(template.New("nl").Parse(reportHead + `<h1>Uw persoonsgegevens bij {{.C.Name}}</h1>
+		Dutch: template.Must(template.New("nl").Parse(reportHead + `<h1>Uw persoonsgegevens bij {{.C.Name}}</h1>
 <div class="who"><p>Dit rapport gaat over <strong>{{.Name}}</strong>.</p>
 <p>{{if .Copy.Subject.User}}In onze registers bent u <strong>{{.Copy.Subject.User}}</strong>, een gebruiker bij onze klant {{.Org}}. Waar hieronder <strong>{{.Copy.Subject.User}}</strong> staat, gaat het over u.{{else}}In onze registers bent u klant <strong>{{.Copy.Subject.Customer}}</strong>. Waar hieronder <strong>{{.Copy.Subject.Customer}}</strong> staat, gaat het over u.{{end}}</p></div>
 <p>Dit is ons antwoord op uw verzoek om inzage (artikel 15 AVG), referentie <strong>{{.Copy.Request}}</strong>, opgemaakt op {{.Date}}.
@@ -149,7 +154,8 @@ Het vermeldt alle gegevens die wij over u bijhouden, en wat wij ermee doen. Deze
 </body>
 </html>
 `)),
-}
+	}
+})
 
 type reportRecord struct {
 	Held
@@ -221,7 +227,7 @@ func renderHTML(cp *Copy, set *schema.Set, lang Language, res *Exported) ([]byte
 		data.Mentions = append(data.Mentions, reportMention{Mention: m, Title: titles[m.Kind], Label: label})
 	}
 	var b bytes.Buffer
-	if err := reportTemplates[lang].Execute(&b, data); err != nil {
+	if err := reportTemplates()[lang].Execute(&b, data); err != nil {
 		return nil, err
 	}
 	return b.Bytes(), nil

@@ -3,9 +3,10 @@ package schema
 import (
 	"errors"
 	"fmt"
-	"regexp"
 	"strconv"
 	"time"
+
+	"github.com/vts/dossier/internal/lazyregexp"
 )
 
 // Period is an ISO 8601 period of whole years, months and days (P7Y, P18M,
@@ -15,7 +16,7 @@ type Period struct {
 	Text                string
 }
 
-var periodRe = regexp.MustCompile(`^P(?:(\d+)Y)?(?:(\d+)M)?(?:(\d+)D)?$`)
+var periodRe = lazyregexp.New(`^P(?:(\d+)Y)?(?:(\d+)M)?(?:(\d+)D)?$`)
 
 // ParsePeriod reads an ISO 8601 date period.
 func ParsePeriod(s string) (Period, error) {

@@ -6,6 +6,9 @@
 // Each kind is compiled twice: as written, for decrypted records, and in a
 // keyless form in which every personal or secret subschema accepts anything,
 // so that a server without keys can still check everything that is readable.
+// Compiling is most of the cost of loading a schema, so each form is compiled
+// on its first use: a command that only reads annotations (the diff textconv,
+// run once per file by "git log -p") compiles nothing.
 package schema
 
 import (
@@ -19,6 +22,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/santhosh-tekuri/jsonschema/v6"
 	"github.com/santhosh-tekuri/jsonschema/v6/kind"
@@ -161,8 +165,11 @@ type Kind struct {
 	// this kind; they become the kind's encrypted_regex in .sops.yaml.
 	EncryptedKeys []string
 
-	full    *jsonschema.Schema
-	keyless *jsonschema.Schema
+	// full and keyless compile the two forms of the JSON Schema on first
+	// use (safe for concurrent validators), and return the same result
+	// every time after.
+	full    func() (*jsonschema.Schema, error)
+	keyless func() (*jsonschema.Schema, error)
 	names   map[string]bool // every property name of the kind, at any depth
 }
 
@@ -185,9 +192,41 @@ type Error struct {
 
 func (e *Error) Error() string { return e.File + ": " + e.Msg }
 
-// Load reads every *.schema.yaml under dir of fsys. File names in errors are
-// "schema/<name>", relative to the repository root.
+// Load reads every *.schema.yaml under dir of fsys and compiles each kind's
+// JSON Schema, so that any defect of any schema file is an error here, where
+// a command that validates can report it on the file. File names in errors
+// are "schema/<name>", relative to the repository root.
 func Load(fsys fs.FS, dir string) (*Set, error) {
+	set, err := read(fsys, dir, nil)
+	if err != nil {
+		return nil, err
+	}
+	for _, name := range set.Names() {
+		if err := set.Kinds[name].Compile(); err != nil {
+			return nil, err
+		}
+	}
+	return set, nil
+}
+
+// LoadKinds reads only the named kinds' schema files (a name without a file
+// is left out, not an error) and compiles no JSON Schema: for a reader that
+// needs a kind's annotations and field names and validates nothing, or
+// little. Each JSON Schema is compiled on first use; one that does not
+// compile then makes Validate report a violation naming the schema file.
+// The diff textconv uses it: git runs it once per file of "git log -p", and
+// compiling every kind was most of its cost.
+func LoadKinds(fsys fs.FS, dir string, kinds ...string) (*Set, error) {
+	want := map[string]bool{}
+	for _, k := range kinds {
+		want[k] = true
+	}
+	return read(fsys, dir, want)
+}
+
+// read reads and checks the schema files of the kinds in want (every
+// kind when want is nil), without compiling their JSON Schemas.
+func read(fsys fs.FS, dir string, want map[string]bool) (*Set, error) {
 	names, err := fs.Glob(fsys, path.Join(dir, "*.schema.yaml"))
 	if err != nil {
 		return nil, err
@@ -197,6 +236,9 @@ func Load(fsys fs.FS, dir string) (*Set, error) {
 	}
 	set := &Set{Kinds: map[string]*Kind{}}
 	for _, name := range names {
+		if want != nil && !want[strings.TrimSuffix(path.Base(name), ".schema.yaml")] {
+			continue
+		}
 		data, err := fs.ReadFile(fsys, name)
 		if err != nil {
 			return nil, err
@@ -208,6 +250,16 @@ func Load(fsys fs.FS, dir string) (*Set, error) {
 		set.Kinds[k.Name] = k
 	}
 	return set, nil
+}
+
+// Compile compiles both forms of the kind's JSON Schema now, rather than on
+// first use, and returns the defect that stops either, naming the file.
+func (k *Kind) Compile() error {
+	if _, err := k.full(); err != nil {
+		return err
+	}
+	_, err := k.keyless()
+	return err
 }
 
 // LoadDir is Load on a directory of the local file system.
@@ -287,12 +339,11 @@ func compile(file string, data []byte) (*Kind, error) {
 		}
 	}
 
-	if k.full, err = compileJSON(file, doc); err != nil {
-		return nil, err
-	}
-	if k.keyless, err = compileJSON("keyless/"+file, keyless(doc)); err != nil {
-		return nil, err
-	}
+	delete(doc, "$id") // the file, not a network address, identifies the schema
+	// doc is only read from here on: the two forms may compile at the
+	// same time, on two validating goroutines.
+	k.full = sync.OnceValues(func() (*jsonschema.Schema, error) { return compileJSON(file, doc) })
+	k.keyless = sync.OnceValues(func() (*jsonschema.Schema, error) { return compileJSON("keyless/"+file, keyless(doc)) })
 	return k, nil
 }
 
@@ -300,7 +351,6 @@ func compileJSON(url string, doc map[string]any) (*jsonschema.Schema, error) {
 	c := jsonschema.NewCompiler()
 	c.DefaultDraft(jsonschema.Draft2020)
 	c.AssertFormat()
-	delete(doc, "$id") // the file, not a network address, identifies the schema
 	u := "file:///" + strings.TrimPrefix(url, "/")
 	if err := c.AddResource(u, doc); err != nil {
 		return nil, &Error{File: strings.TrimPrefix(url, "keyless/"), Msg: "not a valid JSON Schema: " + oneLine(err)}
@@ -598,8 +648,14 @@ func (k *Kind) ValidateKeyless(data any) []Violation {
 	return k.violations(k.keyless, data)
 }
 
-func (k *Kind) violations(s *jsonschema.Schema, data any) []Violation {
-	err := s.Validate(data)
+func (k *Kind) violations(compiled func() (*jsonschema.Schema, error), data any) []Violation {
+	s, err := compiled()
+	if err != nil {
+		// Only a kind from LoadKinds gets here (Load compiles up front);
+		// the message names the schema file and quotes no record.
+		return []Violation{{Msg: err.Error()}}
+	}
+	err = s.Validate(data)
 	if err == nil {
 		return nil
 	}

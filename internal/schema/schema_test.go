@@ -152,3 +152,64 @@ func TestViolationHints(t *testing.T) {
 		}
 	}
 }
+
+// LoadKinds reads only the kinds asked for and compiles no JSON Schema
+// until a record is validated: a schema that does not compile then fails
+// that validation, naming its file, and Load still refuses it up front.
+func TestLoadKindsCompilesOnUse(t *testing.T) {
+	fsys := fstest.MapFS{
+		"schema/x.schema.yaml": {Data: []byte(header + "properties: {kind: {const: x}, a: {type: nope}}\n")},
+		"schema/y.schema.yaml": {Data: []byte(header + "properties: {kind: {const: y}, a: {type: string}}\n")},
+	}
+	set, err := LoadKinds(fsys, "schema", "x")
+	if err != nil {
+		t.Fatalf("LoadKinds compiled the JSON Schema: %v", err)
+	}
+	if len(set.Kinds) != 1 || set.Kinds["x"] == nil {
+		t.Fatalf("LoadKinds(x) read kinds %v", set.Names())
+	}
+	for _, v := range [][]Violation{set.Kinds["x"].Validate(map[string]any{"kind": "x"}), set.Kinds["x"].ValidateKeyless(map[string]any{"kind": "x"})} {
+		if len(v) != 1 || !strings.HasPrefix(v[0].Msg, "schema/x.schema.yaml: not a valid JSON Schema") {
+			t.Errorf("validating with a schema that does not compile: %+v", v)
+		}
+	}
+	if err := set.Kinds["x"].Compile(); err == nil || !strings.HasPrefix(err.Error(), "schema/x.schema.yaml: not a valid JSON Schema") {
+		t.Errorf("Compile: %v", err)
+	}
+	if _, err := Load(fsys, "schema"); err == nil || !strings.HasPrefix(err.Error(), "schema/x.schema.yaml") {
+		t.Errorf("Load: %v, want the compile error of x", err)
+	}
+	y, err := LoadKinds(fsys, "schema", "y")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v := y.Kinds["y"].Validate(map[string]any{"kind": "y", "a": 3}); len(v) != 1 || v[0].Keyword != "type" {
+		t.Errorf("y: %+v", v)
+	}
+}
+
+// Validators share kinds across goroutines: the first validations compile
+// both forms (and the jsonschema metaschemas) concurrently, under -race.
+func TestCompileOnUseConcurrently(t *testing.T) {
+	set, err := LoadKinds(os.DirFS("../.."), "schema", "user")
+	if err != nil {
+		t.Fatal(err)
+	}
+	u := set.Kinds["user"]
+	rec := map[string]any{"kind": "user", "id": "u-0001", "customer": "c-0001", "role": "boss"}
+	done := make(chan []Violation)
+	for i := range 8 {
+		go func() {
+			if i%2 == 0 {
+				done <- u.Validate(rec)
+			} else {
+				done <- u.ValidateKeyless(rec)
+			}
+		}()
+	}
+	for range 8 {
+		if v := <-done; len(v) == 0 {
+			t.Error("a record with a role outside the enum passed")
+		}
+	}
+}

@@ -17,7 +17,6 @@ import (
 	"github.com/getsops/sops/v3/logging"
 	"github.com/getsops/sops/v3/pgp"
 	sopsyaml "github.com/getsops/sops/v3/stores/yaml"
-	"github.com/getsops/sops/v3/version"
 )
 
 // ErrNoKey means none of the identities available can open the file.
@@ -100,7 +99,7 @@ func Encrypt(plain []byte, rule *Rule) ([]byte, error) {
 		Metadata: sops.Metadata{
 			KeyGroups:      []sops.KeyGroup{groups},
 			EncryptedRegex: rule.EncryptedRegex,
-			Version:        version.Version,
+			Version:        sopsVersion,
 		},
 	}
 	dataKey, errs := tree.GenerateDataKey()

@@ -3,11 +3,12 @@ package sopsfile
 import (
 	"encoding/base64"
 	"fmt"
-	"regexp"
 	"strings"
 	"time"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/vts/dossier/internal/lazyregexp"
 )
 
 // Meta is the sops metadata of a file as read without any key: enough to
@@ -194,7 +195,7 @@ func isMetaKey(key string) bool {
 }
 
 // versionRe is a sops release number; sops writes nothing else there.
-var versionRe = regexp.MustCompile(`^[0-9]{1,4}\.[0-9]{1,4}\.[0-9]{1,4}$`)
+var versionRe = lazyregexp.New(`^[0-9]{1,4}\.[0-9]{1,4}\.[0-9]{1,4}$`)
 
 // metaString is a scalar's text, when the scalar resolves to one of tags.
 func metaString(field string, v *yaml.Node, tags ...string) (string, error) {
@@ -302,10 +303,10 @@ func entryValueProblem(service, key, s string) string {
 }
 
 var (
-	hexRe       = regexp.MustCompile(`^([0-9A-Fa-f]{40}|[0-9A-Fa-f]{16})$`)
-	vaultAddrRe = regexp.MustCompile(`^https?://[a-z0-9]([a-z0-9.-]*[a-z0-9])?(:[0-9]{1,5})?$`)
-	vaultNameRe = regexp.MustCompile(`^[A-Za-z0-9_][A-Za-z0-9_./-]{0,127}$`)
-	vaultEncRe  = regexp.MustCompile(`^vault:v[0-9]{1,9}:[A-Za-z0-9+/=]+$`)
+	hexRe       = lazyregexp.New(`^([0-9A-Fa-f]{40}|[0-9A-Fa-f]{16})$`)
+	vaultAddrRe = lazyregexp.New(`^https?://[a-z0-9]([a-z0-9.-]*[a-z0-9])?(:[0-9]{1,5})?$`)
+	vaultNameRe = lazyregexp.New(`^[A-Za-z0-9_][A-Za-z0-9_./-]{0,127}$`)
+	vaultEncRe  = lazyregexp.New(`^vault:v[0-9]{1,9}:[A-Za-z0-9+/=]+$`)
 )
 
 // armored reports whether s is exactly one armored block of the given

@@ -2,11 +2,11 @@ package sopsfile
 
 import (
 	"fmt"
-	"regexp"
 	"regexp/syntax"
 	"sort"
 	"strings"
 
+	"github.com/vts/dossier/internal/lazyregexp"
 	"github.com/vts/dossier/internal/record"
 	"github.com/vts/dossier/internal/schema"
 )
@@ -120,7 +120,7 @@ var idPrefixes = map[string]string{"customer": "c-", "user": "u-", "contract": "
 
 // idToken finds id beginnings in a path_regex's text: a kind prefix and
 // digits, e.g. "c-0042" or "c-004".
-var idToken = regexp.MustCompile(`\b(c|u|ct|env|err|mnt)-[0-9]*`)
+var idToken = lazyregexp.New(`\b(c|u|ct|env|err|mnt)-[0-9]*`)
 
 // maxWitnesses bounds the strings witnesses makes of one regex.
 const maxWitnesses = 64

@@ -91,6 +91,10 @@ type Checker struct {
 	// Done counts the files checked, for a person at a terminal; nil
 	// counts nothing.
 	Done *progress.Counter
+	// GrammarOnly leaves out the JSON Schema rules, so that no schema is
+	// compiled: for a reader that acts only on BreaksGrammar findings
+	// (the diff textconv), which no JSON Schema rule makes.
+	GrammarOnly bool
 }
 
 // Setup loads schema and creation rules from a repository root. A broken
@@ -540,6 +544,9 @@ func (fc *fileCheck) run(data []byte) {
 	}
 	fc.checkIdentity(v)
 	fc.checkEncryption(kind, v)
+	if fc.c.GrammarOnly {
+		return
+	}
 	for _, viol := range kind.ValidateKeyless(v) {
 		fc.addViolation(viol)
 	}
