@@ -12,7 +12,6 @@ import (
 	"github.com/getsops/sops/v3"
 	"github.com/getsops/sops/v3/aes"
 	sopsage "github.com/getsops/sops/v3/age"
-	"github.com/getsops/sops/v3/version"
 	"gopkg.in/yaml.v3"
 )
 
@@ -73,7 +72,7 @@ func (f *File) rekeySpliced(rule *Rule, newKey bool) ([]byte, error) {
 		if _, err := rand.Read(dataKey); err != nil {
 			return nil, fmt.Errorf("generating a data key: %w", err)
 		}
-		ver = version.Version // as Encrypt records: the pinned sops library's
+		ver = sopsVersion // as Encrypt records: the pinned sops library's
 	}
 	// The MAC is over the plaintext values, which do not change; it is
 	// computed again rather than carried over so that what is written
