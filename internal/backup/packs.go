@@ -9,50 +9,209 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"sort"
 	"strings"
+	"time"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/vts/dossier/internal/safefile"
 )
 
-// PackCheck is what re-reading a mirror's pack files found: every byte of
-// every pack hashed and compared with the checksum git wrote at its end
-// (and with the checksum its index names), so a flipped byte or a pack cut
-// short on the disk is found on the backup that follows, not on the day of
-// a restore. The packs a backup wrote are among them: what it sent is
-// re-read from the disk after it was written.
+// PackCheck is what re-reading a mirror's pack files found: each pack
+// read was hashed whole and compared with the checksum git wrote at its
+// end (and with the checksum its index names), so a flipped byte or a
+// pack cut short on the disk is found by a backup, not on the day of a
+// restore. Which packs a backup reads is PackRecord's schedule: the packs
+// it wrote (re-read from the disk after they were written), the packs
+// that changed, and the old packs that are due.
 type PackCheck struct {
-	Packs   int   // pack files read and hashed
+	Packs   int   // pack files read and hashed in this run
 	Bytes   int64 // their size
 	Objects int   // objects their indexes list
-	Loose   int   // loose objects (not covered: a mirror written by dossier has none)
+	// Trusted are the packs not read in this run: unchanged (name, size
+	// and modification time of the pack and its index) since a full hash
+	// less than RecheckRuns runs and RecheckAge ago.
+	Trusted      int
+	TrustedBytes int64
+	// DueIn is the number of runs until the next trusted pack is due
+	// (1: the next run reads it); 0 when none is trusted.
+	DueIn int
+	Loose int // loose objects (not covered: a mirror written by dossier has none)
 	// Fsck is set for an ssh mirror, where git fsck --full on the host
-	// did the reading and hashing.
+	// did the reading and hashing, of every pack.
 	Fsck bool
 }
 
-// checkPacks re-reads and hashes every pack of a local mirror.
-func checkPacks(gitDir string, progress io.Writer) (PackCheck, Problems, error) {
+// The schedule of old packs. A daily backup must not cost what the whole
+// mirror costs to read (it would grow with the repository), yet a pack
+// that rots on the disk must be found while the live repository still
+// has the data. So a pack hashed clean is trusted, unchanged, for fewer
+// than RecheckRuns backup runs to that mirror and less than RecheckAge;
+// the run that reaches either bound reads it again. Counting runs on the
+// mirror, not days, means a disk that sits on a shelf between rotations
+// still gets every pack re-read within RecheckRuns of its own backups,
+// and the age bound re-reads all of a disk that comes back after a
+// month away on its first run. To spread the reading, each run also
+// re-reads early the packs checked longest ago, up to 1/RecheckRuns of
+// the mirror's bytes. "dossier backup verify" reads everything, always.
+const (
+	RecheckRuns = 7
+	RecheckAge  = 30 * 24 * time.Hour
+)
+
+// PackRecordFile is the schedule's record inside the mirror, beside the
+// manifest. It holds pack names, sizes and times only. A record that does
+// not parse is ignored: every pack is then read, never fewer.
+const PackRecordFile = "dossier-packs.yaml"
+
+// PackRecord is what the mirror's last runs learned of its packs.
+type PackRecord struct {
+	// Runs counts the backup runs that checked this mirror's packs.
+	Runs  int                  `yaml:"runs"`
+	Packs map[string]PackEntry `yaml:"packs"`
+}
+
+// PackEntry is one pack as it was when it last hashed clean.
+type PackEntry struct {
+	Size     int64  `yaml:"size"`
+	MTime    int64  `yaml:"mtime_ns"`
+	IdxSize  int64  `yaml:"idx_size"`
+	IdxMTime int64  `yaml:"idx_mtime_ns"`
+	Checked  string `yaml:"checked"` // when it was last read whole (RFC 3339)
+	Run      int    `yaml:"run"`     // in which run (of Runs)
+}
+
+func readPackRecord(gitDir string) PackRecord {
+	rec := PackRecord{Packs: map[string]PackEntry{}}
+	data, err := os.ReadFile(filepath.Join(gitDir, PackRecordFile))
+	if err != nil {
+		return rec
+	}
+	var got PackRecord
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	dec.KnownFields(true)
+	if dec.Decode(&got) != nil || got.Runs < 0 {
+		return rec // a damaged record trusts nothing
+	}
+	if got.Packs == nil {
+		got.Packs = map[string]PackEntry{}
+	}
+	return got
+}
+
+func writePackRecord(gitDir string, rec PackRecord) error {
+	var b bytes.Buffer
+	b.WriteString("# dossier: when each pack of this mirror was last read whole and hashed (see README, backup). Ids only.\n")
+	enc := yaml.NewEncoder(&b)
+	enc.SetIndent(2)
+	if err := enc.Encode(rec); err != nil {
+		return err
+	}
+	if err := enc.Close(); err != nil {
+		return err
+	}
+	return safefile.Write(filepath.Join(gitDir, PackRecordFile), b.Bytes(), 0o644)
+}
+
+// packFile is a pack on the disk as this run found it.
+type packFile struct {
+	path, name        string
+	size, mtime       int64
+	idxSize, idxMTime int64
+	entry             PackEntry
+	known             bool
+}
+
+// due reports whether the pack must be read in run (not trusted).
+func (p packFile) due(run int, now time.Time) bool {
+	e := p.entry
+	if !p.known || e.Size != p.size || e.MTime != p.mtime || e.IdxSize != p.idxSize || e.IdxMTime != p.idxMTime {
+		return true
+	}
+	checked, err := time.Parse(time.RFC3339, e.Checked)
+	if err != nil || checked.After(now) || now.Sub(checked) >= RecheckAge {
+		return true
+	}
+	return e.Run <= 0 || e.Run >= run || run-e.Run >= RecheckRuns
+}
+
+// checkPacks re-reads and hashes the packs of a local mirror the schedule
+// says are due (every pack with all), and records the packs that hashed
+// clean. A pack that fails is left out of the record: it is read again on
+// every run until it is replaced.
+func checkPacks(gitDir string, all bool, progress io.Writer) (PackCheck, Findings, error) {
 	var pc PackCheck
-	var p Problems
-	packs, err := filepath.Glob(filepath.Join(gitDir, "objects", "pack", "*.pack"))
+	var p Findings
+	paths, err := filepath.Glob(filepath.Join(gitDir, "objects", "pack", "*.pack"))
 	if err != nil {
 		return pc, nil, err
 	}
-	for _, pack := range packs {
-		name := filepath.Base(pack)
-		sum, size, err := packSum(pack)
+	rec := readPackRecord(gitDir)
+	run := rec.Runs + 1
+	now := time.Now().UTC()
+	var due, trusted []packFile
+	var total, spent int64
+	for _, path := range paths {
+		f := packFile{path: path, name: filepath.Base(path)}
+		info, err := os.Stat(path)
 		if err != nil {
-			p = append(p, fmt.Sprintf("pack %s is corrupt: %v", name, err))
+			return pc, nil, err
+		}
+		f.size, f.mtime = info.Size(), info.ModTime().UnixNano()
+		if info, err := os.Stat(strings.TrimSuffix(path, ".pack") + ".idx"); err == nil {
+			f.idxSize, f.idxMTime = info.Size(), info.ModTime().UnixNano()
+		}
+		f.entry, f.known = rec.Packs[f.name]
+		total += f.size
+		if all || f.due(run, now) {
+			due = append(due, f)
+			spent += f.size
+		} else {
+			trusted = append(trusted, f)
+		}
+	}
+	// Spread the reading: the packs read longest ago go early, within a
+	// share of the mirror's bytes.
+	sort.SliceStable(trusted, func(i, j int) bool {
+		if trusted[i].entry.Run != trusted[j].entry.Run {
+			return trusted[i].entry.Run < trusted[j].entry.Run
+		}
+		return trusted[i].name < trusted[j].name
+	})
+	budget := total / RecheckRuns
+	for len(trusted) > 0 && spent+trusted[0].size <= budget {
+		spent += trusted[0].size
+		due, trusted = append(due, trusted[0]), trusted[1:]
+	}
+	next := PackRecord{Runs: run, Packs: map[string]PackEntry{}}
+	for _, f := range trusted {
+		next.Packs[f.name] = f.entry
+		pc.Trusted++
+		pc.TrustedBytes += f.size
+		if in := f.entry.Run + RecheckRuns - run; pc.DueIn == 0 || in < pc.DueIn {
+			pc.DueIn = in
+		}
+	}
+	sort.Slice(due, func(i, j int) bool { return due[i].name < due[j].name })
+	for _, f := range due {
+		sum, size, err := packSum(f.path)
+		if err != nil {
+			p = append(p, problem(Damaged, "pack %s is corrupt: %v", f.name, err))
 			continue
 		}
 		pc.Packs++
 		pc.Bytes += size
-		idxSum, n, err := idxInfo(strings.TrimSuffix(pack, ".pack") + ".idx")
+		idxSum, n, err := idxInfo(strings.TrimSuffix(f.path, ".pack") + ".idx")
 		switch {
 		case err != nil:
-			p = append(p, fmt.Sprintf("pack %s is corrupt: its index: %v", name, err))
+			p = append(p, problem(Damaged, "pack %s is corrupt: its index: %v", f.name, err))
 		case !bytes.Equal(idxSum, sum):
-			p = append(p, fmt.Sprintf("pack %s is corrupt: its index belongs to another pack", name))
+			p = append(p, problem(Damaged, "pack %s is corrupt: its index belongs to another pack", f.name))
 		default:
 			pc.Objects += n
+			next.Packs[f.name] = PackEntry{Size: f.size, MTime: f.mtime, IdxSize: f.idxSize, IdxMTime: f.idxMTime,
+				Checked: now.Format(time.RFC3339), Run: run}
 		}
 		if progress != nil {
 			fmt.Fprintf(progress, "\rre-read %d pack files (%d MB)", pc.Packs, pc.Bytes>>20)
@@ -63,6 +222,9 @@ func checkPacks(gitDir string, progress io.Writer) (PackCheck, Problems, error) 
 	}
 	loose, _ := filepath.Glob(filepath.Join(gitDir, "objects", "[0-9a-f][0-9a-f]", "*"))
 	pc.Loose = len(loose)
+	if err := writePackRecord(gitDir, next); err != nil {
+		return pc, p, fmt.Errorf("recording the packs that were checked: %w", err)
+	}
 	return pc, p, nil
 }
 

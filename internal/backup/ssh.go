@@ -12,6 +12,7 @@ import (
 
 	"github.com/vts/dossier/internal/identity"
 	"github.com/vts/dossier/internal/record"
+	"github.com/vts/dossier/internal/repo"
 )
 
 // sshMirror is a bare repository on an internal host.
@@ -124,13 +125,15 @@ func (s *sshMirror) state(create bool, ids []string) (*state, error) {
 }
 
 func (s *sshMirror) push(root string, src, before Refs, progress io.Writer) error {
-	args := []string{"-C", root, "push", "--no-verify", "--force", "--prune", "--atomic"}
+	args := []string{"push", "--no-verify", "--force", "--prune", "--atomic"}
 	if progress != nil {
 		args = append(args, "--progress")
 	} else {
 		args = append(args, "--quiet")
 	}
-	cmd := exec.Command("git", append(args, s.url(), "+refs/*:refs/*")...)
+	// git runs the ssh client the way s.command does: GIT_SSH_COMMAND
+	// when the admin set it (inherited), else ssh.
+	cmd := repo.At(root).Command(append(args, s.url(), "+refs/*:refs/*")...)
 	var errb bytes.Buffer
 	cmd.Stderr = &errb
 	if progress != nil {
@@ -155,22 +158,24 @@ func (s *sshMirror) prune() error {
 
 // checkAll runs git fsck on the host: reading every object where the
 // packs are beats copying them back over the network to hash them here.
-func (s *sshMirror) checkAll(_ bool, _ io.Writer) (int, Problems, error) {
+func (s *sshMirror) checkAll(_ bool, _ io.Writer) (int, Findings, error) {
 	out, err := s.run(nil, s.gitDir()+"fsck --full --no-dangling --no-progress 2>&1")
 	if err == nil {
 		return 0, nil, nil
 	}
-	var p Problems
+	var p Findings
 	lines := strings.Split(strings.TrimSpace(string(out)), "\n")
 	for i, line := range lines {
 		if i == maxListed {
-			p = append(p, fmt.Sprintf("... %d more", len(lines)-i))
+			p = append(p, problem(Damaged, "... %d more", len(lines)-i))
 			break
 		}
-		p = append(p, "git fsck on "+s.r.Host+": "+line)
+		if line = strings.TrimSpace(line); line != "" {
+			p = append(p, problem(Damaged, "git fsck on %s: %s", s.r.Host, line))
+		}
 	}
 	if len(p) == 0 {
-		p = Problems{"git fsck on " + s.r.Host + " failed: " + err.Error()}
+		p = Findings{problem(Damaged, "git fsck on %s failed: %v", s.r.Host, err)}
 	}
 	return 0, p, nil
 }
@@ -178,7 +183,7 @@ func (s *sshMirror) checkAll(_ bool, _ io.Writer) (int, Problems, error) {
 // checkPacks runs git fsck on the host, which reads and hashes every
 // pack there (Fsck in the result says so): copying the packs back over
 // the network to hash them here would cost more than the backup.
-func (s *sshMirror) checkPacks(progress io.Writer) (PackCheck, Problems, error) {
+func (s *sshMirror) checkPacks(_ bool, progress io.Writer) (PackCheck, Findings, error) {
 	_, p, err := s.checkAll(false, progress)
 	return PackCheck{Fsck: true}, p, err
 }
