@@ -153,7 +153,9 @@ type mirror interface {
 	// each pack that is new, changed or due on the schedule (all with
 	// all) hashed against its checksum (local), or git fsck where the
 	// packs are (ssh).
-	checkPacks(all bool, progress io.Writer) (PackCheck, Findings, error)
+	// rec is the record of the last clean run; the result's record is
+	// this run's, for the manifest.
+	checkPacks(rec PackRecord, all bool, progress io.Writer) (PackCheck, PackRecord, Findings, error)
 	writeManifest(data []byte) error
 }
 
@@ -248,7 +250,7 @@ func Run(o Options, r *Remote) (*Result, error) {
 	if errors.As(err, &damaged) {
 		// Refs git cannot list: say which packs are damaged too, so the
 		// admin knows what the disk lost.
-		_, ps, perr := m.checkPacks(true, o.Progress)
+		_, _, ps, perr := m.checkPacks(PackRecord{}, true, o.Progress)
 		if perr != nil {
 			return nil, fmt.Errorf("%s: re-reading the mirror: %w", r.Name, perr)
 		}
@@ -333,7 +335,11 @@ func Run(o Options, r *Remote) (*Result, error) {
 	// the run checks in full. A corrupt pack (bit rot on the disk, a
 	// write that did not land) fails a backup within a bounded number of
 	// runs, not a restore years later.
-	pc, ps, err := m.checkPacks(full, o.Progress)
+	var rec PackRecord
+	if st.manifest != nil {
+		rec = st.manifest.PackRecord
+	}
+	pc, rec, ps, err := m.checkPacks(rec, full, o.Progress)
 	if err != nil {
 		return nil, fmt.Errorf("%s: re-reading the mirror: %w", r.Name, err)
 	}
@@ -360,6 +366,7 @@ func Run(o Options, r *Remote) (*Result, error) {
 		Refs:       st.refs.Refs,
 		Applied:    ids,
 		Check:      map[bool]string{true: "full", false: "new objects"}[full],
+		PackRecord: rec,
 	}).Marshal()
 	if err != nil {
 		return nil, err

@@ -345,8 +345,8 @@ func mirrorRefsOf(g repo.Git, where string) (Refs, error) {
 	return refs, err
 }
 
-func (l *localMirror) checkPacks(all bool, progress io.Writer) (PackCheck, Findings, error) {
-	return checkPacks(l.path, all, progress)
+func (l *localMirror) checkPacks(rec PackRecord, all bool, progress io.Writer) (PackCheck, PackRecord, Findings, error) {
+	return checkPacks(l.path, rec, all, progress)
 }
 
 func (l *localMirror) writeManifest(data []byte) error {

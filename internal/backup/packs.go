@@ -12,10 +12,6 @@ import (
 	"sort"
 	"strings"
 	"time"
-
-	"gopkg.in/yaml.v3"
-
-	"github.com/vts/dossier/internal/safefile"
 )
 
 // PackCheck is what re-reading a mirror's pack files found: each pack
@@ -60,19 +56,19 @@ const (
 	RecheckAge  = 30 * 24 * time.Hour
 )
 
-// PackRecordFile is the schedule's record inside the mirror, beside the
-// manifest. It holds pack names, sizes and times only. A record that does
-// not parse is ignored: every pack is then read, never fewer.
-const PackRecordFile = "dossier-packs.yaml"
-
-// PackRecord is what the mirror's last runs learned of its packs.
+// PackRecord is what the mirror's last runs learned of its packs. It is
+// kept in the manifest, which is written last and only after a clean
+// verification: a run that found a problem records nothing, so what it
+// read is read again. A manifest that does not parse, or whose refs are
+// not the mirror's, trusts nothing: every pack is then read, never fewer.
 type PackRecord struct {
 	// Runs counts the backup runs that checked this mirror's packs.
-	Runs  int                  `yaml:"runs"`
-	Packs map[string]PackEntry `yaml:"packs"`
+	Runs  int                  `yaml:"pack_runs,omitempty"`
+	Packs map[string]PackEntry `yaml:"packs,omitempty"`
 }
 
-// PackEntry is one pack as it was when it last hashed clean.
+// PackEntry is one pack as it was when it last hashed clean. Names,
+// sizes and times only.
 type PackEntry struct {
 	Size     int64  `yaml:"size"`
 	MTime    int64  `yaml:"mtime_ns"`
@@ -80,38 +76,6 @@ type PackEntry struct {
 	IdxMTime int64  `yaml:"idx_mtime_ns"`
 	Checked  string `yaml:"checked"` // when it was last read whole (RFC 3339)
 	Run      int    `yaml:"run"`     // in which run (of Runs)
-}
-
-func readPackRecord(gitDir string) PackRecord {
-	rec := PackRecord{Packs: map[string]PackEntry{}}
-	data, err := os.ReadFile(filepath.Join(gitDir, PackRecordFile))
-	if err != nil {
-		return rec
-	}
-	var got PackRecord
-	dec := yaml.NewDecoder(bytes.NewReader(data))
-	dec.KnownFields(true)
-	if dec.Decode(&got) != nil || got.Runs < 0 {
-		return rec // a damaged record trusts nothing
-	}
-	if got.Packs == nil {
-		got.Packs = map[string]PackEntry{}
-	}
-	return got
-}
-
-func writePackRecord(gitDir string, rec PackRecord) error {
-	var b bytes.Buffer
-	b.WriteString("# dossier: when each pack of this mirror was last read whole and hashed (see README, backup). Ids only.\n")
-	enc := yaml.NewEncoder(&b)
-	enc.SetIndent(2)
-	if err := enc.Encode(rec); err != nil {
-		return err
-	}
-	if err := enc.Close(); err != nil {
-		return err
-	}
-	return safefile.Write(filepath.Join(gitDir, PackRecordFile), b.Bytes(), 0o644)
 }
 
 // packFile is a pack on the disk as this run found it.
@@ -136,18 +100,21 @@ func (p packFile) due(run int, now time.Time) bool {
 	return e.Run <= 0 || e.Run >= run || run-e.Run >= RecheckRuns
 }
 
-// checkPacks re-reads and hashes the packs of a local mirror the schedule
-// says are due (every pack with all), and records the packs that hashed
-// clean. A pack that fails is left out of the record: it is read again on
-// every run until it is replaced.
-func checkPacks(gitDir string, all bool, progress io.Writer) (PackCheck, Findings, error) {
+// checkPacks re-reads and hashes the packs of a local mirror that rec, the
+// record of the last clean run, says are due (every pack with all), and
+// returns the record of this run: the packs that hashed clean or are still
+// trusted. A pack that fails is left out of it: it is read again on every
+// run until it is replaced.
+func checkPacks(gitDir string, rec PackRecord, all bool, progress io.Writer) (PackCheck, PackRecord, Findings, error) {
 	var pc PackCheck
 	var p Findings
 	paths, err := filepath.Glob(filepath.Join(gitDir, "objects", "pack", "*.pack"))
 	if err != nil {
-		return pc, nil, err
+		return pc, PackRecord{}, nil, err
 	}
-	rec := readPackRecord(gitDir)
+	if rec.Runs < 0 {
+		rec = PackRecord{}
+	}
 	run := rec.Runs + 1
 	now := time.Now().UTC()
 	var due, trusted []packFile
@@ -156,7 +123,7 @@ func checkPacks(gitDir string, all bool, progress io.Writer) (PackCheck, Finding
 		f := packFile{path: path, name: filepath.Base(path)}
 		info, err := os.Stat(path)
 		if err != nil {
-			return pc, nil, err
+			return pc, PackRecord{}, nil, err
 		}
 		f.size, f.mtime = info.Size(), info.ModTime().UnixNano()
 		if info, err := os.Stat(strings.TrimSuffix(path, ".pack") + ".idx"); err == nil {
@@ -222,10 +189,7 @@ func checkPacks(gitDir string, all bool, progress io.Writer) (PackCheck, Finding
 	}
 	loose, _ := filepath.Glob(filepath.Join(gitDir, "objects", "[0-9a-f][0-9a-f]", "*"))
 	pc.Loose = len(loose)
-	if err := writePackRecord(gitDir, next); err != nil {
-		return pc, p, fmt.Errorf("recording the packs that were checked: %w", err)
-	}
-	return pc, p, nil
+	return pc, next, p, nil
 }
 
 // packSum hashes a pack file and checks the SHA-1 trailer git wrote: the

@@ -183,9 +183,9 @@ func (s *sshMirror) checkAll(_ bool, _ io.Writer) (int, Findings, error) {
 // checkPacks runs git fsck on the host, which reads and hashes every
 // pack there (Fsck in the result says so): copying the packs back over
 // the network to hash them here would cost more than the backup.
-func (s *sshMirror) checkPacks(_ bool, progress io.Writer) (PackCheck, Findings, error) {
+func (s *sshMirror) checkPacks(_ PackRecord, _ bool, progress io.Writer) (PackCheck, PackRecord, Findings, error) {
 	_, p, err := s.checkAll(false, progress)
-	return PackCheck{Fsck: true}, p, err
+	return PackCheck{Fsck: true}, PackRecord{}, p, err
 }
 
 func (s *sshMirror) manifestPath() string { return path.Join(s.r.Path, ManifestFile) }
