@@ -108,8 +108,12 @@ func Restore(from *Remote, dir string, newest *Ledger) (_ *Restored, err error) 
 	if err != nil {
 		return nil, err
 	}
-	if entries, err := os.ReadDir(dir); err == nil && len(entries) > 0 {
+	entries, err := os.ReadDir(dir)
+	switch {
+	case err == nil && len(entries) > 0:
 		return nil, fmt.Errorf("%s exists and is not empty: restore into a new directory", dir)
+	case err != nil && !errors.Is(err, os.ErrNotExist):
+		return nil, fmt.Errorf("restoring into %s: %w", dir, err)
 	}
 	staging := dir + StagingSuffix
 	if err := os.Mkdir(staging, 0o755); errors.Is(err, os.ErrExist) {
