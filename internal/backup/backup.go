@@ -108,7 +108,8 @@ func (f Findings) Texts() Problems {
 	return out
 }
 
-// Problems are the lines of Findings, as reports print them.
+// Problems are the lines of Findings, as reports print them (the JSON
+// report's "problems" list).
 type Problems []string
 
 func problem(k Kind, format string, a ...any) Problem {
