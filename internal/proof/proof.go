@@ -255,7 +255,17 @@ func check(name, gitDir string, objects, paths []string) (*Store, error) {
 		return nil, fmt.Errorf("reading HEAD of %s: %w", gitDir, err)
 	}
 	if len(paths) > 0 {
-		if s.Commits, s.PathHits, err = purge.FindPaths(r.Storer, tips, paths); err != nil {
+		// The walk reads through git cat-file: go-git, opened here without
+		// its options, would reopen the pack file for every object.
+		objs, err := r.Objects()
+		if err != nil {
+			return nil, err
+		}
+		s.Commits, s.PathHits, err = purge.FindPaths(objs, tips, paths)
+		if cerr := objs.Close(); err == nil && cerr != nil {
+			err = fmt.Errorf("git cat-file: %w", cerr)
+		}
+		if err != nil {
 			return nil, err
 		}
 	}
