@@ -152,9 +152,8 @@ type mirror interface {
 	identity(subjects []record.Subject) (*identity.Found, error)
 	// checkPacks re-reads what is on the mirror's disk after a backup:
 	// each pack that is new, changed or due on the schedule (all with
-	// all) hashed against its checksum (local), or git fsck where the
-	// packs are (ssh).
-	// rec is the record of the last clean run; the result's record is
+	// all), hashed against its checksum (local) or by git verify-pack
+	// where the packs are (ssh). rec is the record of the last clean run; the result's record is
 	// this run's, for the manifest.
 	checkPacks(rec PackRecord, all bool, progress io.Writer) (PackCheck, PackRecord, Findings, error)
 	writeManifest(data []byte) error
@@ -346,7 +345,7 @@ func Run(o Options, r *Remote) (*Result, error) {
 	}
 	res.Packs = pc
 	problems = append(problems, ps...)
-	if full && !pc.Fsck { // git fsck --full already walked every object
+	if full {
 		n, ps, err := m.checkAll(false, o.Progress)
 		if err != nil {
 			return nil, err

@@ -34,9 +34,6 @@ type PackCheck struct {
 	// (1: the next run reads it); 0 when none is trusted.
 	DueIn int
 	Loose int // loose objects (not covered: a mirror written by dossier has none)
-	// Fsck is set for an ssh mirror, where git fsck --full on the host
-	// did the reading and hashing, of every pack.
-	Fsck bool
 }
 
 // The schedule of old packs. A daily backup must not cost what the whole
@@ -100,39 +97,29 @@ func (p packFile) due(run int, now time.Time) bool {
 	return e.Run <= 0 || e.Run >= run || run-e.Run >= RecheckRuns
 }
 
-// checkPacks re-reads and hashes the packs of a local mirror that rec, the
-// record of the last clean run, says are due (every pack with all), and
-// returns the record of this run: the packs that hashed clean or are still
-// trusted. A pack that fails is left out of it: it is read again on every
-// run until it is replaced.
-func checkPacks(gitDir string, rec PackRecord, all bool, progress io.Writer) (PackCheck, PackRecord, Findings, error) {
-	var pc PackCheck
-	var p Findings
-	paths, err := filepath.Glob(filepath.Join(gitDir, "objects", "pack", "*.pack"))
-	if err != nil {
-		return pc, PackRecord{}, nil, err
-	}
+// schedule is one run's plan over the packs on a mirror: which it reads
+// (due), and the record it starts with the packs it trusts. rec is the
+// record of the last clean run.
+type schedule struct {
+	run  int
+	now  time.Time
+	due  []packFile
+	next PackRecord
+	pc   PackCheck
+}
+
+func plan(files []packFile, rec PackRecord, all bool) *schedule {
 	if rec.Runs < 0 {
 		rec = PackRecord{}
 	}
-	run := rec.Runs + 1
-	now := time.Now().UTC()
-	var due, trusted []packFile
+	sc := &schedule{run: rec.Runs + 1, now: time.Now().UTC()}
+	var trusted []packFile
 	var total, spent int64
-	for _, path := range paths {
-		f := packFile{path: path, name: filepath.Base(path)}
-		info, err := os.Stat(path)
-		if err != nil {
-			return pc, PackRecord{}, nil, err
-		}
-		f.size, f.mtime = info.Size(), info.ModTime().UnixNano()
-		if info, err := os.Stat(strings.TrimSuffix(path, ".pack") + ".idx"); err == nil {
-			f.idxSize, f.idxMTime = info.Size(), info.ModTime().UnixNano()
-		}
+	for _, f := range files {
 		f.entry, f.known = rec.Packs[f.name]
 		total += f.size
-		if all || f.due(run, now) {
-			due = append(due, f)
+		if all || f.due(sc.run, sc.now) {
+			sc.due = append(sc.due, f)
 			spent += f.size
 		} else {
 			trusted = append(trusted, f)
@@ -149,26 +136,61 @@ func checkPacks(gitDir string, rec PackRecord, all bool, progress io.Writer) (Pa
 	budget := total / RecheckRuns
 	for len(trusted) > 0 && spent+trusted[0].size <= budget {
 		spent += trusted[0].size
-		due, trusted = append(due, trusted[0]), trusted[1:]
+		sc.due, trusted = append(sc.due, trusted[0]), trusted[1:]
 	}
-	next := PackRecord{Runs: run, Packs: map[string]PackEntry{}}
+	sc.next = PackRecord{Runs: sc.run, Packs: map[string]PackEntry{}}
 	for _, f := range trusted {
-		next.Packs[f.name] = f.entry
-		pc.Trusted++
-		pc.TrustedBytes += f.size
-		if in := f.entry.Run + RecheckRuns - run; pc.DueIn == 0 || in < pc.DueIn {
-			pc.DueIn = in
+		sc.next.Packs[f.name] = f.entry
+		sc.pc.Trusted++
+		sc.pc.TrustedBytes += f.size
+		if in := f.entry.Run + RecheckRuns - sc.run; sc.pc.DueIn == 0 || in < sc.pc.DueIn {
+			sc.pc.DueIn = in
 		}
 	}
-	sort.Slice(due, func(i, j int) bool { return due[i].name < due[j].name })
-	for _, f := range due {
-		sum, size, err := packSum(f.path)
+	sort.Slice(sc.due, func(i, j int) bool { return sc.due[i].name < sc.due[j].name })
+	return sc
+}
+
+// read records that pack f was read whole and is sound.
+func (sc *schedule) read(f packFile, objects int) {
+	sc.pc.Packs++
+	sc.pc.Bytes += f.size
+	sc.pc.Objects += objects
+	sc.next.Packs[f.name] = PackEntry{Size: f.size, MTime: f.mtime, IdxSize: f.idxSize, IdxMTime: f.idxMTime,
+		Checked: sc.now.Format(time.RFC3339), Run: sc.run}
+}
+
+// checkPacks re-reads and hashes the packs of a local mirror that rec, the
+// record of the last clean run, says are due (every pack with all), and
+// returns the record of this run: the packs that hashed clean or are still
+// trusted. A pack that fails is left out of it: it is read again on every
+// run until it is replaced.
+func checkPacks(gitDir string, rec PackRecord, all bool, progress io.Writer) (PackCheck, PackRecord, Findings, error) {
+	var p Findings
+	paths, err := filepath.Glob(filepath.Join(gitDir, "objects", "pack", "*.pack"))
+	if err != nil {
+		return PackCheck{}, PackRecord{}, nil, err
+	}
+	var files []packFile
+	for _, path := range paths {
+		f := packFile{path: path, name: filepath.Base(path)}
+		info, err := os.Stat(path)
+		if err != nil {
+			return PackCheck{}, PackRecord{}, nil, err
+		}
+		f.size, f.mtime = info.Size(), info.ModTime().UnixNano()
+		if info, err := os.Stat(strings.TrimSuffix(path, ".pack") + ".idx"); err == nil {
+			f.idxSize, f.idxMTime = info.Size(), info.ModTime().UnixNano()
+		}
+		files = append(files, f)
+	}
+	sc := plan(files, rec, all)
+	for _, f := range sc.due {
+		sum, _, err := packSum(f.path)
 		if err != nil {
 			p = append(p, problem(Damaged, "pack %s is corrupt: %v", f.name, err))
 			continue
 		}
-		pc.Packs++
-		pc.Bytes += size
 		idxSum, n, err := idxInfo(strings.TrimSuffix(f.path, ".pack") + ".idx")
 		switch {
 		case err != nil:
@@ -176,20 +198,18 @@ func checkPacks(gitDir string, rec PackRecord, all bool, progress io.Writer) (Pa
 		case !bytes.Equal(idxSum, sum):
 			p = append(p, problem(Damaged, "pack %s is corrupt: its index belongs to another pack", f.name))
 		default:
-			pc.Objects += n
-			next.Packs[f.name] = PackEntry{Size: f.size, MTime: f.mtime, IdxSize: f.idxSize, IdxMTime: f.idxMTime,
-				Checked: now.Format(time.RFC3339), Run: run}
+			sc.read(f, n)
 		}
 		if progress != nil {
-			fmt.Fprintf(progress, "\rre-read %d pack files (%d MB)", pc.Packs, pc.Bytes>>20)
+			fmt.Fprintf(progress, "\rre-read %d pack files (%d MB)", sc.pc.Packs, sc.pc.Bytes>>20)
 		}
 	}
-	if progress != nil && pc.Packs > 0 {
+	if progress != nil && sc.pc.Packs > 0 {
 		fmt.Fprintln(progress)
 	}
 	loose, _ := filepath.Glob(filepath.Join(gitDir, "objects", "[0-9a-f][0-9a-f]", "*"))
-	pc.Loose = len(loose)
-	return pc, next, p, nil
+	sc.pc.Loose = len(loose)
+	return sc.pc, sc.next, p, nil
 }
 
 // packSum hashes a pack file and checks the SHA-1 trailer git wrote: the
