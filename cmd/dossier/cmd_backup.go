@@ -159,6 +159,9 @@ func printBackup(w io.Writer, res *backup.Result, ok bool) {
 			check += fmt.Sprintf("; %d older pack file(s) (%s) unchanged since hashed in the last %d runs, next one due in %d run(s)",
 				pc.Trusted, sizeText(pc.TrustedBytes), backup.RecheckRuns, pc.DueIn)
 		}
+		if pc.Fsck {
+			check = "every pack and loose object read and hashed by git fsck --full on " + res.Remote.Host
+		}
 		if pc.Loose > 0 {
 			check += fmt.Sprintf(", %d loose object(s) not re-read", pc.Loose)
 		}

@@ -345,7 +345,7 @@ func Run(o Options, r *Remote) (*Result, error) {
 	}
 	res.Packs = pc
 	problems = append(problems, ps...)
-	if full {
+	if full && !pc.Fsck { // git fsck --full already walked every object
 		n, ps, err := m.checkAll(false, o.Progress)
 		if err != nil {
 			return nil, err

@@ -34,6 +34,9 @@ type PackCheck struct {
 	// (1: the next run reads it); 0 when none is trusted.
 	DueIn int
 	Loose int // loose objects (not covered: a mirror written by dossier has none)
+	// Fsck is set when git fsck --full on an ssh host read every pack
+	// and loose object (a mirror holding loose objects).
+	Fsck bool
 }
 
 // The schedule of old packs. A daily backup must not cost what the whole

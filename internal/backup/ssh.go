@@ -132,8 +132,12 @@ func (s *sshMirror) push(root string, src, before Refs, progress io.Writer) erro
 	} else {
 		args = append(args, "--quiet")
 	}
-	// git runs the ssh client the way s.command does: GIT_SSH_COMMAND
-	// when the admin set it (inherited), else ssh.
+	// The host keeps what arrives as a pack (index-pack, which hashes
+	// every object), never as loose objects: the pack schedule covers
+	// packs, and only a full fsck reads loose objects. git runs the ssh
+	// client the way s.command does: GIT_SSH_COMMAND when the admin set
+	// it (inherited), else ssh.
+	args = append(args, "--receive-pack=git -c receive.unpackLimit=1 receive-pack")
 	cmd := repo.At(root).Command(append(args, s.url(), "+refs/*:refs/*")...)
 	var errb bytes.Buffer
 	cmd.Stderr = &errb
@@ -189,15 +193,23 @@ func (s *sshMirror) checkAll(_ bool, _ io.Writer) (int, Findings, error) {
 // host's receive-pack may run, writes packs with new names, which are read.
 func (s *sshMirror) checkPacks(rec PackRecord, all bool, progress io.Writer) (PackCheck, PackRecord, Findings, error) {
 	dir := path.Join(s.r.Path, "objects", "pack")
-	out, err := s.run(nil, "for f in "+quote(dir)+"/pack-*.pack; do test -e \"$f\" || continue; "+
+	out, err := s.run(nil, "echo loose $(find "+quote(path.Join(s.r.Path, "objects"))+" -type f -path '*/objects/[0-9a-f][0-9a-f]/*' | wc -l); "+
+		"for f in "+quote(dir)+"/pack-*.pack; do test -e \"$f\" || continue; "+
 		"echo \"${f##*/} $(wc -c < \"$f\") $(wc -c 2>/dev/null < \"${f%.pack}.idx\" || echo -1)\"; done")
 	if err != nil {
 		return PackCheck{}, PackRecord{}, nil, fmt.Errorf("listing the packs: %w", err)
 	}
 	var files []packFile
+	loose := -1
 	for _, line := range strings.Split(string(out), "\n") {
 		f := strings.Fields(line)
 		if len(f) == 0 {
+			continue
+		}
+		if f[0] == "loose" && len(f) == 2 && loose < 0 {
+			if loose, err = strconv.Atoi(f[1]); err != nil {
+				return PackCheck{}, PackRecord{}, nil, fmt.Errorf("ssh %s: unexpected answer counting loose objects", s.r.Host)
+			}
 			continue
 		}
 		size, err1 := strconv.ParseInt(f[len(f)-2], 10, 64)
@@ -206,6 +218,24 @@ func (s *sshMirror) checkPacks(rec PackRecord, all bool, progress io.Writer) (Pa
 			return PackCheck{}, PackRecord{}, nil, fmt.Errorf("ssh %s: unexpected answer listing the packs", s.r.Host)
 		}
 		files = append(files, packFile{name: f[0], size: size, idxSize: idx})
+	}
+	if loose < 0 {
+		return PackCheck{}, PackRecord{}, nil, fmt.Errorf("ssh %s: unexpected answer counting loose objects", s.r.Host)
+	}
+	if loose > 0 {
+		// Loose objects (a mirror written before pushes kept their
+		// packs, see push) are read only by git fsck, which reads every
+		// pack too: the whole mirror, as before the schedule.
+		sc := plan(files, rec, true)
+		sc.pc.Fsck = true
+		_, p, err := s.checkAll(false, progress)
+		if err != nil || len(p) > 0 {
+			return sc.pc, PackRecord{}, p, err
+		}
+		for _, f := range sc.due {
+			sc.read(f, 0)
+		}
+		return sc.pc, sc.next, nil, nil
 	}
 	sc := plan(files, rec, all)
 	if len(sc.due) == 0 {
