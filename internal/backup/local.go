@@ -76,7 +76,9 @@ func (l *localMirror) create() error {
 	if err := notMirror(l.path); err != nil && !errors.Is(err, os.ErrNotExist) {
 		return err
 	}
-	if _, err := repo.At(parent).Run("init", "--quiet", "--bare", "--", l.path); err != nil {
+	// No template: the user's init.templateDir (hooks, excludes) has no
+	// place in a backup.
+	if _, err := repo.At(parent).Run("init", "--quiet", "--bare", "--template=", "--", l.path); err != nil {
 		return fmt.Errorf("creating the mirror %s: %w", l.path, err)
 	}
 	return nil
