@@ -3,6 +3,7 @@ package backup
 import (
 	"bufio"
 	"bytes"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -63,7 +64,7 @@ func (s *sshMirror) run(stdin io.Reader, script string) ([]byte, error) {
 	var out, errb bytes.Buffer
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = stdin, &out, &errb
 	if err := cmd.Run(); err != nil {
-		return out.Bytes(), fmt.Errorf("ssh %s: %v: %s", s.dest(), err, strings.TrimSpace(errb.String()))
+		return out.Bytes(), fmt.Errorf("ssh %s: %w: %s", s.dest(), err, strings.TrimSpace(errb.String()))
 	}
 	return out.Bytes(), nil
 }
@@ -167,6 +168,12 @@ func (s *sshMirror) checkAll(_ bool, _ io.Writer) (int, Findings, error) {
 	out, err := s.run(nil, s.gitDir()+"fsck --full --no-dangling --no-progress 2>&1")
 	if err == nil {
 		return 0, nil, nil
+	}
+	// ssh's own failure (exit 255: no connection) says nothing about the
+	// mirror; git fsck's does.
+	var ee *exec.ExitError
+	if errors.As(err, &ee) && ee.ExitCode() == 255 {
+		return 0, nil, err
 	}
 	var p Findings
 	lines := strings.Split(strings.TrimSpace(string(out)), "\n")
