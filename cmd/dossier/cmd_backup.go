@@ -85,37 +85,37 @@ func runBackup(e *env, args []string) error {
 		out.Operation = "verify"
 	}
 	for _, r := range remotes {
-		var problems backup.Problems
+		// A run that completed but found the mirror wrong returns
+		// backup.Findings; any other error stops the command.
+		var findings backup.Findings
 		if verify {
 			rep, err := backup.Verify(opts, r)
-			if !errors.As(err, &problems) && err != nil {
+			if !errors.As(err, &findings) && err != nil {
 				return refused("%s: %v", r.Name, err)
 			}
 			if asJSON {
-				out.Remotes = append(out.Remotes, verifyOut(r, rep, problems))
+				out.Remotes = append(out.Remotes, verifyOut(r, rep, findings.Texts()))
 			} else {
 				printVerify(e.stdout, rep)
 			}
 		} else {
 			res, err := backup.Run(opts, r)
-			if !errors.As(err, &problems) && err != nil {
+			if !errors.As(err, &findings) && err != nil {
 				return refused("%s: %v", r.Name, err)
 			}
 			if asJSON {
-				out.Remotes = append(out.Remotes, backupOut(r, res, problems))
+				out.Remotes = append(out.Remotes, backupOut(r, res, findings.Texts()))
 			} else {
-				printBackup(e.stdout, res, problems == nil)
+				printBackup(e.stdout, res, findings == nil)
 			}
 		}
-		damaged := false
-		for _, p := range problems {
-			fmt.Fprintf(e.stderr, "dossier: %s: %s\n", r.Name, p)
-			damaged = damaged || strings.Contains(p, " is corrupt") || strings.Contains(p, " is missing (")
+		for _, p := range findings {
+			fmt.Fprintf(e.stderr, "dossier: %s: %s\n", r.Name, p.Text)
 		}
-		if damaged {
+		if findings.Has(backup.Damaged) {
 			fmt.Fprintf(e.stderr, "dossier: %s: the mirror is damaged: move it aside and run \"dossier backup %s\" to write a new one\n", r.Name, r.Name)
 		}
-		failed = failed || problems != nil
+		failed = failed || findings != nil
 	}
 	if asJSON {
 		out.OK = !failed
@@ -155,8 +155,12 @@ func printBackup(w io.Writer, res *backup.Result, ok bool) {
 		// was also walked from the refs.
 		pc := res.Packs
 		check := fmt.Sprintf("%d pack file(s) re-read and hashed (%s, %d objects), the new objects among them", pc.Packs, sizeText(pc.Bytes), pc.Objects)
+		if pc.Trusted > 0 {
+			check += fmt.Sprintf("; %d older pack file(s) (%s) unchanged since hashed in the last %d runs, next one due in %d run(s)",
+				pc.Trusted, sizeText(pc.TrustedBytes), backup.RecheckRuns, pc.DueIn)
+		}
 		if pc.Fsck {
-			check = "every pack read and hashed by git fsck --full on " + res.Remote.Host
+			check = "every pack and loose object read and hashed by git fsck --full on " + res.Remote.Host
 		}
 		if pc.Loose > 0 {
 			check += fmt.Sprintf(", %d loose object(s) not re-read", pc.Loose)

@@ -80,8 +80,13 @@ func runRestore(e *env, args []string) error {
 		}
 	}
 	lock, err := backup.LockMirrors("", []*backup.Remote{src}, backup.OpRestore)
-	if err != nil {
-		return refused("restore: %v", errors.Unwrap(err))
+	var busy *backup.BusyError
+	if errors.As(err, &busy) {
+		// The lock's own words say who holds it; the remote's name
+		// ("--from") adds nothing.
+		return refused("restore: %v", busy)
+	} else if err != nil {
+		return refused("restore: %v", err)
 	}
 	defer lock.Release()
 	res, err := backup.Restore(src, abs(pos[0]), newest)

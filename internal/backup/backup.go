@@ -17,18 +17,18 @@
 package backup
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"os"
 	"sort"
+	"strings"
 	"time"
-
-	"github.com/go-git/go-git/v5"
-	"github.com/go-git/go-git/v5/plumbing"
 
 	"github.com/vts/dossier/internal/identity"
 	"github.com/vts/dossier/internal/ledger"
 	"github.com/vts/dossier/internal/record"
+	"github.com/vts/dossier/internal/repo"
 )
 
 // Refs are a repository's refs (name to object id) and the branch its HEAD
@@ -51,12 +51,69 @@ func (r Refs) Equal(o Refs) bool {
 	return true
 }
 
-// Problems are what verification found wrong with a mirror, one line each,
-// naming the object or ref and what to do.
+// Kind is what a problem found on a mirror means for the mirror, and so
+// what the admin must do about it. Callers decide on the kind, never on
+// a problem's words.
+type Kind int
+
+const (
+	// Stale: the mirror's refs are not the live repository's. The next
+	// backup brings them level.
+	Stale Kind = iota + 1
+	// Damaged: the disk lost or changed what was written to it (a pack
+	// or index that does not hash to its checksum, an object missing,
+	// corrupt or unreadable). The mirror cannot be trusted for a restore:
+	// move it aside and write a new one.
+	Damaged
+	// Erased: data of a purged erasure is still on the mirror.
+	Erased
+	// Absent: there is no mirror where dossier.yaml says.
+	Absent
+)
+
+// Problem is one thing verification found wrong with a mirror: its kind,
+// and one line for a person naming the object or ref and what to do.
+type Problem struct {
+	Kind Kind
+	Text string
+}
+
+// Findings is the error of a backup or verification that found problems
+// with a mirror. The run completed; the mirror is not as it should be.
+type Findings []Problem
+
+func (f Findings) Error() string {
+	return fmt.Sprintf("%d problem(s); first: %s", len(f), f[0].Text)
+}
+
+// Has reports whether any problem is of kind k.
+func (f Findings) Has(k Kind) bool {
+	for _, p := range f {
+		if p.Kind == k {
+			return true
+		}
+	}
+	return false
+}
+
+// Texts are the problems' lines, in order, for output.
+func (f Findings) Texts() Problems {
+	if f == nil {
+		return nil
+	}
+	out := make(Problems, len(f))
+	for i, p := range f {
+		out[i] = p.Text
+	}
+	return out
+}
+
+// Problems are the lines of Findings, as reports print them (the JSON
+// report's "problems" list).
 type Problems []string
 
-func (p Problems) Error() string {
-	return fmt.Sprintf("%d problem(s); first: %s", len(p), p[0])
+func problem(k Kind, format string, a ...any) Problem {
+	return Problem{Kind: k, Text: fmt.Sprintf(format, a...)}
 }
 
 // Result is what one backup did.
@@ -90,13 +147,15 @@ type mirror interface {
 	state(create bool, ids []string) (*state, error)
 	push(root string, src, before Refs, progress io.Writer) error
 	prune() error
-	checkAll(secondOpinion bool, progress io.Writer) (checked int, p Problems, err error)
+	checkAll(secondOpinion bool, progress io.Writer) (checked int, p Findings, err error)
 	// identity scans the mirror's objects for records of subjects.
 	identity(subjects []record.Subject) (*identity.Found, error)
-	// checkPacks re-reads what is on the mirror's disk after every backup:
-	// each pack hashed against its checksum (local), or git fsck where
-	// the packs are (ssh).
-	checkPacks(progress io.Writer) (PackCheck, Problems, error)
+	// checkPacks re-reads what is on the mirror's disk after a backup:
+	// each pack that is new, changed or due on the schedule (all with
+	// all), hashed against its checksum (local) or by git verify-pack
+	// where the packs are (ssh). rec is the record of the last clean run; the result's record is
+	// this run's, for the manifest.
+	checkPacks(rec PackRecord, all bool, progress io.Writer) (PackCheck, PackRecord, Findings, error)
 	writeManifest(data []byte) error
 }
 
@@ -115,31 +174,36 @@ func open(r *Remote) mirror {
 	return &localMirror{path: r.Path}
 }
 
-// SourceRefs reads the live repository's refs under refs/ and HEAD's branch.
+// SourceRefs reads the live repository's refs and HEAD's branch.
 func SourceRefs(root string) (Refs, error) {
-	r, err := git.PlainOpen(root)
+	refs, err := gitRefs(repo.At(root))
 	if err != nil {
-		return Refs{}, fmt.Errorf("opening %s: %w", root, err)
+		return Refs{}, fmt.Errorf("the live repository %s: %w", root, err)
 	}
-	return repoRefs(r)
+	return refs, nil
 }
 
-func repoRefs(r *git.Repository) (Refs, error) {
-	out := Refs{Refs: map[string]string{}}
-	if head, err := r.Storer.Reference(plumbing.HEAD); err == nil && head.Type() == plumbing.SymbolicReference {
-		out.Head = head.Target().String()
-	}
-	iter, err := r.Storer.IterReferences()
+// gitRefs reads every ref as git lists them (repo's one lister: loose and
+// packed alike, a symbolic ref under refs/ as the object it names, as a
+// push sends it) and the branch HEAD names ("" when HEAD is detached).
+func gitRefs(g repo.Git) (Refs, error) {
+	list, err := g.Refs()
 	if err != nil {
-		return out, err
+		return Refs{}, err
 	}
-	err = iter.ForEach(func(ref *plumbing.Reference) error {
-		if ref.Type() == plumbing.HashReference && len(ref.Name()) > 5 && ref.Name()[:5] == "refs/" {
-			out.Refs[ref.Name().String()] = ref.Hash().String()
-		}
-		return nil
-	})
-	return out, err
+	out := Refs{Refs: make(map[string]string, len(list))}
+	for _, r := range list {
+		out.Refs[r.Name] = r.Hash.String()
+	}
+	head, err := g.Run("symbolic-ref", "-q", "HEAD")
+	switch {
+	case repo.ExitCode(err) == 1: // detached: HEAD names no branch
+	case err != nil:
+		return Refs{}, fmt.Errorf("reading HEAD: %w", err)
+	default:
+		out.Head = strings.TrimSpace(string(head))
+	}
+	return out, nil
 }
 
 // purged are the ledger's requests whose objects are gone from the live
@@ -182,6 +246,16 @@ func Run(o Options, r *Remote) (*Result, error) {
 	ids, objects, unpurged := purged(o.Ledger)
 	res.Unpurged = unpurged
 	st, err := m.state(true, keys(objects))
+	var damaged Findings
+	if errors.As(err, &damaged) {
+		// Refs git cannot list: say which packs are damaged too, so the
+		// admin knows what the disk lost.
+		_, _, ps, perr := m.checkPacks(PackRecord{}, true, o.Progress)
+		if perr != nil {
+			return nil, fmt.Errorf("%s: re-reading the mirror: %w", r.Name, perr)
+		}
+		return nil, append(damaged, ps...)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -255,10 +329,17 @@ func Run(o Options, r *Remote) (*Result, error) {
 	}
 	problems := compare(st, src, objects)
 	problems = append(problems, identityProblems(byID, files, scanErr)...)
-	// Whatever else was checked, every pack on the disk is read back and
-	// hashed: a corrupt pack (bit rot on the disk, a write that did not
-	// land) fails this backup, not a restore years later.
-	pc, ps, err := m.checkPacks(o.Progress)
+	// The packs on the disk are read back and hashed: every pack this run
+	// wrote, every pack that changed since its last check, and the old
+	// packs the schedule says are due (see PackRecord), all of them when
+	// the run checks in full. A corrupt pack (bit rot on the disk, a
+	// write that did not land) fails a backup within a bounded number of
+	// runs, not a restore years later.
+	var rec PackRecord
+	if st.manifest != nil {
+		rec = st.manifest.PackRecord
+	}
+	pc, rec, ps, err := m.checkPacks(rec, full, o.Progress)
 	if err != nil {
 		return nil, fmt.Errorf("%s: re-reading the mirror: %w", r.Name, err)
 	}
@@ -285,6 +366,7 @@ func Run(o Options, r *Remote) (*Result, error) {
 		Refs:       st.refs.Refs,
 		Applied:    ids,
 		Check:      map[bool]string{true: "full", false: "new objects"}[full],
+		PackRecord: rec,
 	}).Marshal()
 	if err != nil {
 		return nil, err
@@ -297,23 +379,23 @@ func Run(o Options, r *Remote) (*Result, error) {
 
 // compare finds refs that differ from the live repository's and purged
 // objects the mirror still holds.
-func compare(st *state, src Refs, objects map[string]string) Problems {
-	var p Problems
+func compare(st *state, src Refs, objects map[string]string) Findings {
+	var p Findings
 	got := st.refs
 	for _, name := range keys(src.Refs) {
 		if g, ok := got.Refs[name]; !ok {
-			p = append(p, fmt.Sprintf("ref %s is missing from the mirror (live: %.12s): run \"dossier backup\"", name, src.Refs[name]))
+			p = append(p, problem(Stale, "ref %s is missing from the mirror (live: %.12s): run \"dossier backup\"", name, src.Refs[name]))
 		} else if g != src.Refs[name] {
-			p = append(p, fmt.Sprintf("ref %s is %.12s in the mirror, %.12s in the live repository: run \"dossier backup\"", name, g, src.Refs[name]))
+			p = append(p, problem(Stale, "ref %s is %.12s in the mirror, %.12s in the live repository: run \"dossier backup\"", name, g, src.Refs[name]))
 		}
 	}
 	for _, name := range keys(got.Refs) {
 		if _, ok := src.Refs[name]; !ok {
-			p = append(p, fmt.Sprintf("ref %s is in the mirror but not in the live repository: run \"dossier backup\"", name))
+			p = append(p, problem(Stale, "ref %s is in the mirror but not in the live repository: run \"dossier backup\"", name))
 		}
 	}
 	for _, id := range st.present {
-		p = append(p, fmt.Sprintf("object %s of %s is still in the mirror although the live repository purged it: run \"dossier backup\" (if it stays, a ref of the live repository still reaches it: run \"dossier purge --request %s\")", id, objects[id], objects[id]))
+		p = append(p, problem(Erased, "object %s of %s is still in the mirror although the live repository purged it: run \"dossier backup\" (if it stays, a ref of the live repository still reaches it: run \"dossier purge --request %s\")", id, objects[id], objects[id]))
 	}
 	return p
 }
@@ -342,7 +424,7 @@ func Verify(o Options, r *Remote) (*Report, error) {
 		if r.SSH() {
 			where = r.Host + ":" + r.Path
 		}
-		return nil, Problems{fmt.Sprintf("no mirror at %s: is the disk mounted? (\"dossier backup %s\" creates it)", where, r.Name)}
+		return nil, Findings{problem(Absent, "no mirror at %s: is the disk mounted? (\"dossier backup %s\" creates it)", where, r.Name)}
 	}
 	src, err := SourceRefs(o.Root)
 	if err != nil {

@@ -85,16 +85,16 @@ func (e *erasedSubjects) inMirror(m mirror) (objects map[string]string, files []
 // identityProblems words what inMirror found. A scan that failed (git
 // cannot read a damaged object) is a problem too: what it could not read
 // may be an erased record.
-func identityProblems(objects map[string]string, files []string, scanErr error) Problems {
-	var p Problems
+func identityProblems(objects map[string]string, files []string, scanErr error) Findings {
+	var p Findings
 	if scanErr != nil {
-		p = append(p, fmt.Sprintf("the mirror could not be scanned for erased subjects (%v): repair it (see git fsck) or make a new backup", scanErr))
+		p = append(p, problem(Damaged, "the mirror could not be scanned for erased subjects (%v): repair it (see git fsck) or make a new backup", scanErr))
 	}
 	for _, id := range keys(objects) {
-		p = append(p, fmt.Sprintf("object %s identifies the subject of %s (by its kind, id and customer) and is still in the mirror although the live repository purged it: run \"dossier backup\" (if it stays, a ref of the mirror still reaches it: run \"dossier purge --request %s\")", id, objects[id], objects[id]))
+		p = append(p, problem(Erased, "object %s identifies the subject of %s (by its kind, id and customer) and is still in the mirror although the live repository purged it: run \"dossier backup\" (if it stays, a ref of the mirror still reaches it: run \"dossier purge --request %s\")", id, objects[id], objects[id]))
 	}
 	for _, f := range files {
-		p = append(p, fmt.Sprintf("%s in the mirror holds a copy of an erased record: delete it", f))
+		p = append(p, problem(Erased, "%s in the mirror holds a copy of an erased record: delete it", f))
 	}
 	return p
 }

@@ -6,15 +6,13 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"sort"
 	"strings"
 
-	"github.com/go-git/go-git/v5"
-
 	"github.com/vts/dossier/internal/identity"
 	"github.com/vts/dossier/internal/record"
+	"github.com/vts/dossier/internal/repo"
 	"github.com/vts/dossier/internal/safefile"
 )
 
@@ -27,10 +25,13 @@ import (
 // new commit would cost as much as the whole history, and its delta search
 // re-compresses every object where git reuses the deltas already on disk.
 // index-pack hashes every object it receives, so what arrives is verified.
-// Refs, the manifest and the checks are done here with go-git.
+// Refs and the manifest are written here; every git run goes through repo.
 type localMirror struct {
 	path string
 }
+
+// git runs git on the mirror.
+func (l *localMirror) git() repo.Git { return repo.AtGitDir(l.path) }
 
 func (l *localMirror) exists() (bool, error) {
 	_, err := os.Stat(filepath.Join(l.path, "objects"))
@@ -55,15 +56,11 @@ func (l *localMirror) state(create bool, ids []string) (*state, error) {
 	if st.exists = ok; !ok {
 		return st, nil
 	}
-	r, err := git.PlainOpen(l.path)
-	if err != nil {
-		return nil, fmt.Errorf("opening the mirror %s: %w", l.path, err)
-	}
-	if st.refs, err = repoRefs(r); err != nil {
+	if st.refs, err = mirrorRefsOf(l.git(), l.path); err != nil {
 		return nil, err
 	}
-	if st.present, err = presentIn([]string{"--git-dir", l.path}, ids); err != nil {
-		return nil, err
+	if st.present, err = presentIn(l.git(), ids); err != nil {
+		return nil, fmt.Errorf("the mirror %s: %w", l.path, err)
 	}
 	if data, err := os.ReadFile(filepath.Join(l.path, ManifestFile)); err == nil {
 		st.manifest, _ = ParseManifest(data)
@@ -79,7 +76,9 @@ func (l *localMirror) create() error {
 	if err := notMirror(l.path); err != nil && !errors.Is(err, os.ErrNotExist) {
 		return err
 	}
-	if _, err := git.PlainInit(l.path, true); err != nil {
+	// No template: the user's init.templateDir (hooks, excludes) has no
+	// place in a backup.
+	if _, err := repo.At(parent).Run("init", "--quiet", "--bare", "--template=", "--", l.path); err != nil {
 		return fmt.Errorf("creating the mirror %s: %w", l.path, err)
 	}
 	return nil
@@ -109,9 +108,9 @@ func (l *localMirror) push(root string, src, before Refs, progress io.Writer) er
 	}
 	// Only what both sides have can be left out: after a purge the
 	// mirror's tips are commits the live repository no longer holds.
-	haves, err := presentIn([]string{"-C", root}, keys(boolKeysOf(have)))
+	haves, err := presentIn(repo.At(root), keys(boolKeysOf(have)))
 	if err != nil {
-		return err
+		return fmt.Errorf("the live repository: %w", err)
 	}
 	sort.Strings(wants)
 	if len(wants) > 0 {
@@ -142,12 +141,9 @@ func (l *localMirror) sendPack(root string, wants, haves []string, incremental b
 	if err := l.pipePack(root, wants, haves, false, progress); err != nil {
 		return err
 	}
-	var revErr bytes.Buffer
-	rev := exec.Command("git", "--no-replace-objects", "--git-dir", l.path, "rev-list", "--objects", "--quiet", "--stdin", "--not", "--all")
-	rev.Stdin = strings.NewReader(strings.Join(wants, "\n") + "\n")
-	rev.Stderr = &revErr
-	if err := rev.Run(); err != nil {
-		return fmt.Errorf("the new objects do not connect in the mirror (%v): %s", err, strings.TrimSpace(revErr.String()))
+	in := strings.NewReader(strings.Join(wants, "\n") + "\n")
+	if _, err := l.git().RunInput(in, "rev-list", "--objects", "--quiet", "--stdin", "--not", "--all"); err != nil {
+		return fmt.Errorf("the new objects do not connect in the mirror: %w", err)
 	}
 	return nil
 }
@@ -164,7 +160,7 @@ func (l *localMirror) pipePack(root string, wants, haves []string, strict bool, 
 		in.WriteString("^" + h + "\n")
 	}
 	var packErr, idxErr bytes.Buffer
-	pack := exec.Command("git", "-C", root, "pack-objects", "--revs", "--stdout", "--delta-base-offset", "--all-progress-implied")
+	pack := repo.At(root).Command("pack-objects", "--revs", "--stdout", "--delta-base-offset", "--all-progress-implied")
 	pack.Stdin = strings.NewReader(in.String())
 	pack.Stderr = &packErr
 	if progress != nil {
@@ -173,7 +169,7 @@ func (l *localMirror) pipePack(root string, wants, haves []string, strict bool, 
 	} else {
 		pack.Args = append(pack.Args, "-q")
 	}
-	idx := exec.Command("git", "--no-replace-objects", "--git-dir", l.path, "index-pack", "--stdin")
+	idx := l.git().Command("index-pack", "--stdin")
 	if strict {
 		idx.Args = append(idx.Args, "--strict")
 	}
@@ -237,21 +233,18 @@ func (l *localMirror) writeRefs(src Refs) error {
 	return nil
 }
 
-// presentIn returns which of ids the repository (git's -C or --git-dir
-// in where) holds, asking
+// presentIn returns which of ids the repository g runs on holds, asking
 // git: go-git would first read every pack index whole, a cost that grows
 // with the repository, where git looks ids up in the mapped index.
-// Replace refs are ignored, so a purged id is never answered by its
-// replacement.
-func presentIn(where []string, ids []string) ([]string, error) {
+// Replace refs are ignored (repo.Git always passes --no-replace-objects),
+// so a purged id is never answered by its replacement.
+func presentIn(g repo.Git, ids []string) ([]string, error) {
 	if len(ids) == 0 {
 		return nil, nil
 	}
-	cmd := exec.Command("git", append(append([]string{"--no-replace-objects"}, where...), "cat-file", "--batch-check")...)
-	cmd.Stdin = strings.NewReader(strings.Join(ids, "\n") + "\n")
-	out, err := cmd.Output()
+	out, err := g.RunInput(strings.NewReader(strings.Join(ids, "\n")+"\n"), "cat-file", "--batch-check")
 	if err != nil {
-		return nil, fmt.Errorf("git cat-file in %s: %w", where[1], err)
+		return nil, err
 	}
 	return parseBatchCheck(string(out)), nil
 }
@@ -283,43 +276,79 @@ func (l *localMirror) prune() error {
 		{"reflog", "expire", "--expire=now", "--all"},
 		{"gc", "--prune=now", "--quiet"},
 	} {
-		cmd := exec.Command("git", append([]string{"--git-dir", l.path}, args...)...)
-		if out, err := cmd.CombinedOutput(); err != nil {
-			return fmt.Errorf("git %s: %v: %s", args[0], err, strings.TrimSpace(string(out)))
+		if _, err := l.git().Run(args...); err != nil {
+			return err
 		}
 	}
 	return nil
 }
 
-func (l *localMirror) checkAll(secondOpinion bool, progress io.Writer) (int, Problems, error) {
-	r, err := git.PlainOpen(l.path)
+func (l *localMirror) checkAll(secondOpinion bool, progress io.Writer) (int, Findings, error) {
+	refs, err := mirrorRefsOf(l.git(), l.path)
 	if err != nil {
 		return 0, nil, err
 	}
-	refs, err := repoRefs(r)
+	r, err := repo.Open(l.path)
 	if err != nil {
-		return 0, nil, err
+		return 0, nil, fmt.Errorf("the mirror %s: %w", l.path, err)
 	}
 	n, p := readAll(r.Storer, refs, progress)
 	if secondOpinion {
 		// git fsck also reads pack data no ref reaches and checks each
-		// pack's checksum.
-		cmd := exec.Command("git", "--git-dir", l.path, "fsck", "--full", "--no-dangling", "--no-progress")
-		if out, err := cmd.CombinedOutput(); err != nil {
-			lines := strings.Split(strings.TrimSpace(string(out)), "\n")
-			if len(lines) > 5 {
-				lines = append(lines[:5], fmt.Sprintf("... %d more", len(lines)-5))
-			}
-			for _, line := range lines {
-				p = append(p, "git fsck: "+line)
-			}
+		// pack's checksum. It exits non-zero for what it found; what it
+		// found is on both of its streams.
+		out, err := l.git().Run("fsck", "--full", "--no-dangling", "--no-progress")
+		var ge *repo.Error
+		switch {
+		case errors.As(err, &ge) && ge.Code > 0:
+			p = append(p, fsckProblems("git fsck: ", string(out)+"\n"+ge.Stderr, err)...)
+		case err != nil:
+			return 0, nil, err
 		}
 	}
 	return n, p, nil
 }
 
-func (l *localMirror) checkPacks(progress io.Writer) (PackCheck, Problems, error) {
-	return checkPacks(l.path, progress)
+// fsckProblems turns what git fsck reported into problems (a few lines,
+// then a count): a mirror fsck finds fault with is damaged.
+func fsckProblems(prefix, report string, err error) Findings {
+	var lines []string
+	for _, l := range strings.Split(report, "\n") {
+		if l = strings.TrimSpace(l); l != "" {
+			lines = append(lines, l)
+		}
+	}
+	var p Findings
+	for i, line := range lines {
+		if i == 5 {
+			p = append(p, problem(Damaged, "%s... %d more", prefix, len(lines)-i))
+			break
+		}
+		p = append(p, problem(Damaged, "%s%s", prefix, line))
+	}
+	if len(p) == 0 {
+		p = Findings{problem(Damaged, "%sfailed: %v", prefix, err)}
+	}
+	return p
+}
+
+// mirrorRefsOf reads a mirror's refs. A ref git cannot list (its object
+// is missing) makes the mirror damaged, not the run failed: the admin
+// is told to write a new one.
+func mirrorRefsOf(g repo.Git, where string) (Refs, error) {
+	refs, err := gitRefs(g)
+	var ge *repo.Error
+	if errors.As(err, &ge) && ge.Code > 0 {
+		// git's last line says what stopped it (a missing object); the
+		// lines before, which pack; one line for the report.
+		lines := strings.Split(ge.Stderr, "\n")
+		return Refs{}, Findings{problem(Damaged, "the refs of the mirror %s cannot be read: git %s", where, strings.TrimSpace(lines[len(lines)-1]))}
+	}
+	return refs, err
+}
+
+func (l *localMirror) checkPacks(rec PackRecord, all bool, progress io.Writer) (PackCheck, PackRecord, Findings, error) {
+	return checkPacks(l.path, rec, all, progress)
 }
 
 func (l *localMirror) writeManifest(data []byte) error {

@@ -4,10 +4,11 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"time"
+
+	"github.com/vts/dossier/internal/repo"
 )
 
 // LockFile is the lock's name inside a mirror, beside the manifest. It is
@@ -217,7 +218,7 @@ func gitCommonDir(root string) (string, error) {
 	if info, err := os.Stat(filepath.Join(root, ".git")); err == nil && info.IsDir() {
 		return filepath.Join(root, ".git"), nil
 	}
-	out, err := exec.Command("git", "-C", root, "rev-parse", "--git-common-dir").Output()
+	out, err := repo.At(root).Run("rev-parse", "--git-common-dir")
 	if err != nil {
 		return "", fmt.Errorf("finding the git directory of %s: %w", root, err)
 	}

@@ -24,6 +24,8 @@ type Manifest struct {
 	Applied []string `yaml:"applied"`
 	// Check is how much was verified: "full" or "new objects".
 	Check string `yaml:"check"`
+	// PackRecord is when each pack was last read whole (local mirrors).
+	PackRecord `yaml:",inline"`
 }
 
 // Marshal encodes the manifest.

@@ -7,8 +7,14 @@ import (
 	"io"
 
 	"github.com/go-git/go-git/v5/plumbing"
-	"github.com/go-git/go-git/v5/plumbing/storer"
 )
+
+// objectStore is what readAll needs of a repository: go-git's reading of
+// the packs on the disk (repo.Open's Storer), an implementation of its own
+// beside git fsck's.
+type objectStore interface {
+	EncodedObject(plumbing.ObjectType, plumbing.Hash) (plumbing.EncodedObject, error)
+}
 
 // maxListed bounds the problems listed one by one: a damaged delta base
 // breaks every object built on it.
@@ -18,12 +24,12 @@ const maxListed = 20
 // its content and compares the hash with the object's id, so a flipped
 // byte or a truncated pack is reported with the id of the object it
 // damaged. It returns how many objects it read.
-func readAll(st storer.EncodedObjectStorer, refs Refs, progress io.Writer) (int, Problems) {
-	var p Problems
+func readAll(st objectStore, refs Refs, progress io.Writer) (int, Findings) {
+	var p Findings
 	more := 0
 	report := func(format string, a ...any) {
 		if len(p) < maxListed {
-			p = append(p, fmt.Sprintf(format, a...))
+			p = append(p, problem(Damaged, format, a...))
 		} else {
 			more++
 		}
@@ -64,14 +70,14 @@ func readAll(st storer.EncodedObjectStorer, refs Refs, progress io.Writer) (int,
 		fmt.Fprintf(progress, "\rchecked %d objects\n", n)
 	}
 	if more > 0 {
-		p = append(p, fmt.Sprintf("... and %d more damaged objects", more))
+		p = append(p, problem(Damaged, "... and %d more damaged objects", more))
 	}
 	return n, p
 }
 
 // readObject reads and hashes one object. go-git may panic on a damaged
 // pack; that is a corrupt object too.
-func readObject(st storer.EncodedObjectStorer, h plumbing.Hash) (typ plumbing.ObjectType, data []byte, err error) {
+func readObject(st objectStore, h plumbing.Hash) (typ plumbing.ObjectType, data []byte, err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			err = fmt.Errorf("unreadable pack data (%v)", r)

@@ -4,22 +4,16 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
-	"io"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"sort"
 	"strings"
 
-	"github.com/go-git/go-git/v5"
-	"github.com/go-git/go-git/v5/config"
 	"github.com/go-git/go-git/v5/plumbing"
-	"github.com/go-git/go-git/v5/plumbing/object"
 
 	"github.com/vts/dossier/internal/ledger"
 	"github.com/vts/dossier/internal/purge"
 	"github.com/vts/dossier/internal/repo"
-	"github.com/vts/dossier/internal/safefile"
 )
 
 // Ledger is a set of ledger files as given to restore: each request and
@@ -114,8 +108,12 @@ func Restore(from *Remote, dir string, newest *Ledger) (_ *Restored, err error) 
 	if err != nil {
 		return nil, err
 	}
-	if entries, err := os.ReadDir(dir); err == nil && len(entries) > 0 {
+	entries, err := os.ReadDir(dir)
+	switch {
+	case err == nil && len(entries) > 0:
 		return nil, fmt.Errorf("%s exists and is not empty: restore into a new directory", dir)
+	case err != nil && !errors.Is(err, os.ErrNotExist):
+		return nil, fmt.Errorf("restoring into %s: %w", dir, err)
 	}
 	staging := dir + StagingSuffix
 	if err := os.Mkdir(staging, 0o755); errors.Is(err, os.ErrExist) {
@@ -158,37 +156,44 @@ func mirrorRefs(from *Remote) (Refs, error) {
 		}
 		return st.refs, nil
 	}
-	src, err := git.PlainOpen(from.Path)
-	if err != nil {
-		return Refs{}, fmt.Errorf("--from %s: not a backup mirror: %w", from.Path, err)
+	if !isDir(filepath.Join(from.Path, "objects")) {
+		return Refs{}, fmt.Errorf("--from %s: not a backup mirror (no bare git repository there)", from.Path)
 	}
-	return repoRefs(src)
+	refs, err := gitRefs(repo.AtGitDir(from.Path))
+	if err != nil {
+		return Refs{}, fmt.Errorf("--from %s: not a readable backup mirror: %w", from.Path, err)
+	}
+	return refs, nil
 }
 
-// restoreSpecs are the refs a restore brings back: branches and tags.
-var restoreSpecs = []config.RefSpec{"+refs/heads/*:refs/heads/*", "+refs/tags/*:refs/tags/*"}
+// restored reports whether a restore brings the ref back: branches and
+// tags (what fetch's refspecs name).
+func restored(name string) bool {
+	return strings.HasPrefix(name, "refs/heads/") || strings.HasPrefix(name, "refs/tags/")
+}
+
+// restoreSpecs are the refs a restore fetches: branches and tags.
+var restoreSpecs = []string{"+refs/heads/*:refs/heads/*", "+refs/tags/*:refs/tags/*"}
 
 func restoreInto(from *Remote, srcRefs Refs, dir string, newest *Ledger) (*Restored, error) {
-	r, err := repo.Init(dir)
-	if err != nil {
+	if _, err := repo.Init(dir); err != nil {
 		return nil, err
 	}
-	if err := fetch(r, from, dir); err != nil {
+	g := repo.At(dir)
+	if err := fetch(g, from); err != nil {
 		return nil, err
 	}
 	crashPoint("after-fetch")
-	got, err := repoRefs(r)
+	got, err := gitRefs(g)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("reading the restored refs: %w", err)
 	}
 	// The lock keeps a backup out while the mirror is read; a mirror
 	// changed by hand in between is caught here.
 	want := Refs{Refs: map[string]string{}}
-	for _, spec := range restoreSpecs {
-		for name, v := range srcRefs.Refs {
-			if spec.Match(plumbing.ReferenceName(name)) {
-				want.Refs[name] = v
-			}
+	for name, v := range srcRefs.Refs {
+		if restored(name) {
+			want.Refs[name] = v
 		}
 	}
 	if !got.Equal(want) {
@@ -196,17 +201,13 @@ func restoreInto(from *Remote, srcRefs Refs, dir string, newest *Ledger) (*Resto
 	}
 	res := &Restored{}
 	head := srcRefs.Head
-	if _, ok := srcRefs.Refs[head]; !ok {
+	if _, ok := want.Refs[head]; !ok {
 		return nil, fmt.Errorf("the mirror's HEAD (%s) names no branch: is %s a dossier backup?", head, from.URL)
 	}
-	if err := r.Storer.SetReference(plumbing.NewSymbolicReference(plumbing.HEAD, plumbing.ReferenceName(head))); err != nil {
+	if _, err := g.Run("symbolic-ref", "HEAD", head); err != nil {
 		return nil, err
 	}
-	wt, err := r.Worktree()
-	if err != nil {
-		return nil, err
-	}
-	if err := wt.Reset(&git.ResetOptions{Commit: plumbing.NewHash(srcRefs.Refs[head]), Mode: git.HardReset}); err != nil {
+	if _, err := g.Run("reset", "--quiet", "--hard", srcRefs.Refs[head]); err != nil {
 		return nil, fmt.Errorf("checking out %s: %w", head, err)
 	}
 	res.Head, res.Refs = head, len(got.Refs)
@@ -223,48 +224,35 @@ func restoreInto(from *Remote, srcRefs Refs, dir string, newest *Ledger) (*Resto
 			newest.Repo = ""
 		}
 	}
-	if err := reapply(r, dir, newest, res); err != nil {
+	if err := reapply(dir, newest, res); err != nil {
 		return nil, err
 	}
 	if err := checkErased(dir, newest); err != nil {
 		return nil, err
 	}
-	ref, err := r.Head()
+	out, err := g.Run("rev-parse", "--verify", "--quiet", "HEAD^{commit}")
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("reading the restored HEAD: %w", err)
 	}
-	res.HeadCommit = ref.Hash().String()
+	res.HeadCommit = strings.TrimSpace(string(out))
 	return res, nil
 }
 
-// fetch brings the mirror's branches and tags into the new repository at
-// dir. From a disk, go-git reads the mirror directly. Over ssh, the real
-// git: it runs the ssh client the backup admin configured (keys, agent,
-// known_hosts, GIT_SSH_COMMAND), as backup's push does. The new
-// repository gets no remote: it must not push back to the backup by
-// accident.
-func fetch(r *git.Repository, from *Remote, dir string) error {
-	if from.SSH() {
-		args := []string{"-C", dir, "fetch", "--quiet", "--no-tags", "--update-head-ok", "--", from.URL}
-		for _, spec := range restoreSpecs {
-			args = append(args, spec.String())
-		}
-		var errb bytes.Buffer
-		cmd := exec.Command("git", args...)
-		cmd.Stderr = &errb
-		if err := cmd.Run(); err != nil {
-			return fmt.Errorf("fetching from %s: git fetch: %v: %s", from.URL, err, strings.TrimSpace(errb.String()))
-		}
-		return nil
+// fetch brings the mirror's branches and tags into the new repository g
+// runs in, with git, from a disk or over ssh: over ssh it runs the ssh
+// client the backup admin configured (keys, agent, known_hosts,
+// GIT_SSH_COMMAND), as backup's push does. The new repository gets no
+// remote: it must not push back to the backup by accident.
+func fetch(g repo.Git, from *Remote) error {
+	url := from.URL
+	if !from.SSH() {
+		url = from.Path
 	}
-	rem, err := r.CreateRemote(&config.RemoteConfig{Name: "backup", URLs: []string{from.Path}})
-	if err != nil {
-		return err
+	args := append([]string{"fetch", "--quiet", "--no-tags", "--update-head-ok", "--", url}, restoreSpecs...)
+	if _, err := g.Run(args...); err != nil {
+		return fmt.Errorf("fetching from %s: %w", from.URL, err)
 	}
-	if err := rem.Fetch(&git.FetchOptions{RefSpecs: restoreSpecs, Tags: git.NoTags}); err != nil {
-		return fmt.Errorf("fetching from %s: %w", from.Path, err)
-	}
-	return r.DeleteRemote("backup")
+	return nil
 }
 
 // reapply brings the restored HEAD to what every erasure in newest left:
@@ -274,12 +262,26 @@ func fetch(r *git.Repository, from *Remote, dir string) error {
 // repository, byte for byte. A file is only touched when its version at
 // HEAD is one the erasure lists, so a later version is never rolled back.
 // The erased objects are then removed from all history.
-func reapply(r *git.Repository, dir string, newest *Ledger, res *Restored) error {
-	atHead, err := headFiles(r)
+func reapply(dir string, newest *Ledger, res *Restored) error {
+	g := repo.At(dir)
+	atHead, err := headFiles(g)
 	if err != nil {
-		return err
+		return fmt.Errorf("the restored HEAD: %w", err)
 	}
-	erased := map[plumbing.Hash]bool{}
+	// Which erased objects the backup holds: one question to git for all.
+	var listed []string
+	for _, q := range newest.Requests {
+		listed = append(listed, q.ErasedObjects...)
+	}
+	held, err := presentIn(g, listed)
+	if err != nil {
+		return fmt.Errorf("looking up the erased objects in the restored repository: %w", err)
+	}
+	inBackup := map[string]bool{}
+	for _, o := range held {
+		inBackup[o] = true
+	}
+	erased := map[string]bool{}
 	removed := map[string]bool{}
 	rewrite := map[string]rewriteTo{}
 	var live map[string]plumbing.Hash // the live repository's HEAD, read when needed
@@ -328,8 +330,8 @@ func reapply(r *git.Repository, dir string, newest *Ledger, res *Restored) error
 				removed[p], hit = true, true
 			}
 		}
-		for o := range objs {
-			if r.Storer.HasEncodedObject(o) == nil {
+		for _, o := range q.ErasedObjects {
+			if inBackup[o] {
 				erased[o], hit = true, true
 			}
 		}
@@ -343,39 +345,39 @@ func reapply(r *git.Repository, dir string, newest *Ledger, res *Restored) error
 			delete(rewrite, p)
 		}
 	}
-	var paths []string
+	ch := repo.Change{Write: map[string][]byte{}}
 	for p := range removed {
-		if err := removeFile(dir, p); err != nil {
-			return err
-		}
-		paths = append(paths, p)
+		ch.Remove = append(ch.Remove, p)
 	}
-	sort.Strings(paths)
-	res.Removed = paths
+	sort.Strings(ch.Remove)
+	res.Removed = ch.Remove
 	for _, p := range sortedKeys(rewrite) {
-		if err := writeBlob(r, newest.Repo, dir, p, rewrite[p]); err != nil {
+		data, err := readRewritten(g, newest.Repo, p, rewrite[p])
+		if err != nil {
 			return err
 		}
+		ch.Write[p] = data
 		res.Rewritten = append(res.Rewritten, p)
 	}
-	changed := append(append([]string{}, paths...), res.Rewritten...)
 	for _, id := range sortedIDs(newest.Files) {
-		p := filepath.Join(dir, filepath.FromSlash(ledger.Path(id)))
-		if old, err := os.ReadFile(p); err == nil && bytes.Equal(old, newest.Files[id]) {
+		p := ledger.Path(id)
+		old, err := os.ReadFile(filepath.Join(dir, filepath.FromSlash(p)))
+		if err == nil && bytes.Equal(old, newest.Files[id]) {
 			continue
 		}
-		if err := safefile.Write(p, newest.Files[id], 0o644); err != nil {
-			return err
+		if err != nil && !errors.Is(err, os.ErrNotExist) {
+			return fmt.Errorf("reading the restored %s: %w", p, err)
 		}
-		res.Ledger = append(res.Ledger, ledger.Path(id))
+		ch.Write[p] = newest.Files[id]
+		res.Ledger = append(res.Ledger, p)
 	}
-	if len(changed)+len(res.Ledger) > 0 {
+	if len(ch.Remove)+len(ch.Write) > 0 {
 		msg := "Re-apply erasures after a restore from backup\n\nThe backup predates these requests; their data is removed again.\n\n"
 		for _, id := range res.Reapplied {
 			msg += "Dossier-Request: " + id + "\n"
 		}
 		msg += "Dossier-Action: erasure\n"
-		h, err := repo.CommitPaths(r, append(changed, res.Ledger...), msg)
+		h, err := ch.Commit(dir, msg)
 		if err != nil {
 			return fmt.Errorf("committing the re-applied erasures: %w", err)
 		}
@@ -389,14 +391,12 @@ func reapply(r *git.Repository, dir string, newest *Ledger, res *Restored) error
 		return fmt.Errorf("removing erased objects from history: %w", err)
 	}
 	res.Rewrote, res.Objects = pr.Commits, len(erased)
-	r, err = git.PlainOpen(dir)
+	left, err := presentIn(g, keys(boolKeysOf(erased)))
 	if err != nil {
-		return err
+		return fmt.Errorf("checking the rewritten history: %w", err)
 	}
-	for o := range erased {
-		if r.Storer.HasEncodedObject(o) == nil {
-			return fmt.Errorf("object %s is still in the restored repository after the rewrite", o)
-		}
+	if len(left) > 0 {
+		return fmt.Errorf("object %s is still in the restored repository after the rewrite", left[0])
 	}
 	return nil
 }
@@ -407,11 +407,7 @@ func liveFiles(live string) (map[string]plumbing.Hash, error) {
 	if live == "" {
 		return map[string]plumbing.Hash{}, nil
 	}
-	lr, err := git.PlainOpen(live)
-	if err != nil {
-		return nil, fmt.Errorf("--ledger %s: %w", live, err)
-	}
-	files, err := headFiles(lr)
+	files, err := headFiles(repo.At(live))
 	if err != nil {
 		return nil, fmt.Errorf("--ledger %s: %w", live, err)
 	}
@@ -424,106 +420,73 @@ type rewriteTo struct {
 	request string
 }
 
-// headFiles maps every file at HEAD to its blob. A tree that cannot be
-// read fails the restore: an erasure must not be skipped for it.
-func headFiles(r *git.Repository) (map[string]plumbing.Hash, error) {
-	headRef, err := r.Head()
+// headFiles maps every file at HEAD to its blob, as git ls-tree lists
+// them. A tree that cannot be read, or a line that does not parse, fails
+// the restore: an erasure must not be skipped for a file nobody saw.
+func headFiles(g repo.Git) (map[string]plumbing.Hash, error) {
+	entries, err := g.Lines("ls-tree", "-r", "-z", "--full-tree", "HEAD")
 	if err != nil {
-		return nil, fmt.Errorf("reading the restored HEAD: %w", err)
+		return nil, fmt.Errorf("reading the tree at HEAD: %w", err)
 	}
-	commit, err := r.CommitObject(headRef.Hash())
-	if err != nil {
-		return nil, fmt.Errorf("reading the restored HEAD commit: %w", err)
-	}
-	tree, err := commit.Tree()
-	if err != nil {
-		return nil, fmt.Errorf("reading the restored HEAD tree: %w", err)
-	}
-	atHead := map[string]plumbing.Hash{}
-	err = tree.Files().ForEach(func(f *object.File) error {
-		atHead[f.Name] = f.Hash
-		return nil
-	})
-	if err != nil {
-		return nil, fmt.Errorf("reading the restored HEAD tree: %w", err)
+	atHead := make(map[string]plumbing.Hash, len(entries))
+	for _, e := range entries {
+		meta, p, ok := strings.Cut(e, "\t")
+		f := strings.Fields(meta)
+		if !ok || len(f) != 3 || !isHexID(f[2]) || p == "" {
+			return nil, fmt.Errorf("reading the tree at HEAD: unexpected line from git ls-tree")
+		}
+		if f[1] == "blob" {
+			atHead[p] = plumbing.NewHash(f[2])
+		}
 	}
 	return atHead, nil
 }
 
-// removeFile removes a file of the work tree, and the folders it leaves
-// empty: git keeps no empty folder, and a restore leaves none behind.
-func removeFile(dir, p string) error {
-	full := filepath.Join(dir, filepath.FromSlash(p))
-	if err := os.Remove(full); err != nil && !errors.Is(err, os.ErrNotExist) {
-		return fmt.Errorf("removing %s: %w", p, err)
-	}
-	for d := filepath.Dir(full); d != dir && strings.HasPrefix(d, dir+string(filepath.Separator)); d = filepath.Dir(d) {
-		entries, err := os.ReadDir(d)
-		if err != nil || len(entries) > 0 {
-			break
-		}
-		if err := os.Remove(d); err != nil {
-			return fmt.Errorf("removing the empty folder %s: %w", d, err)
-		}
-	}
-	return nil
-}
-
-// writeBlob puts the version an erasure wrote at p into the work tree:
-// from the restored repository if the backup has it, else from the live
+// readRewritten reads the version an erasure wrote at p: from the
+// restored repository if the backup has it, else from the live
 // repository the ledger came from. Its bytes are checked against the id.
-func writeBlob(r *git.Repository, live, dir, p string, to rewriteTo) error {
-	data, err := readBlob(r, to.blob)
-	if errors.Is(err, plumbing.ErrObjectNotFound) && live != "" {
-		var lr *git.Repository
-		if lr, err = git.PlainOpen(live); err != nil {
-			return fmt.Errorf("--ledger %s: %w", live, err)
-		}
-		data, err = readBlob(lr, to.blob)
+func readRewritten(g repo.Git, live, p string, to rewriteTo) ([]byte, error) {
+	data, found, err := readBlob(g, to.blob)
+	if err == nil && !found && live != "" {
+		data, found, err = readBlob(repo.At(live), to.blob)
 	}
-	if errors.Is(err, plumbing.ErrObjectNotFound) {
+	if err != nil {
+		return nil, fmt.Errorf("%s: reading the version erasure %s wrote: %w", p, to.request, err)
+	}
+	if !found {
 		where := "give --ledger the live records repository, which holds it, or restore from a newer mirror"
 		if live != "" {
 			where = "nor in " + live + "; restore from a newer mirror"
 		}
-		return fmt.Errorf("%s: erasure %s rewrote it after this backup (kept minimised, or mentions of its subject replaced), and the version it wrote (%s) is not in the backup: %s; nothing was restored", p, to.request, to.blob, where)
-	}
-	if err != nil {
-		return fmt.Errorf("%s: reading the version erasure %s wrote: %w", p, to.request, err)
+		return nil, fmt.Errorf("%s: erasure %s rewrote it after this backup (kept minimised, or mentions of its subject replaced), and the version it wrote (%s) is not in the backup: %s; nothing was restored", p, to.request, to.blob, where)
 	}
 	if got := plumbing.ComputeHash(plumbing.BlobObject, data); got != to.blob {
-		return fmt.Errorf("%s: the version erasure %s wrote reads back as %s, not %s; nothing was restored", p, to.request, got, to.blob)
+		return nil, fmt.Errorf("%s: the version erasure %s wrote reads back as %s, not %s; nothing was restored", p, to.request, got, to.blob)
 	}
-	if err := safefile.Write(filepath.Join(dir, filepath.FromSlash(p)), data, 0o644); err != nil {
-		return fmt.Errorf("writing %s: %w", p, err)
-	}
-	return nil
+	return data, nil
 }
 
-func readBlob(r *git.Repository, h plumbing.Hash) ([]byte, error) {
-	b, err := r.BlobObject(h)
-	if err != nil {
-		return nil, err
+// readBlob reads blob h from the repository g runs in; found is false
+// when the repository does not hold it.
+func readBlob(g repo.Git, h plumbing.Hash) (data []byte, found bool, err error) {
+	held, err := presentIn(g, []string{h.String()})
+	if err != nil || len(held) == 0 {
+		return nil, false, err
 	}
-	rd, err := b.Reader()
+	data, err = g.Run("cat-file", "blob", h.String())
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
-	defer func() { _ = rd.Close() }() // a reader of a blob: closing it loses nothing
-	return io.ReadAll(rd)
+	return data, true, nil
 }
 
 // checkErased checks, after the restore, that HEAD holds nothing any
 // erasure in the ledger removed: no listed object, no removed path (kept
 // records aside). What restore prints is then checked, not assumed.
 func checkErased(dir string, l *Ledger) error {
-	r, err := git.PlainOpen(dir)
+	atHead, err := headFiles(repo.At(dir))
 	if err != nil {
-		return err
-	}
-	atHead, err := headFiles(r)
-	if err != nil {
-		return err
+		return fmt.Errorf("checking the restored HEAD: %w", err)
 	}
 	for _, q := range l.Requests {
 		objs := map[string]bool{}

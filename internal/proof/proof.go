@@ -9,23 +9,20 @@ package proof
 import (
 	"bufio"
 	"bytes"
+	"errors"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"sort"
 	"strings"
 
-	"github.com/go-git/go-billy/v5/osfs"
-	"github.com/go-git/go-git/v5"
 	"github.com/go-git/go-git/v5/plumbing"
-	"github.com/go-git/go-git/v5/plumbing/cache"
-	"github.com/go-git/go-git/v5/storage/filesystem"
 
 	"github.com/vts/dossier/internal/identity"
 	"github.com/vts/dossier/internal/ledger"
 	"github.com/vts/dossier/internal/purge"
 	"github.com/vts/dossier/internal/record"
+	"github.com/vts/dossier/internal/repo"
 )
 
 // Store is the finding for one object database.
@@ -149,18 +146,22 @@ func keptAtHead(root string, req *ledger.Request) ([]string, error) {
 	if len(req.Kept) == 0 {
 		return nil, nil
 	}
-	args := []string{"-C", root, "ls-tree", "-z", "HEAD", "--"}
+	args := []string{"ls-tree", "-z", "--full-tree", "HEAD", "--"}
 	for _, k := range req.Kept {
 		args = append(args, k.Path)
 	}
 	// A kept record removed since (its retention ran out) is simply absent.
-	out, err := exec.Command("git", args...).Output()
+	entries, err := repo.At(root).Lines(args...)
 	if err != nil {
-		return nil, fmt.Errorf("git ls-tree HEAD: %w", err)
+		return nil, fmt.Errorf("reading the kept records at HEAD: %w", err)
 	}
 	var ids []string
-	for _, e := range strings.Split(string(out), "\x00") {
-		if f := strings.Fields(e); len(f) >= 3 && f[1] == "blob" {
+	for _, e := range entries {
+		f := strings.Fields(e)
+		if len(f) < 3 || !plumbing.IsHash(f[2]) {
+			return nil, fmt.Errorf("reading the kept records at HEAD: unexpected line from git ls-tree")
+		}
+		if f[1] == "blob" {
 			ids = append(ids, f[2])
 		}
 	}
@@ -175,39 +176,56 @@ func keptAtHead(root string, req *ledger.Request) ([]string, error) {
 	return append(ids, notes...), nil
 }
 
+// check looks for the erased objects and paths in the object database at
+// gitDir. Every answer must come: an object or ref that cannot be read
+// fails the proof rather than shrinking what it covers.
 func check(name, gitDir string, objects, paths []string) (*Store, error) {
 	if fi, err := os.Stat(filepath.Join(gitDir, "objects")); err != nil || !fi.IsDir() {
 		return nil, fmt.Errorf("%s is not a git repository (no objects/ directory)", gitDir)
 	}
 	s := &Store{Name: name, GitDir: gitDir}
-	st := filesystem.NewStorageWithOptions(osfs.New(gitDir), cache.NewObjectLRUDefault(), filesystem.Options{KeepDescriptors: true})
-	defer func() { _ = st.Close() }() // only read here: closing its pack files loses nothing
-	packs, err := st.ObjectPacks()
+	packs, err := filepath.Glob(filepath.Join(gitDir, "objects", "pack", "*.pack"))
 	if err != nil {
 		return nil, err
 	}
 	s.Packs = len(packs)
-	loose, _ := filepath.Glob(filepath.Join(gitDir, "objects", "[0-9a-f][0-9a-f]", "*"))
+	loose, err := filepath.Glob(filepath.Join(gitDir, "objects", "[0-9a-f][0-9a-f]", "*"))
+	if err != nil {
+		return nil, err
+	}
 	s.Loose = len(loose)
 
+	r, err := repo.Open(gitDir)
+	if err != nil {
+		return nil, err
+	}
 	survivors := map[string]bool{}
+	// go-git reads the packs and loose objects itself ...
 	for _, o := range objects {
-		if err := st.HasEncodedObject(plumbing.NewHash(o)); err == nil {
+		switch err := r.Storer.HasEncodedObject(plumbing.NewHash(o)); {
+		case err == nil:
 			survivors[o] = true
+		case !errors.Is(err, plumbing.ErrObjectNotFound):
+			return nil, fmt.Errorf("looking up object %s: %w", o, err)
 		}
 	}
-	// The same question to git: --batch-check answers "<id> missing" for
-	// an object it cannot find in packs, loose objects or alternates.
-	cmd := exec.Command("git", "--git-dir", gitDir, "cat-file", "--batch-check=%(objectname)")
-	cmd.Stdin = strings.NewReader(strings.Join(objects, "\n") + "\n")
-	out, err := cmd.Output()
+	// ... and git is asked the same: --batch-check answers "<id> missing"
+	// for an object it cannot find in packs, loose objects or alternates.
+	if len(objects) == 0 {
+		return nil, fmt.Errorf("no erased object to look for")
+	}
+	out, err := r.Git.RunInput(strings.NewReader(strings.Join(objects, "\n")+"\n"), "cat-file", "--batch-check=%(objectname)")
 	if err != nil {
-		return nil, fmt.Errorf("git cat-file: %w", err)
+		return nil, err
 	}
 	sc := bufio.NewScanner(bytes.NewReader(out))
 	for sc.Scan() {
-		if f := strings.Fields(sc.Text()); len(f) == 1 {
+		switch f := strings.Fields(sc.Text()); {
+		case len(f) == 1 && plumbing.IsHash(f[0]):
 			survivors[f[0]] = true
+		case len(f) == 2 && f[1] == "missing":
+		default:
+			return nil, fmt.Errorf("git cat-file: unexpected answer %q", sc.Text())
 		}
 	}
 	for o := range survivors {
@@ -215,55 +233,83 @@ func check(name, gitDir string, objects, paths []string) (*Store, error) {
 	}
 	sort.Strings(s.Survivors)
 
-	it, err := st.IterReferences()
+	// Every ref git lists, through repo's one lister: a ref it cannot
+	// read fails the check, so erasure is never proved over fewer refs
+	// than the repository has. A detached HEAD is a tip too.
+	refs, err := r.Git.Refs()
 	if err != nil {
-		return nil, err
-	}
-	var tips []plumbing.Hash
-	// A ref that cannot be read must fail the check: passing over it
-	// would prove erasure over fewer refs than the repository has.
-	if err := it.ForEach(func(r *plumbing.Reference) error {
-		if r.Type() == plumbing.HashReference {
-			s.Refs++
-			tips = append(tips, r.Hash())
-		}
-		return nil
-	}); err != nil {
 		return nil, fmt.Errorf("listing the refs of %s: %w", gitDir, err)
 	}
+	s.Refs = len(refs)
+	tips := make([]plumbing.Hash, 0, len(refs)+1)
+	for _, ref := range refs {
+		tips = append(tips, ref.Hash)
+	}
+	if _, err := r.Git.Run("symbolic-ref", "-q", "HEAD"); repo.ExitCode(err) == 1 {
+		head, err := r.Git.Run("rev-parse", "--verify", "--quiet", "HEAD")
+		if err != nil {
+			return nil, fmt.Errorf("reading the detached HEAD of %s: %w", gitDir, err)
+		}
+		tips = append(tips, plumbing.NewHash(strings.TrimSpace(string(head))))
+	} else if err != nil {
+		return nil, fmt.Errorf("reading HEAD of %s: %w", gitDir, err)
+	}
 	if len(paths) > 0 {
-		if s.Commits, s.PathHits, err = purge.FindPaths(st, tips, paths); err != nil {
+		// The walk reads through git cat-file: go-git, opened here without
+		// its options, would reopen the pack file for every object.
+		objs, err := r.Objects()
+		if err != nil {
+			return nil, err
+		}
+		s.Commits, s.PathHits, err = purge.FindPaths(objs, tips, paths)
+		if cerr := objs.Close(); err == nil && cerr != nil {
+			err = fmt.Errorf("git cat-file: %w", cerr)
+		}
+		if err != nil {
 			return nil, err
 		}
 	}
 	return s, nil
 }
 
-// bareRequest reads request id from the ledger on the main branch (HEAD's
-// branch) of the bare repository at gitDir.
+// bareRequest reads request id from the ledger on the main branch (the
+// branch HEAD names) of the bare repository at gitDir.
 func bareRequest(gitDir, id string) (*ledger.Request, error) {
 	if !ledger.ValidID(id) {
 		return nil, fmt.Errorf("%q is not a request id like DSR-2026-0042", id)
 	}
-	gr, err := git.PlainOpen(gitDir)
-	if err != nil {
-		return nil, fmt.Errorf("opening %s: %w", gitDir, err)
+	g := repo.AtGitDir(gitDir)
+	out, err := g.Run("symbolic-ref", "-q", "HEAD")
+	if repo.ExitCode(err) == 1 {
+		return nil, fmt.Errorf("HEAD of %s is detached: point it at the main branch (git symbolic-ref HEAD refs/heads/main)", gitDir)
 	}
-	branch, err := purge.DefaultBranch(gr, true)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("reading HEAD of %s: %w", gitDir, err)
 	}
-	ref, err := gr.Storer.Reference(branch)
+	branch := strings.TrimSpace(string(out))
+	short := strings.TrimPrefix(branch, "refs/heads/")
+	spec := branch + ":" + ledger.Path(id)
+	info, err := g.RunInput(strings.NewReader(spec+"\n"), "cat-file", "--batch-check=%(objecttype) %(objectname)")
 	if err != nil {
-		return nil, fmt.Errorf("%s has no commits on %s", gitDir, branch.Short())
+		return nil, fmt.Errorf("reading the ledger on %s: %w", short, err)
 	}
-	all, err := purge.Ledger(gr.Storer, ref.Hash())
+	f := strings.Fields(string(info))
+	switch {
+	case len(f) == 2 && f[1] == "missing":
+		return nil, fmt.Errorf("request %s is not in the ledger on %s (or %s has no commits)", id, short, short)
+	case len(f) != 2 || f[0] != "blob" || !plumbing.IsHash(f[1]):
+		return nil, fmt.Errorf("%s on %s is not a file", ledger.Path(id), short)
+	}
+	data, err := g.Run("cat-file", "blob", f[1])
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("reading %s on %s: %w", ledger.Path(id), short, err)
 	}
-	req := all[id]
-	if req == nil {
-		return nil, fmt.Errorf("request %s is not in the ledger on %s", id, branch.Short())
+	req, err := ledger.Parse(data)
+	if err != nil {
+		return nil, fmt.Errorf("%s on %s: %w", ledger.Path(id), short, err)
+	}
+	if req.ID != id {
+		return nil, fmt.Errorf("%s on %s holds request %s", ledger.Path(id), short, req.ID)
 	}
 	return req, nil
 }
