@@ -4,7 +4,6 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
-	"strings"
 	"testing"
 	"time"
 
@@ -54,35 +53,7 @@ func TestChangeRootCommitRollsBack(t *testing.T) {
 	}
 }
 
-// CommitFiles commits what the work tree holds at the paths given: changed
-// and new files with their content, missing ones as removals, and nothing
-// else, however dirty the rest of the tree is.
-func TestCommitFiles(t *testing.T) {
-	dir := fixture(t)
-	t.Setenv("GIT_AUTHOR_NAME", "t")
-	os.WriteFile(filepath.Join(dir, "records/c-0001/a.yaml"), []byte("a2\n"), 0o644)
-	os.WriteFile(filepath.Join(dir, "ledger/run.sh"), []byte("#!/bin/sh\n"), 0o755)
-	os.Remove(filepath.Join(dir, "records/c-0002/b.yaml"))
-	os.WriteFile(filepath.Join(dir, "records/c-0001/users/u.yaml"), []byte("not committed\n"), 0o644)
-	if _, err := CommitFiles(dir, []string{"records/c-0001/a.yaml", "ledger/run.sh", "records/c-0002/b.yaml"}, "files\n"); err != nil {
-		t.Fatal(err)
-	}
-	if got := runGit(t, dir, "show", "--name-status", "--format=", "HEAD"); got != "A\tledger/run.sh\nM\trecords/c-0001/a.yaml\nD\trecords/c-0002/b.yaml" {
-		t.Errorf("commit holds:\n%s", got)
-	}
-	if got := runGit(t, dir, "ls-tree", "--format=%(objectmode)", "HEAD", "ledger/run.sh"); got != "100755" {
-		t.Errorf("mode %s", got)
-	}
-	if st := runGit(t, dir, "status", "--porcelain"); st != "M records/c-0001/users/u.yaml" {
-		t.Errorf("status after:\n%s", st)
-	}
-	os.Symlink("a.yaml", filepath.Join(dir, "records/c-0001/l.yaml"))
-	if _, err := CommitFiles(dir, []string{"records/c-0001/l.yaml"}, "link\n"); err == nil || !strings.Contains(err.Error(), "not a regular file") {
-		t.Errorf("a symlink was committed: %v", err)
-	}
-}
 
-// Git.CommitTree writes a commit with the identity given and no ref moved.
 func TestCommitTree(t *testing.T) {
 	dir := fixture(t)
 	head := runGit(t, dir, "rev-parse", "HEAD")
