@@ -53,7 +53,6 @@ func TestChangeRootCommitRollsBack(t *testing.T) {
 	}
 }
 
-
 func TestCommitTree(t *testing.T) {
 	dir := fixture(t)
 	head := runGit(t, dir, "rev-parse", "HEAD")
