@@ -1,10 +1,10 @@
 package identity
 
 import (
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"sort"
 	"strings"
 	"testing"
 
@@ -80,7 +80,10 @@ func TestReadKeepsOnlyOpaqueValues(t *testing.T) {
 }
 
 // TestScanCached checks the cached scan against the full one on a real
-// repository, with a cache cut short by a crash.
+// repository, round after round: loose objects, a repack into one pack,
+// new loose objects beside it, a damaged cache file and a second repack.
+// A record renumbered to another customer is tied to its old versions by
+// its data key, in the cache as in the full scan.
 func TestScanCached(t *testing.T) {
 	dir := t.TempDir()
 	git := func(stdin string, args ...string) string {
@@ -95,46 +98,125 @@ func TestScanCached(t *testing.T) {
 		return strings.TrimSpace(string(out))
 	}
 	git("", "init", "-q")
-	var want []string
-	for i, text := range []string{
-		"kind: user\nid: u-0001\ncustomer: c-0001\nfull_name: ENC[x]\n",
-		"kind: user\nid: u-0001\ncustomer: c-0001\nrole: admin\n",
-		"kind: user\nid: u-0002\ncustomer: c-0001\n",
-		"not a record\n",
-	} {
-		id := git(text, "hash-object", "-w", "--stdin")
-		if i < 2 {
-			want = append(want, id)
-		}
+	key := func(k string) string {
+		return "sops:\n  age:\n    - enc: |\n        -----BEGIN AGE ENCRYPTED FILE-----\n        " + k + "\n        -----END AGE ENCRYPTED FILE-----\n"
 	}
-	sort.Strings(want)
-	subj := []record.Subject{{Customer: "c-0001", User: "u-0001"}}
-	full, err := ScanObjects(filepath.Join(dir, ".git"), subj)
-	if err != nil {
-		t.Fatal(err)
+	subjects := []record.Subject{{Customer: "c-0001", User: "u-0001"}, {Customer: "c-0001"}, {Customer: "c-0002", User: "u-0009"}, {Customer: "c-0003"}}
+	rounds := [][]string{
+		{
+			"kind: user\nid: u-0001\ncustomer: c-0001\nfull_name: ENC[x]\n" + key("QUFB"),
+			"kind: user\nid: u-0001\ncustomer: c-0001\nrole: admin\n" + key("QUFB"),
+			"kind: user\nid: u-0002\ncustomer: c-0001\n" + key("QkJC"),
+			"kind: customer\nid: c-0001\n",
+			"not a record\n",
+		},
+		{
+			// u-0001's record renumbered under another customer: the same data key.
+			"kind: user\nid: u-0009\ncustomer: c-0002\nfull_name: ENC[y]\n" + key("QUFB"),
+			"kind: contract\nid: ct-0001\ncustomer: c-0003\n",
+		},
+		{"kind: user\nid: u-0001\ncustomer: c-0001\nrole: staff\n" + key("QUFB")},
+		{"kind: customer\nid: c-0003\n"},
 	}
-	if got := full.Objects[subj[0].String()]; strings.Join(got, " ") != strings.Join(want, " ") {
-		t.Fatalf("full scan found %q, want %q", got, want)
-	}
-	for round := 0; round < 3; round++ {
-		got, err := ScanCached(dir, subj)
+	check := func(round string) {
+		t.Helper()
+		full, err := ScanObjects(filepath.Join(dir, ".git"), subjects)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if ids := got.Objects[subj[0].String()]; strings.Join(ids, " ") != strings.Join(want, " ") {
-			t.Fatalf("round %d: cached scan found %q, want %q", round, ids, want)
-		}
-		cache := filepath.Join(dir, ".git", filepath.FromSlash(CacheFile))
-		data, err := os.ReadFile(cache)
+		got, err := ScanCached(dir, subjects)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if strings.Contains(string(data), "ENC[") || strings.Contains(string(data), "admin") {
-			t.Fatalf("the cache holds record content:\n%s", data)
+		for _, s := range subjects {
+			want := full.Objects[s.String()]
+			if len(want) == 0 && strings.HasPrefix(round, "round 3") {
+				t.Fatalf("%s: the full scan found nothing for %s: the test checks nothing", round, s)
+			}
+			if ids := got.Objects[s.String()]; strings.Join(ids, " ") != strings.Join(want, " ") {
+				t.Fatalf("%s: cached scan found %q for %s, full scan %q", round, ids, s, want)
+			}
 		}
-		// A crash cut the last line short.
-		if err := os.WriteFile(cache, data[:len(data)-7], 0o600); err != nil {
+		entries, err := os.ReadDir(filepath.Join(dir, ".git", filepath.FromSlash(CacheDir)))
+		if err != nil {
 			t.Fatal(err)
+		}
+		for _, e := range entries {
+			p := filepath.Join(dir, ".git", filepath.FromSlash(CacheDir), e.Name())
+			info, err := os.Stat(p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if info.Mode().Perm() != 0o600 {
+				t.Fatalf("%s: %s has mode %v, want 0600", round, e.Name(), info.Mode().Perm())
+			}
+			data, err := os.ReadFile(p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if strings.Contains(string(data), "ENC[") || strings.Contains(string(data), "admin") || strings.Contains(string(data), "QUFB") {
+				t.Fatalf("%s: the cache holds record content:\n%s", round, data)
+			}
+		}
+	}
+	packCaches := func() []string {
+		t.Helper()
+		m, err := filepath.Glob(filepath.Join(dir, ".git", filepath.FromSlash(CacheDir), "pack-*"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return m
+	}
+	// packAll puts every object into one new pack, as a gc would (these
+	// blobs are unreachable, which "git repack" leaves loose).
+	packAll := func() {
+		t.Helper()
+		old, err := filepath.Glob(filepath.Join(dir, ".git", "objects", "pack", "pack-*"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		all := git("", "cat-file", "--batch-all-objects", "--batch-check=%(objectname)")
+		name := git(all+"\n", "pack-objects", "-q", filepath.Join(".git", "objects", "pack", "pack"))
+		for _, p := range old {
+			if !strings.Contains(p, name) {
+				if err := os.Remove(p); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+		git("", "prune-packed")
+	}
+	for i, texts := range rounds {
+		for _, text := range texts {
+			git(text, "hash-object", "-w", "--stdin")
+		}
+		check(fmt.Sprintf("round %d, loose", i))
+		switch i {
+		case 0:
+			packAll()
+			check("after a repack")
+			if n := len(packCaches()); n != 1 {
+				t.Fatalf("%d pack caches after a repack into one pack, want 1", n)
+			}
+		case 1:
+			// A crash or a disk error damaged the pack's cache.
+			p := packCaches()[0]
+			data, err := os.ReadFile(p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(p, data[:len(data)/2], 0o600); err != nil {
+				t.Fatal(err)
+			}
+			check("with a damaged pack cache")
+		case 2:
+			old := packCaches()
+			packAll()
+			check("after a second repack")
+			now := packCaches()
+			if len(now) != 1 || now[0] == old[0] {
+				t.Fatalf("pack caches %q after a repack, before %q: want one new one", now, old)
+			}
 		}
 	}
 }
