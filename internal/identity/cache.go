@@ -59,11 +59,11 @@ func ScanCached(root string, subjects []record.Subject) (*Found, error) {
 	if found.Alternates, err = alternates(gitDir); err != nil {
 		return nil, err
 	}
-	dirs, known, err := objectDirs(gitDir)
+	dirs, listed, err := objectDirs(gitDir)
 	if err != nil {
 		return nil, err
 	}
-	if !known {
+	if !listed {
 		return ScanObjects(gitDir, subjects)
 	}
 	cacheDir := filepath.Join(gitDir, filepath.FromSlash(CacheDir))
@@ -81,6 +81,7 @@ func ScanCached(root string, subjects []record.Subject) (*Found, error) {
 		}
 	}()
 	keep := map[string]bool{}
+	known := &knownEntries{dir: cacheDir}
 	var loose []string
 	for _, d := range dirs {
 		packs, err := packIndexes(d)
@@ -96,7 +97,7 @@ func ScanCached(root string, subjects []record.Subject) (*Found, error) {
 				return nil, err
 			}
 			keep[name] = true
-			pi, err := openPackCache(gitDir, p, filepath.Join(cacheDir, name))
+			pi, err := openPackCache(gitDir, p, filepath.Join(cacheDir, name), known)
 			if errors.Is(err, errUnreadPack) {
 				return ScanObjects(gitDir, subjects)
 			}
@@ -338,7 +339,7 @@ var errUnreadPack = errors.New("a pack's objects could not all be read")
 // key and "o <id>\t<fields>\t<keys>" per record blob.
 type packIndex struct{ *sortedFile }
 
-func openPackCache(gitDir, idxPath, path string) (*packIndex, error) {
+func openPackCache(gitDir, idxPath, path string, known *knownEntries) (*packIndex, error) {
 	sf, err := openSorted(path)
 	if err == nil {
 		first, ok, ferr := sf.first("!")
@@ -349,7 +350,7 @@ func openPackCache(gitDir, idxPath, path string) (*packIndex, error) {
 	} else if !errors.Is(err, os.ErrNotExist) {
 		return nil, err
 	}
-	if err := writePackCache(gitDir, idxPath, path); err != nil {
+	if err := writePackCache(gitDir, idxPath, path, known); err != nil {
 		return nil, err
 	}
 	sf, err = openSorted(path)
@@ -359,8 +360,51 @@ func openPackCache(gitDir, idxPath, path string) (*packIndex, error) {
 	return &packIndex{sf}, nil
 }
 
-// writePackCache reads the blobs of one pack and writes its cache.
-func writePackCache(gitDir, idxPath, path string) error {
+// knownEntries are the record entries already in the cache files (of
+// packs that may be gone, and of loose objects), by blob id: a repack
+// moves objects into a new pack, whose cache then needs to read only the
+// objects that no cache knew. A blob's content never changes, so what a
+// cache says of one id holds wherever the blob is now. Read once, when a
+// pack's cache is first made.
+type knownEntries struct {
+	dir     string
+	entries map[string]string // blob id -> "<fields>\t<keys>"
+}
+
+func (k *knownEntries) load() map[string]string {
+	if k.entries != nil {
+		return k.entries
+	}
+	k.entries = map[string]string{}
+	files, _ := filepath.Glob(filepath.Join(k.dir, "pack-*")) // the pattern is valid
+	for _, f := range files {
+		data, err := os.ReadFile(f)
+		if err != nil || !bytes.HasPrefix(data, []byte(packHeader)) {
+			continue // unreadable or not ours: its objects are read afresh
+		}
+		for _, line := range strings.Split(string(data), "\n") {
+			rest, ok := strings.CutPrefix(line, "o ")
+			if !ok {
+				continue
+			}
+			if id, entry, ok := strings.Cut(rest, "\t"); ok {
+				if _, ok := parseEntry(id, entry); ok {
+					k.entries[id] = entry
+				}
+			}
+		}
+	}
+	for id, rest := range loadCache(filepath.Join(k.dir, looseCache)) {
+		if _, ok := parseEntry(id, rest); ok {
+			k.entries[id] = rest
+		}
+	}
+	return k.entries
+}
+
+// writePackCache reads the blobs of one pack that no cache knows and
+// writes the pack's cache.
+func writePackCache(gitDir, idxPath, path string, known *knownEntries) error {
 	f, err := os.Open(idxPath)
 	if err != nil {
 		return err
@@ -370,13 +414,34 @@ func writePackCache(gitDir, idxPath, path string) error {
 	if err != nil {
 		return fmt.Errorf("listing %s: %w", filepath.Base(idxPath), err)
 	}
-	var ids bytes.Buffer
-	for _, l := range strings.Split(string(listing), "\n") {
-		if f := strings.Fields(l); len(f) >= 2 {
-			ids.WriteString(f[1] + "\n")
+	var lines []string
+	add := func(id string, f Fields, keys []string) {
+		lines = append(lines, "o "+id+"\t"+url.Values(f).Encode()+"\t"+strings.Join(keys, ","))
+		values := map[string]bool{}
+		for _, v := range append(append([]string(nil), f["id"]...), f["customer"]...) {
+			if !values[v] {
+				values[v] = true
+				lines = append(lines, "c "+v+"\t"+id)
+			}
+		}
+		for _, k := range uniq(keys) {
+			lines = append(lines, "k "+k+"\t"+id)
 		}
 	}
-	var lines []string
+	entries := known.load()
+	var ids bytes.Buffer
+	for _, l := range strings.Split(string(listing), "\n") {
+		f := strings.Fields(l)
+		if len(f) < 2 {
+			continue
+		}
+		if rest, ok := entries[f[1]]; ok {
+			c, _ := parseEntry(f[1], rest) // parsed when loaded
+			add(c.id, c.f, c.keys)
+			continue
+		}
+		ids.WriteString(f[1] + "\n")
+	}
 	read := 0
 	asked, err := readBlobs(gitDir, &ids, nil, func(r *bufio.Reader) error {
 		return readBatch(r, func(id, typ string, data []byte) {
@@ -384,21 +449,8 @@ func writePackCache(gitDir, idxPath, path string) error {
 			if typ != "blob" {
 				return
 			}
-			f := Read(data)
-			if len(f) == 0 {
-				return
-			}
-			keys := dataKeys(data)
-			lines = append(lines, "o "+id+"\t"+url.Values(f).Encode()+"\t"+strings.Join(keys, ","))
-			values := map[string]bool{}
-			for _, v := range append(append([]string(nil), f["id"]...), f["customer"]...) {
-				if !values[v] {
-					values[v] = true
-					lines = append(lines, "c "+v+"\t"+id)
-				}
-			}
-			for _, k := range uniq(keys) {
-				lines = append(lines, "k "+k+"\t"+id)
+			if f := Read(data); len(f) > 0 {
+				add(id, f, dataKeys(data))
 			}
 		})
 	})

@@ -186,6 +186,38 @@ func TestScanCached(t *testing.T) {
 		}
 		git("", "prune-packed")
 	}
+	// fresh checks that the pack's cache, made from what the caches of
+	// the loose objects and of the old packs knew, is the one a scan
+	// with no cache makes.
+	fresh := func(round string) {
+		t.Helper()
+		p := packCaches()
+		if len(p) != 1 {
+			t.Fatalf("%s: %d pack caches, want 1", round, len(p))
+		}
+		reused, err := os.ReadFile(p[0])
+		if err != nil {
+			t.Fatal(err)
+		}
+		saved := t.TempDir()
+		cacheDir := filepath.Join(dir, ".git", filepath.FromSlash(CacheDir))
+		if err := os.Rename(cacheDir, filepath.Join(saved, "identity")); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := ScanCached(dir, subjects); err != nil {
+			t.Fatal(err)
+		}
+		made, err := os.ReadFile(p[0])
+		if err != nil {
+			t.Fatal(err)
+		}
+		if string(made) != string(reused) {
+			t.Fatalf("%s: the pack cache made from earlier caches differs from a fresh one:\n%s\nfresh:\n%s", round, reused, made)
+		}
+		if !strings.Contains(string(made), "c c-0001\t") {
+			t.Fatalf("%s: the pack cache lists no record of c-0001:\n%s", round, made)
+		}
+	}
 	for i, texts := range rounds {
 		for _, text := range texts {
 			git(text, "hash-object", "-w", "--stdin")
@@ -195,6 +227,7 @@ func TestScanCached(t *testing.T) {
 		case 0:
 			packAll()
 			check("after a repack")
+			fresh("after a repack")
 			if n := len(packCaches()); n != 1 {
 				t.Fatalf("%d pack caches after a repack into one pack, want 1", n)
 			}
@@ -213,6 +246,7 @@ func TestScanCached(t *testing.T) {
 			old := packCaches()
 			packAll()
 			check("after a second repack")
+			fresh("after a second repack")
 			now := packCaches()
 			if len(now) != 1 || now[0] == old[0] {
 				t.Fatalf("pack caches %q after a repack, before %q: want one new one", now, old)
