@@ -429,7 +429,13 @@ func writePackCache(gitDir, idxPath, path string, known *knownEntries) error {
 		}
 	}
 	entries := known.load()
-	var ids bytes.Buffer
+	// Asked for in the order they lie in the pack (show-index lists them
+	// by id): git then finds a delta's base in its cache more often.
+	type object struct {
+		offset uint64
+		id     string
+	}
+	var unknown []object
 	for _, l := range strings.Split(string(listing), "\n") {
 		f := strings.Fields(l)
 		if len(f) < 2 {
@@ -440,7 +446,16 @@ func writePackCache(gitDir, idxPath, path string, known *knownEntries) error {
 			add(c.id, c.f, c.keys)
 			continue
 		}
-		ids.WriteString(f[1] + "\n")
+		off, err := strconv.ParseUint(f[0], 10, 64)
+		if err != nil {
+			return fmt.Errorf("listing %s: unexpected line from git show-index", filepath.Base(idxPath))
+		}
+		unknown = append(unknown, object{off, f[1]})
+	}
+	sort.Slice(unknown, func(i, j int) bool { return unknown[i].offset < unknown[j].offset })
+	var ids bytes.Buffer
+	for _, o := range unknown {
+		ids.WriteString(o.id + "\n")
 	}
 	read := 0
 	asked, err := readBlobs(gitDir, &ids, nil, func(r *bufio.Reader) error {
