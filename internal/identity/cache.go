@@ -69,7 +69,7 @@ func ScanCached(root string, subjects []record.Subject) (*Found, error) {
 	cacheDir := filepath.Join(gitDir, filepath.FromSlash(CacheDir))
 	// Kept readable by the owner only: the ids say who is a customer.
 	if err := os.MkdirAll(cacheDir, 0o700); err != nil {
-		return nil, fmt.Errorf("making %s: %w", cacheDir, err)
+		return ScanObjects(gitDir, subjects) // a cache is an optimisation
 	}
 	// The old cache is superseded; a failed removal only leaves a file
 	// that nothing reads.
@@ -98,7 +98,7 @@ func ScanCached(root string, subjects []record.Subject) (*Found, error) {
 			}
 			keep[name] = true
 			pi, err := openPackCache(gitDir, p, filepath.Join(cacheDir, name), known)
-			if errors.Is(err, errUnreadPack) {
+			if errors.Is(err, errUnreadPack) || errors.Is(err, errUnwritable) {
 				return ScanObjects(gitDir, subjects)
 			}
 			if err != nil {
@@ -334,6 +334,11 @@ const packHeader = "!dossier identity 1 "
 // written. The scan then reads every blob.
 var errUnreadPack = errors.New("a pack's objects could not all be read")
 
+// errUnwritable is a cache that could not be written (a read-only git
+// directory, a full disk): the scan reads every blob instead, as it would
+// without a cache.
+var errUnwritable = errors.New("the identity cache cannot be written")
+
 // packIndex is the cache of one pack: sorted lines "c <value>\t<id>" per
 // id or customer value of a record blob, "k <fingerprint>\t<id>" per data
 // key and "o <id>\t<fields>\t<keys>" per record blob.
@@ -482,7 +487,10 @@ func writePackCache(gitDir, idxPath, path string, known *knownEntries) error {
 		b.WriteString(l)
 		b.WriteByte('\n')
 	}
-	return safefile.Write(path, b.Bytes(), 0o600)
+	if err := safefile.Write(path, b.Bytes(), 0o600); err != nil {
+		return fmt.Errorf("%w: %v", errUnwritable, err)
+	}
+	return nil
 }
 
 func uniq(s []string) []string {
