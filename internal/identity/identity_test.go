@@ -5,6 +5,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"sort"
 	"strings"
 	"testing"
 
@@ -251,6 +252,61 @@ func TestScanCached(t *testing.T) {
 			if len(now) != 1 || now[0] == old[0] {
 				t.Fatalf("pack caches %q after a repack, before %q: want one new one", now, old)
 			}
+		}
+	}
+}
+
+// TestScanCachedAlternates checks that the cached scan reads the packs
+// and loose objects of the object directories a repository borrows from
+// (objects/info/alternates, relative paths included), as git does.
+func TestScanCachedAlternates(t *testing.T) {
+	base := t.TempDir()
+	git := func(dir, stdin string, args ...string) string {
+		t.Helper()
+		cmd := exec.Command("git", append([]string{"-C", dir}, args...)...)
+		cmd.Stdin = strings.NewReader(stdin)
+		cmd.Env = append(os.Environ(), "GIT_CONFIG_NOSYSTEM=1", "HOME="+base)
+		out, err := cmd.CombinedOutput()
+		if err != nil {
+			t.Fatalf("git %v: %v: %s", args, err, out)
+		}
+		return strings.TrimSpace(string(out))
+	}
+	lender, borrower := filepath.Join(base, "lender"), filepath.Join(base, "borrower")
+	git(base, "", "init", "-q", lender)
+	git(base, "", "init", "-q", borrower)
+	packed := git(lender, "kind: user\nid: u-0001\ncustomer: c-0001\nrole: admin\n", "hash-object", "-w", "--stdin")
+	name := git(lender, packed+"\n", "pack-objects", "-q", filepath.Join(".git", "objects", "pack", "pack"))
+	if name == "" {
+		t.Fatal("no pack written")
+	}
+	git(lender, "", "prune-packed")
+	loose := git(lender, "kind: user\nid: u-0001\ncustomer: c-0001\nrole: staff\n", "hash-object", "-w", "--stdin")
+	own := git(borrower, "kind: user\nid: u-0001\ncustomer: c-0001\n", "hash-object", "-w", "--stdin")
+	rel := filepath.Join("..", "..", "..", "lender", ".git", "objects")
+	if err := os.WriteFile(filepath.Join(borrower, ".git", "objects", "info", "alternates"), []byte(rel+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	subj := []record.Subject{{Customer: "c-0001", User: "u-0001"}}
+	want := []string{packed, loose, own}
+	sort.Strings(want)
+	full, err := ScanObjects(filepath.Join(borrower, ".git"), subj)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := full.Objects[subj[0].String()]; strings.Join(got, " ") != strings.Join(want, " ") {
+		t.Fatalf("full scan found %q, want %q", got, want)
+	}
+	for round := 0; round < 2; round++ {
+		got, err := ScanCached(borrower, subj)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ids := got.Objects[subj[0].String()]; strings.Join(ids, " ") != strings.Join(want, " ") {
+			t.Fatalf("round %d: cached scan found %q, want %q", round, ids, want)
+		}
+		if len(got.Alternates) != 1 {
+			t.Fatalf("round %d: alternates %q, want the lender's", round, got.Alternates)
 		}
 	}
 }
