@@ -474,11 +474,11 @@ func writePackCache(gitDir, idxPath, path string, known *knownEntries) error {
 			}
 		})
 	})
+	if errors.Is(err, errMissingObject) || (err == nil && read != asked) {
+		return errUnreadPack
+	}
 	if err != nil {
 		return fmt.Errorf("reading %s: %w", filepath.Base(idxPath), err)
-	}
-	if read != asked {
-		return errUnreadPack
 	}
 	sort.Strings(lines)
 	var b bytes.Buffer

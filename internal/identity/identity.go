@@ -283,14 +283,23 @@ func readBlobs(gitDir string, ids io.Reader, listArgs []string, parse func(*bufi
 	return blobs, nil
 }
 
+// errMissingObject is an object git was asked about by id and does not
+// hold (any more): what was read is not all that was listed.
+var errMissingObject = errors.New("an object listed in the repository is missing")
+
 // feedBlobs passes the ids of the blobs in list (lines "<id> <type>") on to
-// w, counting them in n, and closes w.
+// w, counting them in n, and closes w. A "<id> missing" line makes it
+// return errMissingObject once the list is read to its end.
 func feedBlobs(list io.Reader, w io.WriteCloser, n *int) error {
 	sc := bufio.NewScanner(list)
 	bw := bufio.NewWriterSize(w, 64<<10)
 	var err error
+	missing := false
 	for sc.Scan() {
 		id, typ, ok := strings.Cut(sc.Text(), " ")
+		if ok && typ == "missing" {
+			missing = true // read on: git must not block on a full pipe
+		}
 		if ok && typ == "blob" {
 			if _, err = bw.WriteString(id + "\n"); err != nil {
 				break
@@ -300,6 +309,9 @@ func feedBlobs(list io.Reader, w io.WriteCloser, n *int) error {
 	}
 	if err == nil {
 		err = sc.Err()
+	}
+	if err == nil && missing {
+		err = errMissingObject
 	}
 	if ferr := bw.Flush(); err == nil {
 		err = ferr

@@ -1,6 +1,7 @@
 package identity
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -307,6 +308,36 @@ func TestScanCachedAlternates(t *testing.T) {
 		}
 		if len(got.Alternates) != 1 {
 			t.Fatalf("round %d: alternates %q, want the lender's", round, got.Alternates)
+		}
+	}
+}
+
+// nopCloser is a strings.Builder that can be closed, as a pipe is.
+type nopCloser struct{ strings.Builder }
+
+func (nopCloser) Close() error { return nil }
+
+// TestFeedBlobs checks that only blobs are passed on and that an object
+// git no longer holds is reported, not skipped: a pack's cache made
+// without it would answer for the pack without that object.
+func TestFeedBlobs(t *testing.T) {
+	for _, tt := range []struct {
+		list, fed string
+		n         int
+		missing   bool
+	}{
+		{"a blob\nb tree\nc blob\n", "a\nc\n", 2, false},
+		{"a blob\nb missing\nc blob\n", "a\nc\n", 2, true},
+		{"", "", 0, false},
+	} {
+		var w nopCloser
+		n := 0
+		err := feedBlobs(strings.NewReader(tt.list), &w, &n)
+		if got := errors.Is(err, errMissingObject); got != tt.missing || (err != nil && !got) {
+			t.Errorf("%q: err = %v, want missing %v", tt.list, err, tt.missing)
+		}
+		if w.String() != tt.fed || n != tt.n {
+			t.Errorf("%q: fed %q (%d), want %q (%d)", tt.list, w.String(), n, tt.fed, tt.n)
 		}
 	}
 }
