@@ -118,7 +118,7 @@ func ScanCached(root string, subjects []record.Subject) (*Found, error) {
 		return nil, err
 	}
 	idx = append(idx, li)
-	found.Blobs += len(loose)
+	found.Blobs += len(li.objects)
 	removeStale(cacheDir, keep)
 
 	if err := lookup(idx, subjects, found); errors.Is(err, errDamaged) {
@@ -525,6 +525,7 @@ const looseCache = "loose"
 
 // looseIndex is the loose objects' cache, held in memory: there are few.
 type looseIndex struct {
+	objects []string          // every loose object, once
 	entries map[string]string // record id -> "<fields>\t<keys>"
 	by      map[string][]string
 }
@@ -543,6 +544,7 @@ func (l *looseIndex) Close() error { return nil }
 // openLooseCache reads the loose objects' cache, reads the loose objects
 // it does not hold yet and writes it back holding exactly ids.
 func openLooseCache(gitDir, path string, ids []string) (*looseIndex, error) {
+	ids = uniq(ids) // the same object loose here and in a borrowed directory
 	cache := loadCache(path)
 	var unread []string
 	for _, id := range ids {
@@ -555,7 +557,7 @@ func openLooseCache(gitDir, path string, ids []string) (*looseIndex, error) {
 			return nil, err
 		}
 	}
-	l := &looseIndex{entries: map[string]string{}, by: map[string][]string{}}
+	l := &looseIndex{objects: ids, entries: map[string]string{}, by: map[string][]string{}}
 	var b bytes.Buffer
 	for _, id := range ids {
 		rest, ok := cache[id]
