@@ -27,6 +27,7 @@ import (
 	"strings"
 
 	"github.com/vts/dossier/internal/record"
+	"github.com/vts/dossier/internal/repo"
 )
 
 // Found is what a scan found for each subject (by Subject.String()).
@@ -195,54 +196,11 @@ func ScanObjects(gitDir string, subjects []record.Subject) (*Found, error) {
 	if len(subjects) == 0 {
 		return found, nil
 	}
-	list := gitCmd(gitDir, "cat-file", "--batch-all-objects", "--unordered", "--batch-check=%(objectname) %(objecttype)")
-	read := gitCmd(gitDir, "cat-file", "--batch")
-	var listErr, readErr bytes.Buffer
-	list.Stderr, read.Stderr = &listErr, &readErr
-	listOut, err := list.StdoutPipe()
+	_, err = readBlobs(gitDir, nil, []string{"--batch-all-objects", "--unordered"}, func(r *bufio.Reader) error {
+		return parseBatch(r, subjects, found)
+	})
 	if err != nil {
-		return nil, err
-	}
-	readIn, err := read.StdinPipe()
-	if err != nil {
-		return nil, err
-	}
-	readOut, err := read.StdoutPipe()
-	if err != nil {
-		return nil, err
-	}
-	if err := list.Start(); err != nil {
-		return nil, fmt.Errorf("starting git cat-file: %w", err)
-	}
-	if err := read.Start(); err != nil {
-		// list is abandoned after err, which is reported: how it ends
-		// (killed, or failed already) adds nothing.
-		_ = list.Process.Kill()
-		_ = list.Wait()
-		return nil, fmt.Errorf("starting git cat-file: %w", err)
-	}
-	fed := make(chan error, 1)
-	go func() {
-		fed <- feedBlobs(listOut, readIn)
-	}()
-	scanErr := parseBatch(bufio.NewReaderSize(readOut, 256<<10), subjects, found)
-	if scanErr != nil {
-		// Abandoned after scanErr, which is reported: a failed kill (git
-		// already ended) changes nothing.
-		_ = read.Process.Kill()
-		_ = list.Process.Kill()
-	}
-	feedErr := <-fed
-	listWait, readWait := list.Wait(), read.Wait()
-	switch {
-	case scanErr != nil:
-		return nil, fmt.Errorf("scanning %s by identity: %w", gitDir, scanErr)
-	case feedErr != nil:
-		return nil, fmt.Errorf("scanning %s by identity: %w", gitDir, feedErr)
-	case listWait != nil:
-		return nil, fmt.Errorf("git cat-file --batch-all-objects in %s: %v: %s", gitDir, listWait, strings.TrimSpace(listErr.String()))
-	case readWait != nil:
-		return nil, fmt.Errorf("git cat-file --batch in %s: %v: %s", gitDir, readWait, strings.TrimSpace(readErr.String()))
+		return nil, fmt.Errorf("scanning %s by identity: %w", gitDir, err)
 	}
 	if err := found.resolve(subjects, liveAtHead(gitDir)); err != nil {
 		return nil, err
@@ -253,30 +211,107 @@ func ScanObjects(gitDir string, subjects []record.Subject) (*Found, error) {
 	return found, nil
 }
 
-// gitCmd runs git on gitDir with replace refs ignored: a replace ref would
-// make git answer for one object with another's content.
-func gitCmd(gitDir string, args ...string) *exec.Cmd {
-	cmd := exec.Command("git", append([]string{"--no-replace-objects", "--git-dir=" + gitDir}, args...)...)
-	cmd.Env = append(os.Environ(), "GIT_NO_REPLACE_OBJECTS=1")
-	return cmd
+// gitAt runs git on gitDir. repo.Git ignores replace refs, which would
+// make git answer for one object with another's content; the environment
+// says so too, for any git that git itself starts.
+func gitAt(gitDir string) repo.Git {
+	return repo.AtGitDir(gitDir).WithEnv("GIT_NO_REPLACE_OBJECTS=1")
 }
 
+// readBlobs streams the blobs among a list of objects through git and
+// hands their "git cat-file --batch" output to parse. The list is what
+// "git cat-file --batch-check" answers for listArgs with ids on stdin
+// (nil: none, as with --batch-all-objects); the blobs among it go
+// straight into a second cat-file that sends their content, so trees and
+// commits are never read.
+//
+// It returns how many blobs it asked for: a caller that must have read
+// every one of them compares.
+func readBlobs(gitDir string, ids io.Reader, listArgs []string, parse func(*bufio.Reader) error) (int, error) {
+	g := gitAt(gitDir)
+	list := g.Command(append(append([]string{"cat-file"}, listArgs...), "--buffer", "--batch-check=%(objectname) %(objecttype)")...)
+	read := g.Command("cat-file", "--buffer", "--batch")
+	var listErr, readErr bytes.Buffer
+	list.Stdin = ids
+	list.Stderr, read.Stderr = &listErr, &readErr
+	listOut, err := list.StdoutPipe()
+	if err != nil {
+		return 0, err
+	}
+	readIn, err := read.StdinPipe()
+	if err != nil {
+		return 0, err
+	}
+	readOut, err := read.StdoutPipe()
+	if err != nil {
+		return 0, err
+	}
+	if err := list.Start(); err != nil {
+		return 0, fmt.Errorf("starting git cat-file: %w", err)
+	}
+	if err := read.Start(); err != nil {
+		// list is abandoned after err, which is reported: how it ends
+		// (killed, or failed already) adds nothing.
+		_ = list.Process.Kill()
+		_ = list.Wait()
+		return 0, fmt.Errorf("starting git cat-file: %w", err)
+	}
+	fed := make(chan error, 1)
+	blobs := 0
+	go func() {
+		fed <- feedBlobs(listOut, readIn, &blobs)
+	}()
+	parseErr := parse(bufio.NewReaderSize(readOut, 256<<10))
+	if parseErr != nil {
+		// Abandoned after parseErr, which is reported: a failed kill (git
+		// already ended) changes nothing.
+		_ = read.Process.Kill()
+		_ = list.Process.Kill()
+	}
+	feedErr := <-fed
+	listWait, readWait := list.Wait(), read.Wait()
+	switch {
+	case parseErr != nil:
+		return 0, parseErr
+	case feedErr != nil:
+		return 0, feedErr
+	case listWait != nil:
+		return 0, fmt.Errorf("git cat-file --batch-check: %v: %s", listWait, strings.TrimSpace(listErr.String()))
+	case readWait != nil:
+		return 0, fmt.Errorf("git cat-file --batch: %v: %s", readWait, strings.TrimSpace(readErr.String()))
+	}
+	return blobs, nil
+}
+
+// errMissingObject is an object git was asked about by id and does not
+// hold (any more): what was read is not all that was listed.
+var errMissingObject = errors.New("an object listed in the repository is missing")
+
 // feedBlobs passes the ids of the blobs in list (lines "<id> <type>") on to
-// w, and closes w.
-func feedBlobs(list io.Reader, w io.WriteCloser) error {
+// w, counting them in n, and closes w. A "<id> missing" line makes it
+// return errMissingObject once the list is read to its end.
+func feedBlobs(list io.Reader, w io.WriteCloser, n *int) error {
 	sc := bufio.NewScanner(list)
 	bw := bufio.NewWriterSize(w, 64<<10)
 	var err error
+	missing := false
 	for sc.Scan() {
 		id, typ, ok := strings.Cut(sc.Text(), " ")
+		if ok && typ == "missing" {
+			missing = true // read on: git must not block on a full pipe
+		}
 		if ok && typ == "blob" {
 			if _, err = bw.WriteString(id + "\n"); err != nil {
 				break
 			}
+			*n++
 		}
 	}
 	if err == nil {
 		err = sc.Err()
+	}
+	if err == nil && missing {
+		err = errMissingObject
 	}
 	if ferr := bw.Flush(); err == nil {
 		err = ferr
@@ -489,7 +524,7 @@ type HeadHas func(paths []string) ([]bool, error)
 // liveAtHead asks git which paths gitDir's HEAD holds.
 func liveAtHead(gitDir string) HeadHas {
 	return func(paths []string) ([]bool, error) {
-		cmd := gitCmd(gitDir, "cat-file", "--batch-check=%(objecttype)")
+		cmd := gitAt(gitDir).Command("cat-file", "--batch-check=%(objecttype)")
 		return HeadHasFrom(cmd, paths)
 	}
 }
@@ -609,7 +644,6 @@ func alternates(gitDir string) ([]string, error) {
 func scanFiles(gitDir string, subjects []record.Subject, found *Found) error {
 	needles := customerNeedles(subjects)
 	objects := filepath.Join(gitDir, "objects")
-	cache := filepath.Join(gitDir, filepath.FromSlash(CacheFile))
 	return filepath.WalkDir(gitDir, func(p string, d os.DirEntry, err error) error {
 		if err != nil {
 			if errors.Is(err, os.ErrNotExist) {
@@ -623,8 +657,15 @@ func scanFiles(gitDir string, subjects []record.Subject, found *Found) error {
 			}
 			return nil
 		}
-		if !d.Type().IsRegular() || p == cache {
-			return nil // the cache holds ids and hashes only
+		if !d.Type().IsRegular() {
+			return nil
+		}
+		rel, err := filepath.Rel(gitDir, p)
+		if err != nil {
+			return err
+		}
+		if isCacheFile(rel) {
+			return nil // ids and hashes only
 		}
 		data, err := os.ReadFile(p)
 		if errors.Is(err, os.ErrNotExist) {
@@ -637,10 +678,6 @@ func scanFiles(gitDir string, subjects []record.Subject, found *Found) error {
 			return nil
 		}
 		f := Read(data)
-		rel, err := filepath.Rel(gitDir, p)
-		if err != nil {
-			return err
-		}
 		for _, s := range subjects {
 			if Identifies(f, s) {
 				found.Files[s.String()] = append(found.Files[s.String()], filepath.ToSlash(rel))
@@ -686,7 +723,7 @@ func Minus(a []string, b ...[]string) []string {
 // GitDir is the directory that holds the objects of the repository whose
 // work tree is root (for a linked work tree, the main repository's).
 func GitDir(root string) (string, error) {
-	out, err := exec.Command("git", "-C", root, "rev-parse", "--path-format=absolute", "--git-common-dir").Output()
+	out, err := repo.At(root).Run("rev-parse", "--path-format=absolute", "--git-common-dir")
 	if err != nil {
 		return "", fmt.Errorf("finding the git directory of %s: %w", root, err)
 	}
@@ -706,15 +743,16 @@ func NotesOn(gitDir string, objects []string) ([]string, error) {
 	for _, o := range objects {
 		want[o] = true
 	}
-	refs, err := gitCmd(gitDir, "for-each-ref", "--format=%(refname)", "refs/notes/").Output()
+	g := gitAt(gitDir)
+	refs, err := g.Refs("refs/notes/")
 	if err != nil {
-		return nil, fmt.Errorf("git for-each-ref in %s: %w", gitDir, err)
+		return nil, fmt.Errorf("%s: %w", gitDir, err)
 	}
 	var out []string
-	for _, ref := range strings.Fields(string(refs)) {
-		list, err := gitCmd(gitDir, "notes", "--ref="+ref, "list").Output()
+	for _, ref := range refs {
+		list, err := g.Run("notes", "--ref="+ref.Name, "list")
 		if err != nil {
-			return nil, fmt.Errorf("git notes --ref=%s list in %s: %w", ref, gitDir, err)
+			return nil, fmt.Errorf("git notes --ref=%s list in %s: %w", ref.Name, gitDir, err)
 		}
 		for _, line := range strings.Split(string(list), "\n") {
 			if f := strings.Fields(line); len(f) == 2 && want[f[1]] {
