@@ -25,6 +25,7 @@ import (
 
 	"github.com/vts/dossier/internal/lazyregexp"
 	"github.com/vts/dossier/internal/safefile"
+	"github.com/vts/dossier/internal/yamltree"
 )
 
 // Dir is the ledger folder relative to the repository root.
@@ -174,9 +175,6 @@ func Load(root, id string) (*Request, error) {
 	return Parse(data)
 }
 
-// lineRe finds the line yaml.v3 names in a message.
-var lineRe = lazyregexp.New(`line (\d+)`)
-
 // Parse decodes a ledger file strictly.
 func Parse(data []byte) (*Request, error) {
 	var r Request
@@ -186,8 +184,8 @@ func Parse(data []byte) (*Request, error) {
 		// yaml.v3's messages repeat the values and keys it cannot decode,
 		// quoted or not: only the line is shown.
 		where := ""
-		if m := lineRe.FindStringSubmatch(err.Error()); m != nil {
-			where = "line " + m[1] + ": "
+		if line := errorLine(data, err); line > 0 {
+			where = "line " + strconv.Itoa(line) + ": "
 		}
 		return nil, fmt.Errorf("ledger entry: %snot valid YAML, or a field that the ledger does not have or of the wrong type (details not shown)", where)
 	}
@@ -195,6 +193,36 @@ func Parse(data []byte) (*Request, error) {
 		return nil, fmt.Errorf("ledger entry has no valid id")
 	}
 	return &r, nil
+}
+
+// errorLine is the line of what made a strict decode of data fail, 0 when
+// it cannot be told. yaml.v3's decode errors hold their lines only in
+// their text, so the line is found on the parsed document instead: a
+// syntax error's from yamltree (the one place that reads yaml.v3's
+// position), otherwise the first top-level field that does not decode on
+// its own.
+func errorLine(data []byte, err error) int {
+	var doc yaml.Node
+	if perr := yaml.Unmarshal(data, &doc); perr != nil {
+		return yamltree.Describe(perr).Line
+	}
+	if len(doc.Content) != 1 || doc.Content[0].Kind != yaml.MappingNode {
+		return doc.Line
+	}
+	m := doc.Content[0]
+	for i := 0; i+1 < len(m.Content); i += 2 {
+		one, merr := yaml.Marshal(&yaml.Node{Kind: yaml.MappingNode, Content: m.Content[i : i+2]})
+		if merr != nil {
+			return m.Content[i].Line
+		}
+		dec := yaml.NewDecoder(bytes.NewReader(one))
+		dec.KnownFields(true)
+		var r Request
+		if dec.Decode(&r) != nil {
+			return m.Content[i].Line
+		}
+	}
+	return 0
 }
 
 // All reads every request, sorted by id.

@@ -3,6 +3,7 @@ package ledger
 import (
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 )
@@ -104,5 +105,34 @@ func TestExtend(t *testing.T) {
 	back, err := Parse(data)
 	if err != nil || back.Extended == nil || back.Due != r.Due {
 		t.Errorf("round trip: %v, %+v", err, back)
+	}
+}
+
+// TestParseNamesTheLineNotTheValue pins where a broken ledger entry is
+// reported: the line of the syntax error, of the unknown field, or of the
+// field of the wrong type, and never the text that was there.
+func TestParseNamesTheLineNotTheValue(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		data string
+		line string
+	}{
+		// yaml.v3 places this tab error on the line before the tab.
+		{"syntax", "id: DSR-2026-0001\ntype: erasure\n\tsubject: CANARY-jan\n", "line 2"},
+		{"unknown field", "id: DSR-2026-0001\ntype: erasure\nCANARY-jan: x\n", "line 3"},
+		{"wrong type", "id: DSR-2026-0001\ntype: erasure\nsubject: c-0001/u-0001\nkept: CANARY-jan\n", "line 4"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := Parse([]byte(tc.data))
+			if err == nil {
+				t.Fatal("parsed")
+			}
+			if !strings.Contains(err.Error(), tc.line+": ") {
+				t.Errorf("error %q does not name %s", err, tc.line)
+			}
+			if strings.Contains(err.Error(), "CANARY") {
+				t.Errorf("error %q repeats the file's text", err)
+			}
+		})
 	}
 }

@@ -46,7 +46,7 @@ func (ps *Parser) Parse(data []byte) (*yaml.Node, error) {
 	var doc yaml.Node
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	if err := dec.Decode(&doc); err != nil {
-		return nil, describe(err)
+		return nil, Describe(err)
 	}
 	var extra yaml.Node
 	if err := dec.Decode(&extra); err == nil {
@@ -83,13 +83,13 @@ func (e *Error) Error() string {
 	return e.Msg
 }
 
-// describe turns a yaml.v3 syntax error into an *Error: its quotes of the
+// Describe turns a yaml.v3 syntax error into an *Error: its quotes of the
 // input removed (Redact), the line as a number. yaml.v3 gives a syntax
 // error no type and no position field: its parser formats the position
 // into the message ("yaml: line N: ..."), so this is the one place that
 // reads it there. A message of another form keeps all its (redacted)
 // words and no line, never a wrong one.
-func describe(err error) error {
+func Describe(err error) *Error {
 	msg := Redact(strings.TrimPrefix(err.Error(), "yaml: "))
 	if msg == "EOF" {
 		return &Error{Msg: "the file is empty"}
