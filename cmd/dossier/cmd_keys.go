@@ -54,7 +54,7 @@ func runKeys(e *env, args []string) error {
 	if ids.Empty() {
 		return withHint(refused("no age key found (looked in %s): re-encrypting needs a key that opens every record", ids.Where), "set SOPS_AGE_KEY_FILE to the file of a key that opens every record")
 	}
-	// A *keyring.Refusal exits 1; a failure to read, write or commit is
+	// A refusal (refusal.Is) exits 1; a failure to read, write or commit is
 	// internal (exit 2).
 	res, err := keyring.Change(root, ids, op, recipient, progress.Terminal(e.stderr))
 	if err != nil {

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/vts/dossier/internal/ledger"
+	"github.com/vts/dossier/internal/refusal"
 	"github.com/vts/dossier/internal/request"
 	"github.com/vts/dossier/internal/workspace"
 )
@@ -37,7 +38,7 @@ func requestEnv(e *env) (*request.Env, error) {
 
 // requestError turns a refusal into exit 1; anything else is exit 2.
 func requestError(err error) error {
-	if request.IsRefusal(err) {
+	if refusal.Is(err) {
 		return refused("%v", err)
 	}
 	return err

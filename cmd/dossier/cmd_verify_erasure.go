@@ -51,7 +51,10 @@ func runVerifyErasure(e *env, args []string) error {
 	defer lock.Release()
 	p, err := proof.Verify(root, pos[0], mirrors)
 	if err != nil {
-		return refused("%v", err)
+		// A request that cannot be verified (not an erasure, not in the
+		// ledger) is a refusal, exit 1; a repository git cannot read is a
+		// failure, exit 2: no proof either way, and not the person's doing.
+		return err
 	}
 	if *format == "json" {
 		if err := encodeJSON(e.stdout, proofOut(p)); err != nil {

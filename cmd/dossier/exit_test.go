@@ -7,9 +7,10 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/vts/dossier/internal/keyring"
+	"github.com/vts/dossier/internal/backup"
+	"github.com/vts/dossier/internal/purge"
+	"github.com/vts/dossier/internal/refusal"
 	"github.com/vts/dossier/internal/repo"
-	"github.com/vts/dossier/internal/request"
 )
 
 // A panic inside a command is an internal error, exit 2, and its value
@@ -44,8 +45,10 @@ func TestClassify(t *testing.T) {
 		{usageError("x"), exitUsage},
 		{refused("x"), exitFindings},
 		{withHint(usageError("x"), "h"), exitUsage},
-		{&request.Refusal{Msg: "x"}, exitFindings},
-		{fmt.Errorf("wrapped: %w", &keyring.Refusal{Msg: "x"}), exitFindings},
+		{refusal.New("x"), exitFindings},
+		{fmt.Errorf("wrapped: %w", refusal.New("x")), exitFindings},
+		{fmt.Errorf("purge: %w", &purge.RefusedError{Reason: "x"}), exitFindings},
+		{&backup.RefusedError{Name: "usb", URL: "/x", Rule: "x"}, exitFindings},
 		{fmt.Errorf("finding: %w", &repo.NotFoundError{Dir: "/x"}), exitUsage},
 		{errors.New("refused: looks like a refusal but is a failure"), exitUsage},
 	} {

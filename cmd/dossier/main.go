@@ -16,11 +16,8 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/vts/dossier/internal/backup"
-	"github.com/vts/dossier/internal/keyring"
-	"github.com/vts/dossier/internal/purge"
+	"github.com/vts/dossier/internal/refusal"
 	"github.com/vts/dossier/internal/repo"
-	"github.com/vts/dossier/internal/request"
 )
 
 // Exit codes, documented in the README. exitCode is the one place an
@@ -104,15 +101,12 @@ func (s silentFailure) Error() string { return fmt.Sprintf("exit %d", int(s)) }
 // the typed refusals of the operation packages. Anything else is internal.
 func classify(err error) (kind, []string) {
 	var f *failure
-	var rr *request.Refusal
-	var br *backup.RefusedError
-	var kr *keyring.Refusal
 	switch {
 	case errors.As(err, &f):
 		return f.kind, f.hints
 	case errors.Is(err, repo.ErrNotFound):
 		return kindUsage, []string{"run \"dossier init DIR\" to create one, or cd into one"}
-	case errors.As(err, &rr), errors.As(err, &br), errors.As(err, &kr), errors.Is(err, purge.ErrRefused):
+	case refusal.Is(err):
 		return kindRefused, nil
 	}
 	return kindInternal, nil

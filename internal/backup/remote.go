@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/vts/dossier/internal/refusal"
 	"github.com/vts/dossier/internal/settings"
 )
 
@@ -39,6 +40,10 @@ type RefusedError struct {
 func (e *RefusedError) Error() string {
 	return fmt.Sprintf("backup remote %q (%s) refused: %s", e.Name, e.URL, e.Rule)
 }
+
+// Unwrap makes a refused remote a refusal.Error, the one kind the command
+// line exits 1 for.
+func (e *RefusedError) Unwrap() error { return &refusal.Error{Msg: e.Error()} }
 
 // ParseRemote checks one backup entry against the rules and returns the
 // remote it names. Accepted: an absolute path or file:// URL (a mounted

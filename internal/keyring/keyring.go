@@ -28,6 +28,7 @@ import (
 
 	"github.com/vts/dossier/internal/parallel"
 	"github.com/vts/dossier/internal/progress"
+	"github.com/vts/dossier/internal/refusal"
 	"github.com/vts/dossier/internal/repo"
 	"github.com/vts/dossier/internal/sopsfile"
 	"github.com/vts/dossier/internal/validate"
@@ -41,15 +42,11 @@ const (
 	Rotate = "rotate" // every record gets a new data key for .sops.yaml's recipients
 )
 
-// Refusal is a change keyring will not make as asked (the recipient is
+// refuse is a change keyring will not make as asked (the recipient is
 // already there, a record has uncommitted changes, no key of yours opens a
 // record...); nothing was changed. Its message says what to do instead.
 // Any other error is a failure of the machine, not of the request.
-type Refusal struct{ Msg string }
-
-func (r *Refusal) Error() string { return r.Msg }
-
-func refuse(format string, a ...any) error { return &Refusal{Msg: fmt.Sprintf(format, a...)} }
+func refuse(format string, a ...any) error { return refusal.New(format, a...) }
 
 // Result says what a change did.
 type Result struct {
@@ -379,8 +376,7 @@ func reencryptAll(root string, headIDs map[string]plumbing.Hash, files []string,
 	// is the machine's failure and says so.
 	all := true
 	for _, e := range failed {
-		var r *Refusal
-		all = all && errors.As(e, &r)
+		all = all && refusal.Is(e)
 	}
 	if len(failed) > 10 {
 		failed = append(failed[:10], fmt.Errorf("... and %d more", len(failed)-10))

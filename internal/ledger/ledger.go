@@ -24,6 +24,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/vts/dossier/internal/lazyregexp"
+	"github.com/vts/dossier/internal/refusal"
 	"github.com/vts/dossier/internal/safefile"
 	"github.com/vts/dossier/internal/yamltree"
 )
@@ -163,11 +164,11 @@ func Path(id string) string { return Dir + "/" + id + ".yaml" }
 // Load reads one request.
 func Load(root, id string) (*Request, error) {
 	if !ValidID(id) {
-		return nil, fmt.Errorf("%q is not a request id like DSR-2026-0042", id)
+		return nil, refusal.New("%q is not a request id like DSR-2026-0042", id)
 	}
 	data, err := os.ReadFile(filepath.Join(root, filepath.FromSlash(Path(id))))
 	if errors.Is(err, os.ErrNotExist) {
-		return nil, fmt.Errorf("request %s is not in the ledger (see \"dossier requests\")", id)
+		return nil, refusal.New("request %s is not in the ledger (see \"dossier requests\")", id)
 	}
 	if err != nil {
 		return nil, err

@@ -22,6 +22,7 @@ import (
 	"github.com/vts/dossier/internal/ledger"
 	"github.com/vts/dossier/internal/purge"
 	"github.com/vts/dossier/internal/record"
+	"github.com/vts/dossier/internal/refusal"
 	"github.com/vts/dossier/internal/repo"
 )
 
@@ -86,7 +87,7 @@ func Verify(root, id string, mirrors []string) (*Proof, error) {
 		return nil, err
 	}
 	if req.Type != ledger.Erasure || len(req.ErasedObjects) == 0 {
-		return nil, fmt.Errorf("%s is not an erasure with recorded objects (%s lists none): nothing to verify", id, ledger.Path(id))
+		return nil, refusal.New("%s is not an erasure with recorded objects (%s lists none): nothing to verify", id, ledger.Path(id))
 	}
 	p := &Proof{Request: req, Objects: len(req.ErasedObjects)}
 	kept := map[string]bool{}
@@ -276,12 +277,12 @@ func check(name, gitDir string, objects, paths []string) (*Store, error) {
 // branch HEAD names) of the bare repository at gitDir.
 func bareRequest(gitDir, id string) (*ledger.Request, error) {
 	if !ledger.ValidID(id) {
-		return nil, fmt.Errorf("%q is not a request id like DSR-2026-0042", id)
+		return nil, refusal.New("%q is not a request id like DSR-2026-0042", id)
 	}
 	g := repo.AtGitDir(gitDir)
 	out, err := g.Run("symbolic-ref", "-q", "HEAD")
 	if repo.ExitCode(err) == 1 {
-		return nil, fmt.Errorf("HEAD of %s is detached: point it at the main branch (git symbolic-ref HEAD refs/heads/main)", gitDir)
+		return nil, refusal.New("HEAD of %s is detached: point it at the main branch (git symbolic-ref HEAD refs/heads/main)", gitDir)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("reading HEAD of %s: %w", gitDir, err)
@@ -296,9 +297,9 @@ func bareRequest(gitDir, id string) (*ledger.Request, error) {
 	f := strings.Fields(string(info))
 	switch {
 	case len(f) == 2 && f[1] == "missing":
-		return nil, fmt.Errorf("request %s is not in the ledger on %s (or %s has no commits)", id, short, short)
+		return nil, refusal.New("request %s is not in the ledger on %s (or %s has no commits)", id, short, short)
 	case len(f) != 2 || f[0] != "blob" || !plumbing.IsHash(f[1]):
-		return nil, fmt.Errorf("%s on %s is not a file", ledger.Path(id), short)
+		return nil, refusal.New("%s on %s is not a file", ledger.Path(id), short)
 	}
 	data, err := g.Run("cat-file", "blob", f[1])
 	if err != nil {
@@ -306,10 +307,10 @@ func bareRequest(gitDir, id string) (*ledger.Request, error) {
 	}
 	req, err := ledger.Parse(data)
 	if err != nil {
-		return nil, fmt.Errorf("%s on %s: %w", ledger.Path(id), short, err)
+		return nil, refusal.New("%s on %s: %v", ledger.Path(id), short, err)
 	}
 	if req.ID != id {
-		return nil, fmt.Errorf("%s on %s holds request %s", ledger.Path(id), short, req.ID)
+		return nil, refusal.New("%s on %s holds request %s", ledger.Path(id), short, req.ID)
 	}
 	return req, nil
 }

@@ -34,7 +34,7 @@ func byIdentity(gitDir string, r *repo.Repo, branch plumbing.ReferenceName, reqs
 	for _, req := range reqs {
 		s, err := record.ParseSubject(req.Subject)
 		if err != nil {
-			return nil, refusal("%s: subject: %v", ledger.Path(req.ID), err)
+			return nil, refuse("%s: subject: %v", ledger.Path(req.ID), err)
 		}
 		subjects = append(subjects, s)
 	}
@@ -43,7 +43,7 @@ func byIdentity(gitDir string, r *repo.Repo, branch plumbing.ReferenceName, reqs
 		return nil, err
 	}
 	if len(found.Alternates) > 0 {
-		return nil, refusal("this repository borrows objects from %s (objects/info/alternates): a purge here cannot delete them; run \"git repack -a -d\" and remove objects/info/alternates, then purge again", strings.Join(found.Alternates, ", "))
+		return nil, refuse("this repository borrows objects from %s (objects/info/alternates): a purge here cannot delete them; run \"git repack -a -d\" and remove objects/info/alternates, then purge again", strings.Join(found.Alternates, ", "))
 	}
 	var remove []string
 	for i, req := range reqs {
@@ -56,7 +56,7 @@ func byIdentity(gitDir string, r *repo.Repo, branch plumbing.ReferenceName, reqs
 			case strings.HasPrefix(f, "lost-found/"):
 				remove = append(remove, f)
 			default:
-				return nil, refusal(".git/%s holds a copy of a record of %s (%s): finish or abort the git operation that wrote it, or delete the file, then purge again", f, req.Subject, req.ID)
+				return nil, refuse(".git/%s holds a copy of a record of %s (%s): finish or abort the git operation that wrote it, or delete the file, then purge again", f, req.Subject, req.ID)
 			}
 		}
 	}

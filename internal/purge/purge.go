@@ -27,6 +27,7 @@ import (
 	"github.com/vts/dossier/internal/identity"
 	"github.com/vts/dossier/internal/ledger"
 	"github.com/vts/dossier/internal/progress"
+	"github.com/vts/dossier/internal/refusal"
 	"github.com/vts/dossier/internal/repo"
 	"github.com/vts/dossier/internal/repo/odb"
 	"github.com/vts/dossier/internal/safefile"
@@ -50,7 +51,11 @@ func (e *RefusedError) Error() string { return ErrRefused.Error() + ": " + e.Rea
 // Is makes errors.Is(err, ErrRefused) hold for every refusal.
 func (e *RefusedError) Is(target error) bool { return target == ErrRefused }
 
-func refusal(format string, a ...any) error {
+// Unwrap makes every purge refusal a refusal.Error, the one kind the
+// command line exits 1 for.
+func (e *RefusedError) Unwrap() error { return &refusal.Error{Msg: e.Reason} }
+
+func refuse(format string, a ...any) error {
 	return &RefusedError{Reason: fmt.Sprintf(format, a...)}
 }
 
@@ -144,7 +149,7 @@ func Run(root string, opts Options) (*Result, error) {
 	}
 	r, err := repo.Open(root)
 	if repo.UnsupportedExtension(err) {
-		return nil, refusal("the repository's git configuration uses an extension dossier cannot open (%v); a sparse checkout made by \"git sparse-checkout\" sets extensions.worktreeConfig: run \"git sparse-checkout disable\" and \"git config --unset extensions.worktreeConfig\", purge, then set the sparse checkout up again", err)
+		return nil, refuse("the repository's git configuration uses an extension dossier cannot open (%v); a sparse checkout made by \"git sparse-checkout\" sets extensions.worktreeConfig: run \"git sparse-checkout disable\" and \"git config --unset extensions.worktreeConfig\", purge, then set the sparse checkout up again", err)
 	}
 	if err != nil {
 		return nil, err
@@ -155,14 +160,14 @@ func Run(root string, opts Options) (*Result, error) {
 	}
 	mainRef, err := r.Reference(branch, false)
 	if errors.Is(err, plumbing.ErrReferenceNotFound) {
-		return nil, refusal("the repository has no commits on %s, its main branch", branch.Short())
+		return nil, refuse("the repository has no commits on %s, its main branch", branch.Short())
 	}
 	if err != nil {
 		return nil, fmt.Errorf("reading %s: %w", branch, err)
 	}
 	all, err := Ledger(r.Storer, mainRef.Hash())
 	if err != nil {
-		return nil, refusal("reading the ledger on %s: %v", branch.Short(), err)
+		return nil, refuse("reading the ledger on %s: %v", branch.Short(), err)
 	}
 	var reqs []*ledger.Request
 	if opts.Forget {
@@ -187,7 +192,7 @@ func Run(root string, opts Options) (*Result, error) {
 	}
 	erased, err := ErasedSet(reqs)
 	if err != nil {
-		return nil, refusal("%v", err)
+		return nil, refuse("%v", err)
 	}
 	for _, id := range ids {
 		for _, o := range found[id] {
@@ -240,7 +245,7 @@ func Run(root string, opts Options) (*Result, error) {
 			skipped = append(skipped, name)
 			continue
 		}
-		return nil, pack.Abort(refusal("%s still holds erased objects at its tip: run \"dossier erase\" for %s on it first, then commit", name, strings.Join(ids, ", ")))
+		return nil, pack.Abort(refuse("%s still holds erased objects at its tip: run \"dossier erase\" for %s on it first, then commit", name, strings.Join(ids, ", ")))
 	}
 	updates = kept
 	rw.done.Done()
@@ -313,18 +318,18 @@ func selectRequests(all map[string]*ledger.Request, branch plumbing.ReferenceNam
 	}
 	for _, id := range opts.Requests {
 		if !ledger.ValidID(id) {
-			return nil, refusal("%q is not a request id like DSR-2026-0042", id)
+			return nil, refuse("%q is not a request id like DSR-2026-0042", id)
 		}
 		r := all[id]
 		switch {
 		case r == nil:
-			return nil, refusal("request %s is not in the ledger on %s (commit the erasure there first; see \"dossier requests\")", id, branch.Short())
+			return nil, refuse("request %s is not in the ledger on %s (commit the erasure there first; see \"dossier requests\")", id, branch.Short())
 		case r.Type != ledger.Erasure:
-			return nil, refusal("%s is a %s request, not an erasure: only erased data is purged from history", id, r.Type)
+			return nil, refuse("%s is a %s request, not an erasure: only erased data is purged from history", id, r.Type)
 		case r.Status != ledger.Done:
-			return nil, refusal("%s is not done yet (status %s): run \"dossier erase %s --request %s\" first", id, r.Status, r.Subject, id)
+			return nil, refuse("%s is not done yet (status %s): run \"dossier erase %s --request %s\" first", id, r.Status, r.Subject, id)
 		case len(r.ErasedObjects) == 0:
-			return nil, refusal("%s lists no erased objects in %s: nothing to purge", id, ledger.Path(id))
+			return nil, refuse("%s lists no erased objects in %s: nothing to purge", id, ledger.Path(id))
 		}
 		reqs = append(reqs, r)
 	}
@@ -342,25 +347,25 @@ func preflight(gitDir, workTree string, r *repo.Repo, mainRef *plumbing.Referenc
 			return "", fmt.Errorf("reading HEAD: %w", err)
 		}
 		if head.Type() != plumbing.SymbolicReference {
-			return "", refusal("HEAD is detached: check out a branch (git switch main) before purging")
+			return "", refuse("HEAD is detached: check out a branch (git switch main) before purging")
 		}
 		headBranch = head.Target()
 		if _, err := r.Reference(headBranch, false); err != nil {
-			return "", refusal("the branch HEAD is on (%s) has no commits", headBranch.Short())
+			return "", refuse("the branch HEAD is on (%s) has no commits", headBranch.Short())
 		}
 		why, err := repo.Unsettled(workTree)
 		if err != nil {
 			return "", err
 		}
 		if why != "" {
-			return "", refusal("%s, then purge again", why)
+			return "", refuse("%s, then purge again", why)
 		}
 		dirty, err := repo.DirtyIn(workTree, nil)
 		if err != nil {
 			return "", err
 		}
 		if len(dirty) > 0 {
-			return "", refusal("the work tree has uncommitted changes (%s): commit or stash them first (a stash is dropped by the purge)", dirty[0])
+			return "", refuse("the work tree has uncommitted changes (%s): commit or stash them first (a stash is dropped by the purge)", dirty[0])
 		}
 	}
 	ents, err := os.ReadDir(filepath.Join(gitDir, "worktrees"))
@@ -368,7 +373,7 @@ func preflight(gitDir, workTree string, r *repo.Repo, mainRef *plumbing.Referenc
 		return "", fmt.Errorf("looking for linked work trees: %w", err)
 	}
 	if len(ents) > 0 {
-		return "", refusal("the repository has linked work trees (%s): remove them with \"git worktree remove\" before purging; their index and HEAD would keep old objects alive", filepath.Join(gitDir, "worktrees"))
+		return "", refuse("the repository has linked work trees (%s): remove them with \"git worktree remove\" before purging; their index and HEAD would keep old objects alive", filepath.Join(gitDir, "worktrees"))
 	}
 	tree, err := odb.TreeOf(r.Storer, mainRef.Hash())
 	if err != nil {
@@ -388,7 +393,7 @@ func preflight(gitDir, workTree string, r *repo.Repo, mainRef *plumbing.Referenc
 				return "", fmt.Errorf("looking for %s on %s: %w", p, mainRef.Name().Short(), err)
 			}
 			if present {
-				return "", refusal("%s is still present on %s although %s erased it: run \"dossier erase %s --request %s\" and commit there first", p, mainRef.Name().Short(), req.ID, req.Subject, req.ID)
+				return "", refuse("%s is still present on %s although %s erased it: run \"dossier erase %s --request %s\" and commit there first", p, mainRef.Name().Short(), req.ID, req.Subject, req.ID)
 			}
 		}
 	}

@@ -119,7 +119,7 @@ func DefaultBranch(refs References, bare bool) (plumbing.ReferenceName, error) {
 	}
 	if bare {
 		if head.Type() != plumbing.SymbolicReference {
-			return "", refusal("HEAD of the bare repository is detached: point it at the main branch (git symbolic-ref HEAD refs/heads/main)")
+			return "", refuse("HEAD of the bare repository is detached: point it at the main branch (git symbolic-ref HEAD refs/heads/main)")
 		}
 		return head.Target(), nil
 	}
@@ -160,7 +160,7 @@ func DefaultBranch(refs References, bare bool) (plumbing.ReferenceName, error) {
 	if head.Type() == plumbing.SymbolicReference {
 		return head.Target(), nil
 	}
-	return "", refusal("no main branch found and HEAD is detached: check out the default branch (git switch main) before purging")
+	return "", refuse("no main branch found and HEAD is detached: check out the default branch (git switch main) before purging")
 }
 
 // Locate is the git directory and work tree of a repository given its
@@ -172,12 +172,12 @@ func Locate(dir string) (gitDir, workTree string, err error) {
 		if fi.IsDir() {
 			return filepath.Join(dir, ".git"), dir, nil
 		}
-		return "", "", refusal("%s is a linked work tree (.git is a file): run the purge in the main work tree of the repository", dir)
+		return "", "", refuse("%s is a linked work tree (.git is a file): run the purge in the main work tree of the repository", dir)
 	}
 	if IsBare(dir) {
 		return dir, "", nil
 	}
-	return "", "", refusal("%s is neither the work tree of a repository nor a bare git repository", dir)
+	return "", "", refuse("%s is neither the work tree of a repository nor a bare git repository", dir)
 }
 
 // IsBare reports whether dir is itself a bare git repository, as git sees

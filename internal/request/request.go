@@ -26,23 +26,14 @@ import (
 	"github.com/vts/dossier/internal/identity"
 	"github.com/vts/dossier/internal/ledger"
 	"github.com/vts/dossier/internal/record"
+	"github.com/vts/dossier/internal/refusal"
 	"github.com/vts/dossier/internal/repo"
 	"github.com/vts/dossier/internal/workspace"
 )
 
-// Refusal is a request dossier will not carry out as asked; nothing was
+// refuse is a request dossier will not carry out as asked; nothing was
 // changed. Its message says what to do instead.
-type Refusal struct{ Msg string }
-
-func (r *Refusal) Error() string { return r.Msg }
-
-func refuse(format string, a ...any) error { return &Refusal{Msg: fmt.Sprintf(format, a...)} }
-
-// IsRefusal reports whether err is a refusal rather than a failure.
-func IsRefusal(err error) bool {
-	var r *Refusal
-	return errors.As(err, &r)
-}
+func refuse(format string, a ...any) error { return refusal.New(format, a...) }
 
 // Env is an opened repository and the date the operation runs on
 // (today, or DOSSIER_NOW).
@@ -162,7 +153,7 @@ func (e *Env) subject(s string) (record.Subject, error) {
 // found by identity, and those must be erasable and purgeable too.
 func (e *Env) erasable(s string) (record.Subject, error) {
 	subj, err := e.subject(s)
-	if err == nil || !IsRefusal(err) || subj.Customer == "" {
+	if err == nil || !refusal.Is(err) || subj.Customer == "" {
 		return subj, err
 	}
 	found, scanErr := identity.ScanCached(e.WS.Root, []record.Subject{subj})
