@@ -42,7 +42,7 @@ func Versions(root string, paths []string) (map[string][]string, error) {
 	g := At(root).WithEnv("GIT_LITERAL_PATHSPECS=1")
 	var in bytes.Buffer
 	in.WriteString("--\n")
-	for p := range want {
+	for _, p := range pathspec(want) {
 		in.WriteString(p + "\n")
 	}
 	// log is porcelain: the settings that would change what it lists or
@@ -64,6 +64,33 @@ func Versions(root string, paths []string) (map[string][]string, error) {
 		sort.Strings(out[p])
 	}
 	return out, nil
+}
+
+// manyPaths is the number of paths from which git log is given their top
+// folders instead: git matches every path against every entry of every
+// tree it reads, so a retention run over thousands of records would cost
+// paths × entries per commit; with top folders git lists every change
+// under them once and the filter on want picks the paths.
+const manyPaths = 64
+
+// pathspec is what git log is limited to for want.
+func pathspec(want map[string]bool) []string {
+	var out []string
+	if len(want) <= manyPaths {
+		for p := range want {
+			out = append(out, p)
+		}
+		return out
+	}
+	top := map[string]bool{}
+	for p := range want {
+		t, _, _ := strings.Cut(p, "/")
+		if !top[t] {
+			top[t] = true
+			out = append(out, t)
+		}
+	}
+	return out
 }
 
 // commitMark is what git log prints for each commit: only the raw

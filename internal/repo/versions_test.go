@@ -1,6 +1,7 @@
 package repo
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -91,5 +92,44 @@ func TestVersionsMatchesWholeLiteralNames(t *testing.T) {
 	}
 	if _, err := Versions(dir, []string{"records/c-0001\nx"}); err == nil {
 		t.Error("a path with a newline was accepted")
+	}
+}
+
+// Many paths at once (a retention run) find what each path finds alone.
+func TestVersionsOfManyPaths(t *testing.T) {
+	dir := fixture(t)
+	var paths []string
+	for i := range manyPaths + 6 {
+		p := filepath.Join(dir, "records", "c-0100", fmt.Sprintf("f%03d.yaml", i))
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(fmt.Sprintf("v1 %d\n", i)), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		paths = append(paths, fmt.Sprintf("records/c-0100/f%03d.yaml", i))
+	}
+	runGit(t, dir, "add", "-A")
+	runGit(t, dir, "commit", "-q", "-m", "many")
+	os.WriteFile(filepath.Join(dir, "records/c-0100/f001.yaml"), []byte("v2\n"), 0o644)
+	os.WriteFile(filepath.Join(dir, "records/c-0001/a.yaml"), []byte("v2\n"), 0o644)
+	runGit(t, dir, "commit", "-q", "-am", "second versions")
+	paths = append(paths, "records/c-0001", "ledger")
+	all, err := Versions(dir, paths)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string][]string{}
+	for _, p := range paths {
+		one, err := Versions(dir, []string{p})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for k, v := range one {
+			want[k] = v
+		}
+	}
+	if fmt.Sprint(all) != fmt.Sprint(want) || len(all["records/c-0100/f001.yaml"]) != 2 || len(all["records/c-0001/a.yaml"]) != 2 || all["records/c-0002/b.yaml"] != nil {
+		t.Errorf("many paths: %v\none at a time: %v", all, want)
 	}
 }
