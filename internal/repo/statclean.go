@@ -143,11 +143,12 @@ func indexEntriesUnder(data []byte, want map[string]bool) (map[string]indexEntry
 		ie.oid = hexString(e[40 : 40+hashLen])
 		out[name] = ie
 	}
-	// Extensions: a split index keeps entries in another file, a sparse
-	// index folds folders into one entry.
+	// Extensions: one whose name starts in lower case changes what the
+	// entries mean, and git must understand it (a split index keeps
+	// entries in another file, a sparse index folds folders into one
+	// entry); the others are caches, and none is needed here.
 	for off+8 <= end {
-		sig := string(data[off : off+4])
-		if sig == "link" || sig == "sdir" {
+		if c := data[off]; c >= 'a' && c <= 'z' {
 			return nil, false
 		}
 		off += 8 + int(binary.BigEndian.Uint32(data[off+4:off+8]))

@@ -103,4 +103,16 @@ func TestProvablyCleanLeavesFlaggedEntriesToGit(t *testing.T) {
 			t.Errorf("%s: proven clean", flag)
 		}
 	}
+	// Index layouts it does not read: version 4 (compressed names) and a
+	// split index (entries in another file).
+	for _, args := range [][]string{{"update-index", "--index-version", "4"}, {"update-index", "--split-index"}} {
+		dir := settled(t)
+		runGit(t, dir, args...)
+		if provablyClean(dir, cleanScope) {
+			t.Errorf("%v: proven clean", args)
+		}
+		if d, err := DirtyIn(dir, cleanScope); err != nil || len(d) != 0 {
+			t.Errorf("%v: git status says %v, %v", args, d, err)
+		}
+	}
 }
