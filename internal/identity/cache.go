@@ -751,11 +751,12 @@ func catBatch(gitDir string, ids []string, fn func(id, typ string, data []byte))
 	if err != nil {
 		return 0, err
 	}
+	widenPipe(stdout)
 	if err := cmd.Start(); err != nil {
 		return 0, fmt.Errorf("starting git cat-file: %w", err)
 	}
 	n := 0
-	readErr := readBatch(bufio.NewReaderSize(stdout, 256<<10), func(id, typ string, data []byte) {
+	readErr := readBatch(bufio.NewReaderSize(stdout, 1<<20), func(id, typ string, data []byte) {
 		n++
 		fn(id, typ, data)
 	})
