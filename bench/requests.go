@@ -123,6 +123,11 @@ func benchRequests(ctx *benchContext) error {
 	first := results[large].first
 	t.add(row{Metric: "first erase on the repository (every blob read once), CPU", Dossier: fmtDur(first.cpu), Peer: fmtDur(results[small].first.cpu),
 		Ratio: fmtRatio(float64(first.cpu) / float64(results[small].first.cpu)), Target: "once per repository"})
+	// The scan reads the pack with one git per core: its wall time is what
+	// the person erasing waits, and what the target is on. CPU time stays
+	// what one core would spend.
+	t.add(row{Metric: "first erase on the repository, wall", Dossier: fmtDur(first.wall), Peer: fmtDur(results[small].first.wall),
+		Ratio: fmtRatio(float64(first.wall) / float64(results[small].first.wall)), Target: "< 2 s", OK: ok(first.wall < 2*time.Second)})
 	ctx.print(t)
 	return nil
 }

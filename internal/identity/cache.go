@@ -15,6 +15,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/vts/dossier/internal/parallel"
 	"github.com/vts/dossier/internal/record"
 	"github.com/vts/dossier/internal/safefile"
 )
@@ -420,19 +421,6 @@ func writePackCache(gitDir, idxPath, path string, known *knownEntries) error {
 		return fmt.Errorf("listing %s: %w", filepath.Base(idxPath), err)
 	}
 	var lines []string
-	add := func(id string, f Fields, keys []string) {
-		lines = append(lines, "o "+id+"\t"+url.Values(f).Encode()+"\t"+strings.Join(keys, ","))
-		values := map[string]bool{}
-		for _, v := range append(append([]string(nil), f["id"]...), f["customer"]...) {
-			if !values[v] {
-				values[v] = true
-				lines = append(lines, "c "+v+"\t"+id)
-			}
-		}
-		for _, k := range uniq(keys) {
-			lines = append(lines, "k "+k+"\t"+id)
-		}
-	}
 	entries := known.load()
 	// Asked for in the order they lie in the pack (show-index lists them
 	// by id): git then finds a delta's base in its cache more often.
@@ -448,7 +436,7 @@ func writePackCache(gitDir, idxPath, path string, known *knownEntries) error {
 		}
 		if rest, ok := entries[f[1]]; ok {
 			c, _ := parseEntry(f[1], rest) // parsed when loaded
-			add(c.id, c.f, c.keys)
+			lines = appendCacheLines(lines, c.id, c.f, c.keys)
 			continue
 		}
 		off, err := strconv.ParseUint(f[0], 10, 64)
@@ -458,27 +446,50 @@ func writePackCache(gitDir, idxPath, path string, known *knownEntries) error {
 		unknown = append(unknown, object{off, f[1]})
 	}
 	sort.Slice(unknown, func(i, j int) bool { return unknown[i].offset < unknown[j].offset })
-	var ids bytes.Buffer
-	for _, o := range unknown {
-		ids.WriteString(o.id + "\n")
+	// The pack is read in as many stretches as there are cores, each by a
+	// git of its own and parsed as it streams: reading a pack of 50,000
+	// records is git inflating 100 MB, one core's work for seconds. A
+	// stretch is a run of neighbours in the pack, so a delta's base is
+	// mostly in the same stretch. A small pack (a push's) is one stretch.
+	parts := max(1, packReaders(len(unknown)))
+	type stretch struct {
+		ids   []string
+		lines []string
 	}
-	read := 0
-	asked, err := readBlobs(gitDir, &ids, nil, func(r *bufio.Reader) error {
-		return readBatch(r, func(id, typ string, data []byte) {
-			read++
+	stretches := make([]*stretch, parts)
+	for i := range stretches {
+		stretches[i] = &stretch{}
+		for _, o := range unknown[i*len(unknown)/parts : (i+1)*len(unknown)/parts] {
+			stretches[i].ids = append(stretches[i].ids, o.id)
+		}
+	}
+	errs := parallel.Each(parts, stretches, func(st *stretch) error {
+		if len(st.ids) == 0 {
+			return nil
+		}
+		read, err := catBatch(gitDir, st.ids, func(id, typ string, data []byte) {
 			if typ != "blob" {
 				return
 			}
 			if f := Read(data); len(f) > 0 {
-				add(id, f, dataKeys(data))
+				st.lines = appendCacheLines(st.lines, id, f, dataKeys(data))
 			}
 		})
+		if err == nil && read != len(st.ids) {
+			return errUnreadPack // an object went missing while it was read
+		}
+		return err
 	})
-	if errors.Is(err, errMissingObject) || (err == nil && read != asked) {
-		return errUnreadPack
+	for _, err := range errs {
+		if errors.Is(err, errUnreadPack) {
+			return errUnreadPack
+		}
 	}
-	if err != nil {
-		return fmt.Errorf("reading %s: %w", filepath.Base(idxPath), err)
+	if len(errs) > 0 {
+		return fmt.Errorf("reading %s: %w", filepath.Base(idxPath), errs[0])
+	}
+	for _, st := range stretches {
+		lines = append(lines, st.lines...)
 	}
 	sort.Strings(lines)
 	var b bytes.Buffer
@@ -491,6 +502,34 @@ func writePackCache(gitDir, idxPath, path string, known *knownEntries) error {
 		return fmt.Errorf("%w: %v", errUnwritable, err)
 	}
 	return nil
+}
+
+// packReaders is how many gits read a pack of n objects no cache knows:
+// one per core from 2,000 objects; below, starting another process costs
+// more than it saves. A variable so that a test can read a small pack in
+// stretches.
+var packReaders = func(n int) int {
+	if n < 2000 {
+		return 1
+	}
+	return parallel.Workers(0)
+}
+
+// appendCacheLines adds a record blob's lines to a pack cache's: its
+// entry, and one line per value it can be found by.
+func appendCacheLines(lines []string, id string, f Fields, keys []string) []string {
+	lines = append(lines, "o "+id+"\t"+url.Values(f).Encode()+"\t"+strings.Join(keys, ","))
+	values := map[string]bool{}
+	for _, v := range append(append([]string(nil), f["id"]...), f["customer"]...) {
+		if !values[v] {
+			values[v] = true
+			lines = append(lines, "c "+v+"\t"+id)
+		}
+	}
+	for _, k := range uniq(keys) {
+		lines = append(lines, "k "+k+"\t"+id)
+	}
+	return lines
 }
 
 func uniq(s []string) []string {
@@ -687,18 +726,7 @@ func parseEntry(id, rest string) (candidate, bool) {
 
 // readObjects reads ids through git cat-file and adds them to cache.
 func readObjects(gitDir string, ids []string, cache map[string]string) error {
-	cmd := gitAt(gitDir).Command("cat-file", "--buffer", "--batch")
-	cmd.Stdin = strings.NewReader(strings.Join(ids, "\n") + "\n")
-	var errb bytes.Buffer
-	cmd.Stderr = &errb
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		return err
-	}
-	if err := cmd.Start(); err != nil {
-		return fmt.Errorf("starting git cat-file: %w", err)
-	}
-	readErr := readBatch(bufio.NewReaderSize(stdout, 256<<10), func(id, typ string, data []byte) {
+	_, err := catBatch(gitDir, ids, func(id, typ string, data []byte) {
 		rest := ""
 		if typ == "blob" {
 			if f := Read(data); len(f) > 0 {
@@ -706,6 +734,31 @@ func readObjects(gitDir string, ids []string, cache map[string]string) error {
 			}
 		}
 		cache[id] = rest
+	})
+	return err
+}
+
+// catBatch reads the objects ids through one git cat-file --batch and
+// calls fn with each (data only valid during the call). It returns how
+// many objects git sent: one missing (removed by a gc meanwhile) is
+// skipped, and a caller that must have read them all compares.
+func catBatch(gitDir string, ids []string, fn func(id, typ string, data []byte)) (int, error) {
+	cmd := gitAt(gitDir).Command("cat-file", "--buffer", "--batch")
+	cmd.Stdin = strings.NewReader(strings.Join(ids, "\n") + "\n")
+	var errb bytes.Buffer
+	cmd.Stderr = &errb
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		return 0, err
+	}
+	widenPipe(stdout)
+	if err := cmd.Start(); err != nil {
+		return 0, fmt.Errorf("starting git cat-file: %w", err)
+	}
+	n := 0
+	readErr := readBatch(bufio.NewReaderSize(stdout, 1<<20), func(id, typ string, data []byte) {
+		n++
+		fn(id, typ, data)
 	})
 	if readErr != nil {
 		// Abandoned after readErr, which is reported: a failed kill (git
@@ -715,9 +768,9 @@ func readObjects(gitDir string, ids []string, cache map[string]string) error {
 	waitErr := cmd.Wait()
 	switch {
 	case readErr != nil:
-		return fmt.Errorf("scanning %s by identity: %w", gitDir, readErr)
+		return 0, fmt.Errorf("scanning %s by identity: %w", gitDir, readErr)
 	case waitErr != nil:
-		return fmt.Errorf("git cat-file --batch in %s: %v: %s", gitDir, waitErr, strings.TrimSpace(errb.String()))
+		return 0, fmt.Errorf("git cat-file --batch in %s: %v: %s", gitDir, waitErr, strings.TrimSpace(errb.String()))
 	}
-	return nil
+	return n, nil
 }

@@ -341,3 +341,62 @@ func TestFeedBlobs(t *testing.T) {
 		}
 	}
 }
+
+// A pack read in stretches by several gits gives the very cache file that
+// one git reading it whole gives: the stretches split the pack, none of
+// its objects is lost or read twice.
+func TestPackCacheReadInStretches(t *testing.T) {
+	dir := t.TempDir()
+	git := func(stdin string, args ...string) string {
+		t.Helper()
+		cmd := exec.Command("git", append([]string{"-C", dir}, args...)...)
+		cmd.Stdin = strings.NewReader(stdin)
+		cmd.Env = append(os.Environ(), "GIT_CONFIG_NOSYSTEM=1", "HOME="+dir)
+		out, err := cmd.CombinedOutput()
+		if err != nil {
+			t.Fatalf("git %v: %v: %s", args, err, out)
+		}
+		return strings.TrimSpace(string(out))
+	}
+	git("", "init", "-q")
+	var ids []string
+	for i := range 40 {
+		body := fmt.Sprintf("kind: user\nid: u-%04d\ncustomer: c-%04d\nrole: r%d\nsops:\n  age:\n    - enc: |\n        -----BEGIN AGE ENCRYPTED FILE-----\n        K%04d\n        -----END AGE ENCRYPTED FILE-----\n", i, i%7, i, i%11)
+		ids = append(ids, git(body, "hash-object", "-w", "--stdin"))
+	}
+	ids = append(ids, git("not a record\n", "hash-object", "-w", "--stdin"))
+	git(strings.Join(ids, "\n")+"\n", "pack-objects", "-q", filepath.Join(".git", "objects", "pack", "pack"))
+	git("", "prune-packed")
+	subjects := []record.Subject{{Customer: "c-0003"}}
+	cacheFile := func(readers int) (string, []string) {
+		t.Helper()
+		defer func(old func(int) int) { packReaders = old }(packReaders)
+		packReaders = func(int) int { return readers }
+		if err := os.RemoveAll(filepath.Join(dir, ".git", "dossier")); err != nil {
+			t.Fatal(err)
+		}
+		found, err := ScanCached(dir, subjects)
+		if err != nil {
+			t.Fatal(err)
+		}
+		files, _ := filepath.Glob(filepath.Join(dir, ".git", filepath.FromSlash(CacheDir), "pack-*"))
+		if len(files) != 1 {
+			t.Fatalf("%d pack cache files, want 1", len(files))
+		}
+		data, err := os.ReadFile(files[0])
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(data), found.Objects["c-0003"]
+	}
+	whole, found := cacheFile(1)
+	// c-0003's 6 records and those sharing a data key with them.
+	if len(found) < 6 || strings.Count(whole, "\no ") != 40 {
+		t.Fatalf("one reader: %d objects found for c-0003 (want 6 or more), %d records cached (want 40)", len(found), strings.Count(whole, "\no "))
+	}
+	for _, readers := range []int{2, 3, 50} {
+		if got, f := cacheFile(readers); got != whole || strings.Join(f, " ") != strings.Join(found, " ") {
+			t.Errorf("%d readers: the cache or what it finds differs from one reader's", readers)
+		}
+	}
+}

@@ -134,21 +134,6 @@ func (c *CatFile) ReadEachMax(hs []plumbing.Hash, max int, fn func(i int, data [
 	return <-written
 }
 
-// lookup returns the object at path (slash-separated) in tree: its id,
-// type and content. git walks the trees along the path itself, so a wide
-// folder on the way (records/) is not sent over the pipe.
-func (c *CatFile) lookup(tree plumbing.Hash, path string) (plumbing.Hash, plumbing.ObjectType, []byte, error) {
-	if strings.ContainsRune(path, '\n') {
-		return plumbing.ZeroHash, 0, nil, fmt.Errorf("path %q: a newline cannot be asked of git cat-file", path)
-	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if _, err := io.WriteString(c.in, tree.String()+":"+path+"\n"); err != nil {
-		return plumbing.ZeroHash, 0, nil, err
-	}
-	return c.answerNamed()
-}
-
 // answer reads git's answer to one request.
 func (c *CatFile) answer() (plumbing.ObjectType, []byte, error) {
 	_, typ, data, err := c.answerNamed()

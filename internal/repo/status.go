@@ -23,7 +23,14 @@ import (
 // scope, untracked files anywhere in it count (dirs is for the
 // whole-repository case), and one git process reads the index instead of
 // two.
+//
+// A scoped check first tries to prove the scope clean without git status
+// (provablyClean): on a repository of 50,000 records git status spends
+// its time parsing the whole index, whatever the scope.
 func DirtyIn(root string, scope []string, dirs ...string) ([]string, error) {
+	if len(scope) > 0 && provablyClean(root, scope) {
+		return nil, nil
+	}
 	g := At(root)
 	args := []string{"--no-optional-locks", "status", "--porcelain=v1", "-z", "--no-renames", "--untracked-files=no"}
 	if len(scope) > 0 {
