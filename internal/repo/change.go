@@ -15,7 +15,6 @@ import (
 	"github.com/go-git/go-git/v5/plumbing/object"
 	"github.com/go-git/go-git/v5/plumbing/storer"
 
-	"github.com/vts/dossier/internal/parallel"
 	"github.com/vts/dossier/internal/safefile"
 )
 
@@ -215,28 +214,6 @@ func moveRef(g Git, branch plumbing.ReferenceName, commit plumbing.Hash, tip *pl
 		return fmt.Errorf("moving %s (did another commit happen meanwhile?): %w", branch.Short(), err)
 	}
 	return nil
-}
-
-// writeFiles writes the files of a change, several at a time: each write
-// ends with an fsync, which waits on the disk rather than the CPU, and a
-// key rotation writes every record (50,000 fsyncs one after the other
-// took minutes; in parallel the file system batches them).
-func (ch Change) writeFiles(root string, paths []string) error {
-	errs := parallel.Each(min(16, len(paths)), paths, func(p string) error {
-		perm := os.FileMode(0o644)
-		if ch.Executable[p] {
-			perm = 0o755
-		}
-		return safefile.Write(filepath.Join(root, filepath.FromSlash(p)), ch.Write[p], perm)
-	})
-	switch len(errs) {
-	case 0:
-		return nil
-	case 1:
-		return errs[0]
-	}
-	// A full disk fails every write alike: the first says why.
-	return fmt.Errorf("%w (and %d more files could not be written)", errs[0], len(errs)-1)
 }
 
 // gitPaths runs git with paths NUL-separated on its stdin rather than as
