@@ -7,10 +7,15 @@ import (
 )
 
 // syncFiles makes the content of the files written under root durable.
-// On Linux one syncfs of root's file system does it for all of them: the
-// kernel writes back every dirty page of that file system in one pass,
-// and reports a write-back error of any of them (Linux 5.8 and later).
-func syncFiles(root string, _ []string) error {
+// For a large change one syncfs of root's file system does it for all of
+// them: the kernel writes back every dirty page of that file system in one
+// pass and reports a write-back error of any of them (Linux 5.8 and
+// later). A small change (a request's few files) syncs its own files
+// rather than everything else dirty on the file system.
+func syncFiles(root string, names []string) error {
+	if len(names) < packMin {
+		return fsyncEach(names)
+	}
 	d, err := os.Open(root)
 	if err != nil {
 		return err

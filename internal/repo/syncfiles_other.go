@@ -2,22 +2,9 @@
 
 package repo
 
-import (
-	"errors"
-	"os"
-
-	"github.com/vts/dossier/internal/parallel"
-)
-
-// syncFiles makes the content of the files named durable. Without
-// Linux's syncfs each is synced, several at a time: the waits are on the
-// disk, which batches them.
+// syncFiles makes the content of the files named durable, each synced in
+// turn (fsyncEach): other systems have no call that syncs one file
+// system.
 func syncFiles(_ string, names []string) error {
-	return errors.Join(parallel.Each(writeWorkers, names, func(name string) error {
-		f, err := os.OpenFile(name, os.O_RDWR, 0)
-		if err != nil {
-			return err
-		}
-		return errors.Join(f.Sync(), f.Close())
-	})...)
+	return fsyncEach(names)
 }

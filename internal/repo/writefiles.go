@@ -90,6 +90,18 @@ func writeTemp(path string, data []byte, perm os.FileMode) (string, error) {
 	return f.Name(), nil
 }
 
+// fsyncEach syncs each file named, several at a time: the waits are on
+// the disk, which batches them.
+func fsyncEach(names []string) error {
+	return errors.Join(parallel.Each(writeWorkers, names, func(name string) error {
+		f, err := os.OpenFile(name, os.O_RDWR, 0)
+		if err != nil {
+			return err
+		}
+		return errors.Join(f.Sync(), f.Close())
+	})...)
+}
+
 // firstOf is the first of errs, saying how many more there were: a full
 // disk fails every write alike, and the first says why.
 func firstOf(errs []error) error {
