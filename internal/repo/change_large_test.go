@@ -3,6 +3,7 @@ package repo
 import (
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -131,4 +132,35 @@ func TestChangeOfManyFilesRollsBackAtTheRef(t *testing.T) {
 func head10(s string) string {
 	lines := strings.SplitN(s, "\n", 11)
 	return strings.Join(lines[:min(10, len(lines))], "\n")
+}
+
+// A large change in a repository that signs its commits: git signs the
+// commit, and finds the tree it names in the pack written just before.
+func TestChangeOfManyFilesSigned(t *testing.T) {
+	dir, paths := largeFixture(t, packMin+10)
+	key := filepath.Join(t.TempDir(), "key")
+	if out, err := exec.Command("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "test-only", "-f", key).CombinedOutput(); err != nil {
+		t.Fatalf("ssh-keygen: %v\n%s", err, out)
+	}
+	runGit(t, dir, "config", "gpg.format", "ssh")
+	runGit(t, dir, "config", "user.signingKey", key)
+	runGit(t, dir, "config", "commit.gpgSign", "true")
+	ch := Change{Write: map[string][]byte{}}
+	for _, p := range paths {
+		ch.Write[p] = []byte("v: 2\n")
+	}
+	h, err := ch.Commit(dir, "dossier: rotate\n")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := runGit(t, dir, "cat-file", "-p", h.String()); !strings.Contains(got, "gpgsig -----BEGIN SSH SIGNATURE-----") {
+		t.Errorf("the commit is not signed:\n%s", got)
+	}
+	if got := runGit(t, dir, "rev-parse", "HEAD"); got != h.String() {
+		t.Errorf("HEAD %s, commit %s", got, h)
+	}
+	runGit(t, dir, "fsck", "--no-progress", "--strict")
+	if st := runGit(t, dir, "status", "--porcelain", "--untracked-files=all"); st != "" {
+		t.Errorf("work tree or index differ from the commit:\n%s", head10(st))
+	}
 }
