@@ -14,8 +14,6 @@ import (
 	"github.com/go-git/go-git/v5/plumbing/filemode"
 	"github.com/go-git/go-git/v5/plumbing/object"
 	"github.com/go-git/go-git/v5/plumbing/storer"
-
-	"github.com/vts/dossier/internal/safefile"
 )
 
 // Change is the work of one request commit: files written and files
@@ -271,19 +269,22 @@ func restore(root string, objects *CatFile, base plumbing.Hash, paths []string) 
 		}
 		removeEmptyParents(root, p)
 	}
+	// The old files are put back as the new ones were written, all synced
+	// at once: one by one, a failed key rotation took minutes to undo.
+	old := Change{Write: make(map[string][]byte, len(kept)), Executable: map[string]bool{}}
+	var back []string
 	rerr := objects.ReadEach(hashes, func(i int, data []byte, err error) {
 		if err != nil {
 			errs = append(errs, fmt.Errorf("reading %s at HEAD: %w", kept[i], err))
 			return
 		}
-		perm := os.FileMode(0o644)
-		if at[kept[i]].Mode == filemode.Executable {
-			perm = 0o755
-		}
-		if err := safefile.Write(filepath.Join(root, filepath.FromSlash(kept[i])), data, perm); err != nil {
-			errs = append(errs, err)
-		}
+		old.Write[kept[i]] = data
+		old.Executable[kept[i]] = at[kept[i]].Mode == filemode.Executable
+		back = append(back, kept[i])
 	})
+	if rerr == nil {
+		rerr = old.writeFiles(root, back)
+	}
 	return errors.Join(append(errs, rerr)...)
 }
 
