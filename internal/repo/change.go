@@ -14,9 +14,6 @@ import (
 	"github.com/go-git/go-git/v5/plumbing/filemode"
 	"github.com/go-git/go-git/v5/plumbing/object"
 	"github.com/go-git/go-git/v5/plumbing/storer"
-
-	"github.com/vts/dossier/internal/parallel"
-	"github.com/vts/dossier/internal/safefile"
 )
 
 // Change is the work of one request commit: files written and files
@@ -73,31 +70,27 @@ func (ch Change) Commit(root, msg string) (_ plumbing.Hash, err error) {
 	}
 	var parents []plumbing.Hash
 	var baseTree plumbing.Hash
-	headTree := &object.Tree{}
 	if tip != nil {
 		parent, err := object.GetCommit(objects, tip.Hash())
 		if err != nil {
 			return plumbing.ZeroHash, fmt.Errorf("reading HEAD's commit: %w", err)
 		}
-		if headTree, err = parent.Tree(); err != nil {
-			return plumbing.ZeroHash, fmt.Errorf("reading HEAD's tree: %w", err)
-		}
 		parents, baseTree = []plumbing.Hash{tip.Hash()}, parent.TreeHash
 	}
 	paths := ch.paths()
-	saved, err := savedFiles(headTree, paths)
-	if err != nil {
-		return plumbing.ZeroHash, err
-	}
 	indexWritten := false
 	ok := false
 	defer func() {
 		if ok {
 			return
 		}
-		// A failed put-back leaves the work tree or the index unlike HEAD:
-		// the error says so beside the one that stopped the commit.
-		rerr := restore(root, saved)
+		// HEAD's version of each path is read back only now, from HEAD's
+		// tree, which no failure here can change: reading every old
+		// record up front, for a rollback that rarely happens, was a third
+		// of the cost of a key rotation. A failed put-back leaves the work
+		// tree or the index unlike HEAD: the error says so beside the one
+		// that stopped the commit.
+		rerr := restore(root, objects, baseTree, paths)
 		if indexWritten {
 			// HEAD has not moved: its version of each path is the index's
 			// again (on a new branch: none, so the paths leave the index).
@@ -124,8 +117,59 @@ func (ch Change) Commit(root, msg string) (_ plumbing.Hash, err error) {
 	if err := ch.writeFiles(root, written); err != nil {
 		return plumbing.ZeroHash, err
 	}
+	sink, err := newObjectSink(objects, len(written))
+	if err != nil {
+		return plumbing.ZeroHash, fmt.Errorf("storing the new objects: %w", err)
+	}
+	treeHash, err := ch.storeObjects(sink, objects, baseTree, written, edits)
+	if err != nil {
+		return plumbing.ZeroHash, sink.abort(err)
+	}
+	sig := Signature(r)
+	sign, err := g.SignsCommits()
+	if err != nil {
+		return plumbing.ZeroHash, sink.abort(err)
+	}
+	var commit plumbing.Hash
+	if !sign {
+		c := &object.Commit{Author: *sig, Committer: committer(sig), Message: msg, TreeHash: treeHash, ParentHashes: parents}
+		obj := &plumbing.MemoryObject{}
+		if err := c.Encode(obj); err != nil {
+			return plumbing.ZeroHash, sink.abort(err)
+		}
+		if commit, err = sink.put(plumbing.CommitObject, contentOf(obj)); err != nil {
+			return plumbing.ZeroHash, sink.abort(fmt.Errorf("writing the commit: %w", err))
+		}
+	}
+	// The objects are in the object database from here on; until the
+	// branch names them they are unreachable, and git's gc removes them.
+	if err := sink.close(); err != nil {
+		return plumbing.ZeroHash, fmt.Errorf("storing the new objects: %w", err)
+	}
+	if sign {
+		// go-git cannot make an SSH signature; git can, and the server
+		// asks for one on rule changes (.sops.yaml by "keys add").
+		if commit, err = g.CommitTree(treeHash, parents, msg, sig, true); err != nil {
+			return plumbing.ZeroHash, err
+		}
+	}
+
+	indexWritten = true
+	if err := gitPaths(g, paths, "update-index", "--add", "--remove", "-z", "--stdin"); err != nil {
+		return plumbing.ZeroHash, fmt.Errorf("updating the index: %w", err)
+	}
+	if err := moveRef(g, branch, commit, tip, msg); err != nil {
+		return plumbing.ZeroHash, err
+	}
+	ok = true
+	return commit, nil
+}
+
+// storeObjects stores the written files' blobs and the trees along the
+// changed paths, and returns the new root tree.
+func (ch Change) storeObjects(sink objectSink, objects storer.EncodedObjectStorer, baseTree plumbing.Hash, written []string, edits map[string]*object.TreeEntry) (plumbing.Hash, error) {
 	for _, p := range written {
-		h, err := storeBlob(objects, ch.Write[p])
+		h, err := sink.put(plumbing.BlobObject, ch.Write[p])
 		if err != nil {
 			return plumbing.ZeroHash, fmt.Errorf("storing %s: %w", p, err)
 		}
@@ -135,77 +179,39 @@ func (ch Change) Commit(root, msg string) (_ plumbing.Hash, err error) {
 		}
 		edits[p] = &object.TreeEntry{Mode: mode, Hash: h}
 	}
-	treeHash, _, err := editTree(objects, baseTree, edits)
+	treeHash, _, err := editTree(objects, sink, baseTree, edits)
 	if err != nil {
 		return plumbing.ZeroHash, fmt.Errorf("writing the tree: %w", err)
 	}
 	if treeHash.IsZero() {
-		// A change that leaves nothing: git's empty tree, which go-git
-		// does not store by itself.
-		if treeHash, err = objects.SetEncodedObject(emptyTree(objects)); err != nil {
+		// A change that leaves nothing: git's empty tree, which git does
+		// not always hold as an object.
+		if treeHash, err = sink.put(plumbing.TreeObject, nil); err != nil {
 			return plumbing.ZeroHash, fmt.Errorf("writing the tree: %w", err)
 		}
 	}
-	sig := Signature(r)
-	sign, err := g.SignsCommits()
-	if err != nil {
-		return plumbing.ZeroHash, err
-	}
-	var commit plumbing.Hash
-	if sign {
-		// go-git cannot make an SSH signature; git can, and the server
-		// asks for one on rule changes (.sops.yaml by "keys add").
-		if commit, err = g.CommitTree(treeHash, parents, msg, sig, true); err != nil {
-			return plumbing.ZeroHash, err
-		}
-	} else {
-		c := &object.Commit{Author: *sig, Committer: committer(sig), Message: msg, TreeHash: treeHash, ParentHashes: parents}
-		obj := objects.NewEncodedObject()
-		if err := c.Encode(obj); err != nil {
-			return plumbing.ZeroHash, err
-		}
-		if commit, err = objects.SetEncodedObject(obj); err != nil {
-			return plumbing.ZeroHash, fmt.Errorf("writing the commit: %w", err)
-		}
-	}
-
-	indexWritten = true
-	if err := gitPaths(g, paths, "update-index", "--add", "--remove", "-z", "--stdin"); err != nil {
-		return plumbing.ZeroHash, fmt.Errorf("updating the index: %w", err)
-	}
-	if err := r.Storer.CheckAndSetReference(plumbing.NewHashReference(branch, commit), tip); err != nil {
-		return plumbing.ZeroHash, fmt.Errorf("moving %s (did another commit happen meanwhile?): %w", branch.Short(), err)
-	}
-	ok = true
-	return commit, nil
+	return treeHash, nil
 }
 
-func emptyTree(s storer.EncodedObjectStorer) plumbing.EncodedObject {
-	obj := s.NewEncodedObject()
-	obj.SetType(plumbing.TreeObject)
-	return obj
-}
-
-// writeFiles writes the files of a change, several at a time: each write
-// ends with an fsync, which waits on the disk rather than the CPU, and a
-// key rotation writes every record (50,000 fsyncs one after the other
-// took minutes; in parallel the file system batches them).
-func (ch Change) writeFiles(root string, paths []string) error {
-	errs := parallel.Each(min(16, len(paths)), paths, func(p string) error {
-		perm := os.FileMode(0o644)
-		if ch.Executable[p] {
-			perm = 0o755
-		}
-		return safefile.Write(filepath.Join(root, filepath.FromSlash(p)), ch.Write[p], perm)
-	})
-	switch len(errs) {
-	case 0:
-		return nil
-	case 1:
-		return errs[0]
+// moveRef points branch at commit if it still points at tip (nil: if it
+// does not exist yet), through git update-ref: git takes the ref's lock,
+// so a commit made meanwhile by git or another dossier makes this one fail
+// rather than be lost, and the reflog records the move as git commit's
+// does.
+func moveRef(g Git, branch plumbing.ReferenceName, commit plumbing.Hash, tip *plumbing.Reference, msg string) error {
+	old := plumbing.ZeroHash.String() // git's "must not exist yet"
+	if tip != nil {
+		old = tip.Hash().String()
 	}
-	// A full disk fails every write alike: the first says why.
-	return fmt.Errorf("%w (and %d more files could not be written)", errs[0], len(errs)-1)
+	subject, _, _ := strings.Cut(msg, "\n")
+	args := []string{"update-ref", "-m", "commit: " + subject}
+	if branch == plumbing.HEAD {
+		args = append(args, "--no-deref")
+	}
+	if _, err := g.Run(append(args, branch.String(), commit.String(), old)...); err != nil {
+		return fmt.Errorf("moving %s (did another commit happen meanwhile?): %w", branch.Short(), err)
+	}
+	return nil
 }
 
 // gitPaths runs git with paths NUL-separated on its stdin rather than as
@@ -239,57 +245,78 @@ func sortedKeys(m map[string][]byte) []string {
 	return out
 }
 
-// savedFile is what HEAD holds at a path, to restore it on failure.
-type savedFile struct {
-	path   string
-	exists bool
-	mode   filemode.FileMode
-	hash   plumbing.Hash
-	data   []byte
-}
-
-func savedFiles(t *object.Tree, paths []string) ([]savedFile, error) {
-	var out []savedFile
-	for _, p := range paths {
-		s := savedFile{path: p}
-		f, err := t.File(p)
-		switch {
-		case errors.Is(err, object.ErrFileNotFound) || errors.Is(err, object.ErrDirectoryNotFound) || errors.Is(err, object.ErrEntryNotFound):
-		case err != nil:
-			return nil, fmt.Errorf("reading %s at HEAD: %w", p, err)
-		default:
-			content, err := f.Contents()
-			if err != nil {
-				return nil, fmt.Errorf("reading %s at HEAD: %w", p, err)
-			}
-			s.exists, s.mode, s.hash, s.data = true, f.Mode, f.Hash, []byte(content)
+// restore puts HEAD's version of each path back in the work tree: the
+// file as HEAD's tree (base) holds it, or no file where HEAD has none. The
+// old contents are read in one pipelined exchange with git cat-file.
+func restore(root string, objects *CatFile, base plumbing.Hash, paths []string) error {
+	at := map[string]object.TreeEntry{}
+	if !base.IsZero() {
+		if err := entriesAt(objects, base, "", paths, at); err != nil {
+			return fmt.Errorf("reading HEAD's tree: %w", err)
 		}
-		out = append(out, s)
 	}
-	return out, nil
-}
-
-// restore puts HEAD's version of each path back in the work tree.
-func restore(root string, saved []savedFile) error {
 	var errs []error
-	for _, s := range saved {
-		full := filepath.Join(root, filepath.FromSlash(s.path))
-		if !s.exists {
-			if err := os.Remove(full); err != nil && !errors.Is(err, os.ErrNotExist) {
-				errs = append(errs, err)
-			}
-			removeEmptyParents(root, s.path)
+	var kept []string
+	var hashes []plumbing.Hash
+	for _, p := range paths {
+		e, ok := at[p]
+		if ok {
+			kept, hashes = append(kept, p), append(hashes, e.Hash)
 			continue
 		}
-		perm := os.FileMode(0o644)
-		if s.mode == filemode.Executable {
-			perm = 0o755
-		}
-		if err := safefile.Write(full, s.data, perm); err != nil {
+		if err := os.Remove(filepath.Join(root, filepath.FromSlash(p))); err != nil && !errors.Is(err, os.ErrNotExist) {
 			errs = append(errs, err)
 		}
+		removeEmptyParents(root, p)
 	}
-	return errors.Join(errs...)
+	// The old files are put back as the new ones were written, all synced
+	// at once: one by one, a failed key rotation took minutes to undo.
+	old := Change{Write: make(map[string][]byte, len(kept)), Executable: map[string]bool{}}
+	var back []string
+	rerr := objects.ReadEach(hashes, func(i int, data []byte, err error) {
+		if err != nil {
+			errs = append(errs, fmt.Errorf("reading %s at HEAD: %w", kept[i], err))
+			return
+		}
+		old.Write[kept[i]] = data
+		old.Executable[kept[i]] = at[kept[i]].Mode == filemode.Executable
+		back = append(back, kept[i])
+	})
+	if rerr == nil {
+		rerr = old.writeFiles(root, back)
+	}
+	return errors.Join(append(errs, rerr)...)
+}
+
+// entriesAt adds to out the entry that tree h holds at each of paths (below
+// prefix), where it holds a file. Each tree along the paths is read once.
+func entriesAt(s storer.EncodedObjectStorer, h plumbing.Hash, prefix string, paths []string, out map[string]object.TreeEntry) error {
+	t, err := object.GetTree(s, h)
+	if err != nil {
+		return err
+	}
+	byName := make(map[string]object.TreeEntry, len(t.Entries))
+	for _, e := range t.Entries {
+		byName[e.Name] = e
+	}
+	sub := map[string][]string{}
+	for _, p := range paths {
+		first, rest, nested := strings.Cut(p, "/")
+		e, ok := byName[first]
+		switch {
+		case !ok:
+		case !nested && e.Mode != filemode.Dir && e.Mode != filemode.Submodule:
+			out[prefix+p] = e
+		case nested && e.Mode == filemode.Dir:
+			sub[first] = append(sub[first], rest)
+		}
+	}
+	for name, rest := range sub {
+		if err := entriesAt(s, byName[name].Hash, prefix+name+"/", rest, out); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // removeEmptyParents removes the folders of rel that became empty, below
@@ -303,27 +330,10 @@ func removeEmptyParents(root, rel string) {
 	}
 }
 
-func storeBlob(s storer.EncodedObjectStorer, data []byte) (plumbing.Hash, error) {
-	obj := s.NewEncodedObject()
-	obj.SetType(plumbing.BlobObject)
-	obj.SetSize(int64(len(data)))
-	w, err := obj.Writer()
-	if err != nil {
-		return plumbing.ZeroHash, err
-	}
-	if _, err := w.Write(data); err != nil {
-		return plumbing.ZeroHash, err
-	}
-	if err := w.Close(); err != nil {
-		return plumbing.ZeroHash, err
-	}
-	return s.SetEncodedObject(obj)
-}
-
 // editTree returns tree h with edits applied (a nil entry removes the path)
 // and whether the result is empty. Only the trees along the edited paths are
-// read and written.
-func editTree(s storer.EncodedObjectStorer, h plumbing.Hash, edits map[string]*object.TreeEntry) (plumbing.Hash, bool, error) {
+// read (from s) and written (to sink).
+func editTree(s storer.EncodedObjectStorer, sink objectSink, h plumbing.Hash, edits map[string]*object.TreeEntry) (plumbing.Hash, bool, error) {
 	t := &object.Tree{}
 	if !h.IsZero() {
 		var err error
@@ -356,7 +366,7 @@ func editTree(s storer.EncodedObjectStorer, h plumbing.Hash, edits map[string]*o
 		if cur, ok := entries[name]; ok && cur.Mode == filemode.Dir {
 			old = cur.Hash
 		}
-		nh, empty, err := editTree(s, old, e)
+		nh, empty, err := editTree(s, sink, old, e)
 		if err != nil {
 			return plumbing.ZeroHash, false, err
 		}
@@ -381,13 +391,10 @@ func editTree(s storer.EncodedObjectStorer, h plumbing.Hash, edits map[string]*o
 	if len(out.Entries) == 0 {
 		return plumbing.ZeroHash, true, nil
 	}
-	obj := s.NewEncodedObject()
+	obj := &plumbing.MemoryObject{}
 	if err := out.Encode(obj); err != nil {
 		return plumbing.ZeroHash, false, err
 	}
-	if s.HasEncodedObject(obj.Hash()) == nil {
-		return obj.Hash(), false, nil
-	}
-	nh, err := s.SetEncodedObject(obj)
+	nh, err := sink.put(plumbing.TreeObject, contentOf(obj))
 	return nh, false, err
 }
