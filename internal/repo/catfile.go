@@ -39,19 +39,15 @@ type CatFile struct {
 // openObjects opens the repository at root with its objects read through
 // git cat-file; the caller closes the CatFile.
 func openObjects(root string) (*git.Repository, *CatFile, error) {
-	r, err := git.PlainOpen(root)
-	if err != nil {
-		return nil, nil, fmt.Errorf("opening the git repository: %w", err)
-	}
-	st, ok := r.Storer.(*filesystem.Storage)
-	if !ok {
-		return nil, nil, fmt.Errorf("opening the git repository: unexpected storage %T", r.Storer)
-	}
-	cf, err := NewCatFile(st.Filesystem().Root(), st)
+	r, err := Open(root)
 	if err != nil {
 		return nil, nil, err
 	}
-	return r, cf, nil
+	cf, err := r.Objects()
+	if err != nil {
+		return nil, nil, err
+	}
+	return r.Repository, cf, nil
 }
 
 // NewCatFile starts git cat-file on the repository at gitDir; st is the
