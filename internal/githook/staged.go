@@ -89,8 +89,11 @@ func staged(r *repo.Repo, idx []repo.IndexEntry, withDeleted bool) (changes []Ch
 	}
 	if withDeleted && head != nil {
 		sub, err := head.Tree(record.Dir)
+		if errors.Is(err, object.ErrDirectoryNotFound) {
+			return changes, conflicted, nil // HEAD holds no records yet
+		}
 		if err != nil {
-			return changes, conflicted, nil
+			return nil, nil, fmt.Errorf("reading HEAD's %s: %w", record.Dir, err)
 		}
 		w := object.NewTreeWalker(sub, true, nil)
 		defer w.Close()
