@@ -88,12 +88,12 @@ func staged(r *repo.Repo, idx []repo.IndexEntry, withDeleted bool) (changes []Ch
 		changes = append(changes, Change{Rel: e.Name, Staged: data, Head: headHash})
 	}
 	if withDeleted && head != nil {
-		sub, err := head.Tree(record.Dir)
-		if errors.Is(err, object.ErrDirectoryNotFound) {
-			return changes, conflicted, nil // HEAD holds no records yet
-		}
+		sub, err := repo.Subtree(head, record.Dir)
 		if err != nil {
 			return nil, nil, fmt.Errorf("reading HEAD's %s: %w", record.Dir, err)
+		}
+		if sub == nil {
+			return changes, conflicted, nil // HEAD holds no records yet
 		}
 		w := object.NewTreeWalker(sub, true, nil)
 		defer w.Close()

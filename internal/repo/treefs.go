@@ -2,6 +2,7 @@ package repo
 
 import (
 	"errors"
+	"fmt"
 	"io"
 	"io/fs"
 	"path"
@@ -36,7 +37,7 @@ func (t TreeFS) Open(name string) (fs.File, error) {
 		return nil, &fs.PathError{Op: "open", Path: name, Err: fs.ErrNotExist}
 	}
 	if e.Mode == filemode.Dir {
-		sub, err := t.Tree.Tree(name)
+		sub, err := Subtree(t.Tree, name)
 		if err != nil {
 			return nil, &fs.PathError{Op: "open", Path: name, Err: err}
 		}
@@ -54,9 +55,15 @@ func (t TreeFS) ReadFile(name string) ([]byte, error) {
 	if !fs.ValidPath(name) {
 		return nil, &fs.PathError{Op: "read", Path: name, Err: fs.ErrInvalid}
 	}
+	e, err := t.Tree.FindEntry(name)
+	if err != nil || !e.Mode.IsFile() {
+		return nil, &fs.PathError{Op: "read", Path: name, Err: fs.ErrNotExist}
+	}
 	f, err := t.Tree.File(name)
 	if err != nil {
-		return nil, &fs.PathError{Op: "read", Path: name, Err: fs.ErrNotExist}
+		// The entry is there: its blob is missing or damaged, which is
+		// not "no such file" (go-git says it is).
+		return nil, &fs.PathError{Op: "read", Path: name, Err: fmt.Errorf("blob %s cannot be read: %w", e.Hash, err)}
 	}
 	r, err := f.Reader()
 	if err != nil {
@@ -74,7 +81,10 @@ func (t TreeFS) ReadDir(name string) ([]fs.DirEntry, error) {
 	tree := t.Tree
 	if name != "." {
 		var err error
-		if tree, err = t.Tree.Tree(name); err != nil {
+		if tree, err = Subtree(t.Tree, name); err != nil {
+			return nil, &fs.PathError{Op: "readdir", Path: name, Err: err}
+		}
+		if tree == nil {
 			return nil, &fs.PathError{Op: "readdir", Path: name, Err: fs.ErrNotExist}
 		}
 	}

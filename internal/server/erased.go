@@ -14,6 +14,7 @@ import (
 
 	"github.com/vts/dossier/internal/ledger"
 	"github.com/vts/dossier/internal/record"
+	"github.com/vts/dossier/internal/repo"
 	"github.com/vts/dossier/internal/safefile"
 )
 
@@ -79,9 +80,14 @@ type cachedSet struct {
 // cannot be read or written only costs time.
 func loadErased(s *server, tree *object.Tree) (*erasedSet, error) {
 	empty := &erasedSet{customers: map[string]string{}, records: map[string]string{}, kept: map[string]bool{}}
-	dir, err := tree.Tree(ledger.Dir)
+	dir, err := repo.Subtree(tree, ledger.Dir)
 	if err != nil {
-		return empty, nil
+		// Fail closed: an erased set read as empty would let every erased
+		// person's records back in.
+		return nil, fmt.Errorf("reading the server's %s/: %w", ledger.Dir, err)
+	}
+	if dir == nil {
+		return empty, nil // no request yet
 	}
 	cacheFile := ""
 	if s.gitDir != "" {

@@ -401,12 +401,17 @@ func (s *server) checkAuthority(c *object.Commit, tree *object.Tree, rewrite boo
 // purgeRecorded reports whether tree's ledger adds or changes the purged
 // record of a request, compared with each parent.
 func (s *server) purgeRecorded(tree *object.Tree, parents []*object.Tree) (bool, error) {
-	dir, err := tree.Tree(ledger.Dir)
+	dir, err := repo.Subtree(tree, ledger.Dir)
 	if err != nil {
+		return false, fmt.Errorf("reading %s/: %w", ledger.Dir, err)
+	}
+	if dir == nil {
 		return false, nil
 	}
 	for _, pt := range parents {
-		pdir, _ := pt.Tree(ledger.Dir)
+		// A parent ledger that cannot be read counts as changed
+		// everywhere: the signature is then asked for (fails closed).
+		pdir, _ := repo.Subtree(pt, ledger.Dir)
 		if pdir != nil && pdir.Hash == dir.Hash {
 			continue
 		}

@@ -440,12 +440,12 @@ func allRecords(tree *object.Tree, have []version) ([]version, error) {
 	for _, v := range have {
 		listed[v.rel+" "+v.blob.String()] = true
 	}
-	sub, err := tree.Tree(record.Dir)
-	if errors.Is(err, object.ErrDirectoryNotFound) {
-		return have, nil
-	}
+	sub, err := repo.Subtree(tree, record.Dir)
 	if err != nil {
 		return nil, err
+	}
+	if sub == nil {
+		return have, nil
 	}
 	w := object.NewTreeWalker(sub, true, nil)
 	defer w.Close()
